@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/looper-go/looper/internal/golden"
+)
+
+// scriptCommands are the programs testscript scripts can exec: looper itself
+// and whatever helpers the end-to-end tests need.
+var scriptCommands = map[string]func(){
+	"looper": func() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) },
+}
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, scriptCommands)
+}
+
+// TestScript runs every testdata/script/*.txtar file at the repository root
+// as an end-to-end test of the looper binary.
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("..", "..", "testdata", "script"),
+		UpdateScripts:       golden.Updating(),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("HOME", e.WorkDir)
+			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
+			e.Setenv("NO_COLOR", "1")
+			return nil
+		},
+	})
+}

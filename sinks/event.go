@@ -1,0 +1,126 @@
+package sinks
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Kind says what an Event reports, so that a sink can decide how to show it
+// without parsing its message. The values double as the "type" field of the
+// JSONL run log; where upstream looper had a name for the same thing
+// (assistant_message, tool, command, summary) that name is kept, so existing
+// log readers keep working.
+type Kind string
+
+// The kinds of event the stages and the agent runner emit.
+const (
+	// KindText is one line of text the agent said.
+	KindText Kind = "assistant_message"
+	// KindReasoning is one line of the agent's visible reasoning.
+	KindReasoning Kind = "reasoning"
+	// KindTool is a tool call the agent made (Tool names it, Message is a
+	// compact rendering of its input).
+	KindTool Kind = "tool"
+	// KindToolResult is what a tool call returned, shown only at debug level.
+	KindToolResult Kind = "tool_result"
+	// KindCommand is a process started or finished by looper: an agent, a hook,
+	// a verify command, git (Command holds the argv, ExitCode the result).
+	KindCommand Kind = "command"
+	// KindStderr is one line the agent wrote to its standard error.
+	KindStderr Kind = "stderr"
+	// KindRaw is one raw line of agent output, kept for --log-level debug and
+	// the run log.
+	KindRaw Kind = "raw"
+	// KindStatus is a change of a task's status (Status, PrevStatus, Title).
+	KindStatus Kind = "status"
+	// KindAttempt is the classified result of one agent attempt.
+	KindAttempt Kind = "attempt"
+	// KindDecision is the vote over a task's attempts (Votes, Winner).
+	KindDecision Kind = "decision"
+	// KindOutcome is the final result of a task in this run, after merge.
+	KindOutcome Kind = "outcome"
+	// KindSummary carries the summary an agent returned (Summary holds it).
+	KindSummary Kind = "summary"
+	// KindWarning is something the user should know that did not stop work.
+	KindWarning Kind = "warning"
+	// KindError is a failure that the run reports.
+	KindError Kind = "error"
+	// KindInfo is a run-level message: start, review, stop.
+	KindInfo Kind = "info"
+)
+
+// Event is the one record every stage, the agent runner and the run loop
+// emit. Output modes and the JSONL run log consume the same stream, so what
+// a person reads on the terminal and what a machine reads from the log can
+// never disagree. Every event that concerns an attempt carries TaskID,
+// AgentID, Attempt and Iteration, so parallel output can always be
+// attributed. Optional fields are zero when they do not apply and are then
+// left out of the run log.
+type Event struct {
+	// Time is when the event happened.
+	Time time.Time `json:"timestamp"`
+	// Level is the event's severity; debug events are hidden by default.
+	Level slog.Level `json:"level"`
+	// Kind says what the event reports.
+	Kind Kind `json:"type"`
+	// TaskID is the backlog task the event concerns, if any.
+	TaskID string `json:"task_id,omitempty"`
+	// AgentID names the agent and its slot for the task, as "claude#2".
+	AgentID string `json:"agent_id,omitempty"`
+	// Attempt counts the runs of this task in this looper run, from 1.
+	Attempt int `json:"attempt,omitempty"`
+	// Iteration counts dispatched tasks across the run, from 1.
+	Iteration int `json:"iteration,omitempty"`
+	// Stage is the pipeline stage that emitted the event.
+	Stage string `json:"stage,omitempty"`
+	// Message is the human-readable content.
+	Message string `json:"content,omitempty"`
+
+	// Tool names the tool of a KindTool or KindToolResult event.
+	Tool string `json:"tool,omitempty"`
+	// Command is the argv of a KindCommand event.
+	Command []string `json:"command,omitempty"`
+	// ExitCode is a finished command's exit status (left out when 0, as
+	// upstream did).
+	ExitCode int `json:"exit_code,omitempty"`
+	// Title is the task's title, on status and outcome events.
+	Title string `json:"title,omitempty"`
+	// Status is a task status (status, outcome) or the status an agent
+	// reported (attempt, decision).
+	Status string `json:"status,omitempty"`
+	// PrevStatus is the status a KindStatus event changed from.
+	PrevStatus string `json:"prev_status,omitempty"`
+	// Class is an attempt's error class ("ok", "timeout", "rate-limited", …).
+	Class string `json:"class,omitempty"`
+	// Duration is how long the attempt, task or run took.
+	Duration time.Duration `json:"duration_ns,omitempty"`
+	// Usage is the token and cost accounting of an attempt.
+	Usage *Usage `json:"usage,omitempty"`
+	// Votes describes a decision, as "2/3 done".
+	Votes string `json:"votes,omitempty"`
+	// Winner is the AgentID whose attempt a decision chose.
+	Winner string `json:"winner,omitempty"`
+	// Files lists files an attempt or decision touched.
+	Files []string `json:"files,omitempty"`
+	// Blockers lists why a task is blocked.
+	Blockers []string `json:"blockers,omitempty"`
+	// Path is a file the event refers to, such as a last-message file.
+	Path string `json:"path,omitempty"`
+	// Summary is the raw JSON summary an agent returned.
+	Summary []byte `json:"summary,omitempty"`
+	// Raw is a raw output line, for KindRaw.
+	Raw string `json:"raw,omitempty"`
+}
+
+// Usage is the token and cost accounting one attempt reported. Zero fields
+// mean the agent did not report them.
+type Usage struct {
+	// InputTokens counts prompt tokens, cached ones included.
+	InputTokens int64 `json:"input_tokens,omitempty"`
+	// OutputTokens counts generated tokens.
+	OutputTokens int64 `json:"output_tokens,omitempty"`
+	// CacheReadTokens counts prompt tokens served from the cache.
+	CacheReadTokens int64 `json:"cache_read_tokens,omitempty"`
+	// CostUSD is the cost the agent reported, in US dollars.
+	CostUSD float64 `json:"cost_usd,omitempty"`
+}
