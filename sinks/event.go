@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"encoding/json"
 	"log/slog"
 	"time"
 )
@@ -106,10 +107,17 @@ type Event struct {
 	Blockers []string `json:"blockers,omitempty"`
 	// Path is a file the event refers to, such as a last-message file.
 	Path string `json:"path,omitempty"`
-	// Summary is the raw JSON summary an agent returned.
-	Summary []byte `json:"summary,omitempty"`
+	// Summary is the raw JSON summary an agent returned. It is a
+	// json.RawMessage (assignable from and to []byte) so that the run log
+	// embeds it as an object, as upstream's log did; bytes that are not valid
+	// JSON are logged as a string instead.
+	Summary json.RawMessage `json:"summary,omitempty"`
 	// Raw is a raw output line, for KindRaw.
 	Raw string `json:"raw,omitempty"`
+	// Total is, on a KindInfo event, how many tasks the run now expects to
+	// finish (sent when the run starts and again when a review adds tasks),
+	// so the progress line can show done/total. Zero leaves it unchanged.
+	Total int `json:"total,omitempty"`
 }
 
 // Usage is the token and cost accounting one attempt reported. Zero fields

@@ -1,0 +1,421 @@
+package sinks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lmittmann/tint"
+)
+
+// formatter renders events as one-line log records through a single tint
+// handler. Every line goes through the same handler, whose one mutex and one
+// Write per record keep lines whole even if several goroutines shared it;
+// the sinks call it from one goroutine anyway.
+type formatter struct {
+	h        slog.Handler
+	color    bool
+	level    slog.Level
+	prefixes map[prefixKey]string
+	buf      []byte
+}
+
+type prefixKey struct{ task, agent, stage string }
+
+func newFormatter(w io.Writer, color bool, level slog.Level) *formatter {
+	return &formatter{
+		h: tint.NewTextHandler(w, &tint.Options{
+			Level:      level,
+			NoColor:    !color,
+			TimeFormat: time.TimeOnly,
+		}),
+		color:    color,
+		level:    level,
+		prefixes: make(map[prefixKey]string),
+	}
+}
+
+// levelOf is the level an event is shown at: raw lines and tool results are
+// debug detail whatever their emitter said, warnings and errors are at least
+// what their kind says.
+func levelOf(e Event) slog.Level {
+	switch e.Kind {
+	case KindRaw, KindToolResult:
+		return slog.LevelDebug
+	case KindWarning:
+		return max(e.Level, slog.LevelWarn)
+	case KindError:
+		return max(e.Level, slog.LevelError)
+	}
+	return e.Level
+}
+
+// shows reports whether the formatter writes anything for e.
+func (f *formatter) shows(e Event) bool { return levelOf(e) >= f.level }
+
+// event writes e as one or more lines, or nothing if its level is hidden.
+func (f *formatter) event(e Event) {
+	if !f.shows(e) {
+		return
+	}
+	head, body, attrs := render(e)
+	f.lines(e.Time, levelOf(e), f.prefix(e.TaskID, e.AgentID, e.Stage), head, body, attrs)
+}
+
+// note writes a line that looper itself adds (not from the event stream),
+// prefixed like the task's events.
+func (f *formatter) note(t time.Time, lvl slog.Level, task, agent, msg string) {
+	if lvl < f.level {
+		return
+	}
+	f.lines(t, lvl, f.prefix(task, agent, ""), "", msg, nil)
+}
+
+// lines writes body split into lines, one record each: head goes before
+// the first line, attrs after the last, the prefix before every one.
+func (f *formatter) lines(t time.Time, lvl slog.Level, prefix, head, body string, attrs []slog.Attr) {
+	body = strings.TrimSuffix(body, "\n")
+	first := true
+	for {
+		line, rest, more := strings.Cut(body, "\n")
+		line = strings.TrimSuffix(line, "\r")
+		f.buf = append(f.buf[:0], prefix...)
+		if first {
+			f.buf = appendClean(f.buf, head)
+		}
+		f.buf = appendClean(f.buf, line)
+		r := slog.NewRecord(t, lvl, string(f.buf), 0)
+		if !more {
+			r.AddAttrs(attrs...)
+		}
+		// Write errors are recorded by the writer under the handler.
+		_ = f.h.Handle(context.Background(), r)
+		if !more {
+			return
+		}
+		body, first = rest, false
+	}
+}
+
+// prefix returns "[task/agent] " ("[task] " without an agent, "" for
+// run-level events; an agent working for the run itself, such as the
+// reviewer, is "[stage/agent] "), coloured by task when colour is on,
+// cached per key.
+func (f *formatter) prefix(task, agent, stage string) string {
+	if task == "" && agent == "" {
+		return ""
+	}
+	if task != "" {
+		stage = ""
+	}
+	k := prefixKey{task, agent, stage}
+	if p, ok := f.prefixes[k]; ok {
+		return p
+	}
+	label, key := task, task
+	switch {
+	case task == "" && stage != "":
+		label, key = stage+"/"+agent, stage
+	case task == "":
+		label, key = agent, agent
+	case agent != "":
+		label = task + "/" + agent
+	}
+	label = string(appendClean(nil, "["+label+"]"))
+	p := label + " "
+	if f.color {
+		p = fmt.Sprintf("\x1b[38;5;%dm%s\x1b[0m ", taskColor(key), label)
+	}
+	f.prefixes[k] = p
+	return p
+}
+
+// taskPalette holds 256-colour indices readable on dark and light
+// backgrounds; each task keeps one of them for the whole run.
+var taskPalette = [...]uint8{33, 37, 71, 98, 130, 135, 161, 166, 172, 178, 203, 208, 39, 43, 62, 107, 167, 170}
+
+// taskColor picks a stable palette colour for a task id, so a task has the
+// same colour in every run and every mode.
+func taskColor(id string) uint8 {
+	h := fnv.New32a()
+	_, _ = io.WriteString(h, id)
+	return taskPalette[h.Sum32()%uint32(len(taskPalette))]
+}
+
+// render returns how an event reads: a head put before its first line, the
+// body (split into lines by the caller) and trailing attributes.
+func render(e Event) (head, body string, attrs []slog.Attr) {
+	switch e.Kind {
+	case KindText:
+		return "", e.Message, nil
+	case KindReasoning:
+		return "thinking: ", e.Message, nil
+	case KindStderr:
+		return "stderr: ", e.Message, nil
+	case KindRaw:
+		if e.Raw != "" {
+			return "raw: ", e.Raw, nil
+		}
+		return "raw: ", e.Message, nil
+	case KindToolResult:
+		if e.Tool != "" {
+			return "→ " + e.Tool + ": ", e.Message, nil
+		}
+		return "→ ", e.Message, nil
+	case KindTool:
+		return toolHead(e.Tool, e.Message), e.Message, nil
+	case KindCommand:
+		return renderCommand(e)
+	case KindStatus:
+		return "", renderStatus(e), nil
+	case KindAttempt:
+		return renderAttempt(e)
+	case KindDecision:
+		return renderDecision(e), "", nil
+	case KindOutcome:
+		return renderOutcome(e)
+	case KindSummary:
+		return renderSummary(e)
+	}
+	if e.Path != "" {
+		attrs = append(attrs, slog.String("path", e.Path))
+	}
+	return "", e.Message, attrs
+}
+
+// toolHead is how a tool call starts: "$ " for shell tools, else the tool
+// name, so `Read file.go` and `$ go test ./...` read as what they did.
+func toolHead(tool, input string) string {
+	switch strings.ToLower(tool) {
+	case "bash", "shell", "local_shell", "exec_command", "command_execution":
+		return "$ "
+	case "":
+		return "tool: "
+	}
+	if input == "" {
+		return tool
+	}
+	return tool + " "
+}
+
+func renderCommand(e Event) (string, string, []slog.Attr) {
+	var attrs []slog.Attr
+	if e.ExitCode != 0 {
+		attrs = append(attrs, slog.Int("exit", e.ExitCode))
+	}
+	if e.Duration != 0 {
+		attrs = append(attrs, slog.String("took", fmtDuration(e.Duration)))
+	}
+	if len(e.Command) == 0 {
+		return "$ ", e.Message, attrs
+	}
+	line := shellJoin(e.Command)
+	if e.Message != "" {
+		line += " (" + e.Message + ")"
+	}
+	return "$ " + line, "", attrs
+}
+
+func renderStatus(e Event) string {
+	s := "status " + e.Status
+	if e.PrevStatus != "" {
+		s = e.PrevStatus + " → " + e.Status
+	}
+	if e.Title != "" {
+		s += ": " + e.Title
+	}
+	return s
+}
+
+func renderAttempt(e Event) (string, string, []slog.Attr) {
+	s := "attempt"
+	if e.Class != "" {
+		s += " " + e.Class
+	}
+	if e.Status != "" {
+		s += ", reported " + e.Status
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	var attrs []slog.Attr
+	if e.Duration != 0 {
+		attrs = append(attrs, slog.String("took", fmtDuration(e.Duration)))
+	}
+	if e.Usage != nil {
+		if n := e.Usage.InputTokens + e.Usage.OutputTokens; n != 0 {
+			attrs = append(attrs, slog.Int64("tokens", n))
+		}
+		if e.Usage.CostUSD != 0 {
+			attrs = append(attrs, slog.String("cost", fmtCost(e.Usage.CostUSD)))
+		}
+	}
+	if e.ExitCode != 0 {
+		attrs = append(attrs, slog.Int("exit", e.ExitCode))
+	}
+	return s, "", attrs
+}
+
+// renderDecision is the one-line account of a vote:
+// "decided done: 2/3 verified, winner codex#2, +41 -3 lines".
+func renderDecision(e Event) string {
+	var parts []string
+	for _, p := range []string{e.Votes, prefixed("winner ", e.Winner), e.Message} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	s := "decided"
+	if e.Status != "" {
+		s += " " + e.Status
+	}
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, ", ")
+	}
+	return s
+}
+
+func renderOutcome(e Event) (string, string, []slog.Attr) {
+	s := e.Status
+	if s == "" {
+		s = "finished"
+	}
+	if e.Title != "" {
+		s += ": " + e.Title
+	}
+	if len(e.Blockers) > 0 {
+		s += " [" + strings.Join(e.Blockers, "; ") + "]"
+	}
+	if e.Message != "" {
+		s += " (" + e.Message + ")"
+	}
+	var attrs []slog.Attr
+	if e.Duration != 0 {
+		attrs = append(attrs, slog.String("took", fmtDuration(e.Duration)))
+	}
+	return s, "", attrs
+}
+
+// renderSummary shows an agent's summary as "summary done: what it did",
+// reading the upstream summary contract out of the raw JSON.
+func renderSummary(e Event) (string, string, []slog.Attr) {
+	var s struct {
+		Status     string   `json:"status"`
+		Summary    string   `json:"summary"`
+		Files      []string `json:"files"`
+		AddedTasks int      `json:"added_tasks"`
+	}
+	var attrs []slog.Attr
+	if len(e.Summary) == 0 || json.Unmarshal(e.Summary, &s) != nil {
+		if len(e.Summary) > 0 {
+			return "summary: ", string(e.Summary), nil
+		}
+		return "summary: ", e.Message, nil
+	}
+	if n := max(len(s.Files), len(e.Files)); n > 0 {
+		attrs = append(attrs, slog.Int("files", n))
+	}
+	if s.AddedTasks > 0 {
+		attrs = append(attrs, slog.Int("added_tasks", s.AddedTasks))
+	}
+	head := "summary"
+	if s.Status != "" {
+		head += " " + s.Status
+	}
+	return head + ": ", s.Summary, attrs
+}
+
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
+}
+
+// shellJoin renders an argv the way a shell user would type it, quoting
+// only the arguments that need it.
+func shellJoin(argv []string) string {
+	var b strings.Builder
+	for i, a := range argv {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if a != "" && strings.IndexFunc(a, needsShellQuote) < 0 {
+			b.WriteString(a)
+			continue
+		}
+		b.WriteByte('\'')
+		b.WriteString(strings.ReplaceAll(a, "'", `'\''`))
+		b.WriteByte('\'')
+	}
+	return b.String()
+}
+
+func needsShellQuote(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return false
+	}
+	return !strings.ContainsRune("-_./=:,+@%#", r)
+}
+
+// fmtDuration rounds a duration to what a person reads: whole seconds from
+// one second up, milliseconds below.
+func fmtDuration(d time.Duration) string {
+	if d >= time.Second || d <= -time.Second {
+		return d.Round(time.Second).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+// fmtCost renders US dollars with cents, "<$0.01" for a tiny non-zero cost.
+func fmtCost(c float64) string {
+	switch {
+	case c == 0:
+		return "-"
+	case c > 0 && c < 0.005:
+		return "<$0.01"
+	}
+	return "$" + strconv.FormatFloat(c, 'f', 2, 64)
+}
+
+// appendClean appends s to dst with terminal control characters made
+// visible, so an agent's output cannot move the cursor, clear the screen or
+// change colours: C0 controls other than tab and DEL become caret notation
+// (^[ for ESC), C1 controls become U+FFFD. Text without them is copied as
+// is, which is the fast path.
+func appendClean(dst []byte, s string) []byte {
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if (c >= 0x20 && c < 0x7f) || c == '\t' || (c >= 0x80 && c != 0xc2) {
+			i++
+			continue
+		}
+		if c == 0xc2 {
+			if i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f {
+				dst = append(dst, s[:i]...)
+				dst = append(dst, string(utf8.RuneError)...)
+				s, i = s[i+2:], 0
+				continue
+			}
+			i++
+			continue
+		}
+		dst = append(dst, s[:i]...)
+		if c == 0x7f {
+			dst = append(dst, '^', '?')
+		} else {
+			dst = append(dst, '^', c+'@')
+		}
+		s, i = s[i+1:], 0
+	}
+	return append(dst, s...)
+}

@@ -1,0 +1,134 @@
+package sinks
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+)
+
+// Sink consumes the one event stream of a run and shows or stores it.
+type Sink interface {
+	// Run reads events until the channel is closed and returns the first
+	// error writing its output. It keeps reading after ctx is cancelled, so
+	// that no emitter is ever left blocked and the events of an interrupted
+	// run's wind-down are still shown; a cancelled ctx only marks the run as
+	// interrupted in the final summary line.
+	Run(ctx context.Context, events <-chan Event) error
+}
+
+// Output modes, the values of output_mode / --output-mode.
+const (
+	// ModeMultiplexed shows every event as it arrives, one prefixed line each.
+	ModeMultiplexed = "multiplexed"
+	// ModeBuffered holds each attempt's output and shows it in one block
+	// when its task finishes.
+	ModeBuffered = "buffered"
+	// ModeSummary shows only status changes, then a table.
+	ModeSummary = "summary"
+)
+
+// Options configures a console sink. The zero value (apart from Out) shows
+// info-level events without colour or progress line.
+type Options struct {
+	// Out receives the output; it must not be nil.
+	Out io.Writer
+	// Color turns on ANSI colours. Set it from UseColor so that colour is
+	// used only on a terminal and never with NO_COLOR.
+	Color bool
+	// Level hides events below it; slog.LevelDebug also shows raw agent
+	// output and tool results.
+	Level slog.Level
+	// Progress shows a live progress line (multiplexed and summary modes).
+	// Set it only when Out is a terminal: the line is redrawn in place.
+	Progress bool
+	// Total is how many tasks the run expects to finish, for the progress
+	// line; KindInfo events with a Total field update it.
+	Total int
+	// Start is when the run began, for elapsed and wall time; zero means
+	// when Run was called.
+	Start time.Time
+	// Now tells the time; nil means time.Now. Tests fix it for exact output.
+	Now func() time.Time
+	// TempDir is where buffered mode spills output; "" means os.TempDir().
+	TempDir string
+	// SpillBytes is how much output of one attempt buffered mode holds in
+	// memory before it spills to a temp file; 0 or less means 1 MiB.
+	SpillBytes int64
+}
+
+// DefaultSpillBytes is the per-attempt memory buffered mode uses when
+// Options.SpillBytes is not set.
+const DefaultSpillBytes = 1 << 20
+
+func (o Options) withDefaults() Options {
+	if o.Out == nil {
+		panic("sinks: Options.Out is nil")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.TempDir == "" {
+		o.TempDir = os.TempDir()
+	}
+	if o.SpillBytes <= 0 {
+		o.SpillBytes = DefaultSpillBytes
+	}
+	return o
+}
+
+// modes maps each output mode to its constructor, in the order Names lists
+// them (the default first).
+var modes = []struct {
+	name string
+	new  func(Options) Sink
+}{
+	{ModeMultiplexed, func(o Options) Sink { return &multiplexed{o: o} }},
+	{ModeBuffered, func(o Options) Sink { return &buffered{o: o} }},
+	{ModeSummary, func(o Options) Sink { return &summary{o: o} }},
+}
+
+// Names lists the output modes New accepts, the default first, for flag
+// enums and error messages.
+func Names() []string {
+	names := make([]string, len(modes))
+	for i, m := range modes {
+		names[i] = m.name
+	}
+	return names
+}
+
+// New returns the console sink for an output mode name. It panics if o.Out
+// is nil and returns an error naming the valid modes for an unknown name,
+// since the name comes from the user's config or command line.
+func New(mode string, o Options) (Sink, error) {
+	o = o.withDefaults()
+	for _, m := range modes {
+		if m.name == mode {
+			return m.new(o), nil
+		}
+	}
+	return nil, fmt.Errorf("unknown output mode %q: use one of %s", mode, strings.Join(Names(), ", "))
+}
+
+// Terminal reports whether w is a terminal, which is when a progress line
+// may be drawn on it.
+func Terminal(w io.Writer) bool {
+	f, ok := w.(interface{ Fd() uintptr })
+	if !ok {
+		return false
+	}
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+// UseColor reports whether output to w should be coloured: only on a
+// terminal, and never when the NO_COLOR environment variable is set
+// (https://no-color.org).
+func UseColor(w io.Writer) bool {
+	return os.Getenv("NO_COLOR") == "" && Terminal(w)
+}
