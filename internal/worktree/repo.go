@@ -1,0 +1,285 @@
+package worktree
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// ErrNotRepo is returned (wrapped, with the directory and the fix) by Open
+// when the directory is not inside a git repository, so that the caller can
+// fall back to running in place.
+var ErrNotRepo = errors.New("not a git repository")
+
+// worktreesDir is where attempt worktrees live, relative to the repository
+// root; it is also the line looper adds to .git/info/exclude.
+const worktreesDir = ".looper/worktrees"
+
+// Repo is a git repository seen from its main worktree: the tree the user
+// works in, whose checked-out branch is the integration branch that attempt
+// branches are created from and merged back into.
+//
+// A Repo is safe for concurrent use. Worktree administration (creating and
+// removing worktrees and branches) is serialized inside the Repo, and so are
+// merges, which are applied one at a time; the slow parts (checking out files,
+// copying, setup) run concurrently.
+type Repo struct {
+	root      string // toplevel of the main worktree, symlinks resolved
+	commonDir string // the repository's git directory, absolute
+
+	adminMu  sync.Mutex // worktree add/remove, branch -D, info/exclude
+	excluded bool       // info/exclude checked by this Repo (under adminMu)
+
+	mergeMu sync.Mutex // one merge into the main worktree at a time
+}
+
+// Open finds the repository containing dir and returns it rooted at its main
+// worktree, even when dir is inside a linked worktree (looper may be started
+// from one of its own attempt worktrees). Outside a repository it returns an
+// error wrapping ErrNotRepo; a bare repository is an error too, since there is
+// no working tree to merge into.
+func Open(dir string) (*Repo, error) {
+	ctx := context.Background()
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open repository at %s: %w", dir, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("open repository at %s: %w", dir, err)
+	}
+	out, err := gitRead(ctx, abs, "rev-parse", "--path-format=absolute", "--git-common-dir", "--is-bare-repository")
+	if err != nil {
+		var ge *GitError
+		if errors.As(err, &ge) && strings.Contains(ge.Stderr, "not a git repository") {
+			return nil, fmt.Errorf("%s: %w (run looper inside a git repository, or create one with git init)", abs, ErrNotRepo)
+		}
+		return nil, fmt.Errorf("open repository at %s: %w", abs, err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
+		return nil, fmt.Errorf("open repository at %s: unexpected output from git rev-parse: %q", abs, out)
+	}
+	if lines[1] == "true" {
+		return nil, fmt.Errorf("%s is a bare repository: there is no working tree to merge attempts into; run looper in a clone with a working tree", abs)
+	}
+	commonDir := lines[0]
+	out, err = gitRead(ctx, abs, "worktree", "list", "--porcelain", "-z")
+	if err != nil {
+		return nil, fmt.Errorf("open repository at %s: %w", abs, err)
+	}
+	entries, err := parseWorktreeList(out)
+	if err != nil {
+		return nil, fmt.Errorf("open repository at %s: git worktree list: %w", abs, err)
+	}
+	if len(entries) == 0 || entries[0].Bare {
+		return nil, fmt.Errorf("%s: the repository has no main working tree to merge attempts into; run looper in a clone with a working tree", abs)
+	}
+	root, err := filepath.EvalSymlinks(entries[0].Path)
+	if err != nil {
+		return nil, fmt.Errorf("open repository at %s: main worktree %s: %w", abs, entries[0].Path, err)
+	}
+	if cd, err := filepath.EvalSymlinks(commonDir); err == nil {
+		commonDir = cd
+	}
+	return &Repo{root: root, commonDir: commonDir}, nil
+}
+
+// Root returns the absolute path of the main worktree's top directory; the
+// backlog, .looper/ and the attempt worktrees all live below it.
+func (r *Repo) Root() string { return r.root }
+
+// Branch returns the integration branch: the branch checked out in the main
+// worktree right now (read on every call, so it follows the user). A detached
+// HEAD is an error, because merges need a branch to advance.
+func (r *Repo) Branch() (string, error) {
+	out, err := gitRead(context.Background(), r.root, "symbolic-ref", "--quiet", "--short", "HEAD")
+	if err != nil {
+		if exitCode(err) == 1 {
+			return "", fmt.Errorf("%s: HEAD is detached, so there is no integration branch to create attempts from and merge them into; check out the branch looper should work on (git -C %s switch <branch>)", r.root, r.root)
+		}
+		return "", fmt.Errorf("%s: read the checked-out branch: %w", r.root, err)
+	}
+	return firstLine(out), nil
+}
+
+// Head returns the commit id checked out in the main worktree, the tip of the
+// integration branch. An empty repository is an error, since attempts need a
+// commit to start from.
+func (r *Repo) Head() (string, error) {
+	return r.head(context.Background())
+}
+
+func (r *Repo) head(ctx context.Context) (string, error) {
+	out, err := gitRead(ctx, r.root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+	if err != nil {
+		if exitCode(err) == 1 {
+			return "", fmt.Errorf("%s: the repository has no commits yet; make a first commit (git commit --allow-empty -m init) so attempts have something to start from", r.root)
+		}
+		return "", fmt.Errorf("%s: read HEAD: %w", r.root, err)
+	}
+	return firstLine(out), nil
+}
+
+// resolve returns the commit id a revision names, or an error naming it.
+func (r *Repo) resolve(ctx context.Context, rev string) (string, error) {
+	if rev == "" || strings.HasPrefix(rev, "-") {
+		return "", fmt.Errorf("%s: %q is not a revision", r.root, rev)
+	}
+	out, err := gitRead(ctx, r.root, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+	if err != nil {
+		if exitCode(err) == 1 {
+			return "", fmt.Errorf("%s: %s does not name a commit (deleted branch? run git -C %s branch --list 'looper/*' to see what exists)", r.root, rev, r.root)
+		}
+		return "", fmt.Errorf("%s: resolve %s: %w", r.root, rev, err)
+	}
+	return firstLine(out), nil
+}
+
+// Dirty lists the uncommitted changes in the main worktree as slash-separated
+// paths relative to Root, sorted: modified and deleted tracked files, staged
+// changes (both sides of a staged rename) and untracked files that are not
+// ignored, each untracked file listed individually. Paths equal to one of
+// ignore, or below it, are left out; ignore entries may be absolute paths
+// under Root or relative to it (the caller passes the backlog file and
+// ".looper"). Attempt worktrees below .looper/worktrees are never listed.
+func (r *Repo) Dirty(ignore ...string) ([]string, error) {
+	return r.dirty(context.Background(), ignore)
+}
+
+func (r *Repo) dirty(ctx context.Context, ignore []string) ([]string, error) {
+	skip := []string{worktreesDir}
+	for _, p := range ignore {
+		rel, err := r.relPath(p)
+		if err != nil {
+			return nil, fmt.Errorf("dirty: ignore entry: %w", err)
+		}
+		if rel == "." {
+			return nil, nil
+		}
+		skip = append(skip, rel)
+	}
+	paths, err := statusPaths(ctx, r.root)
+	if err != nil {
+		return nil, err
+	}
+	out := paths[:0]
+	for _, p := range paths {
+		if !underAny(p, skip) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// statusPaths returns the changed paths git status reports in dir.
+func statusPaths(ctx context.Context, dir string) ([]string, error) {
+	out, err := gitRead(ctx, dir, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none", "--no-renames")
+	if err != nil {
+		return nil, fmt.Errorf("list uncommitted changes in %s: %w", dir, err)
+	}
+	paths, err := parseStatus(out)
+	if err != nil {
+		return nil, fmt.Errorf("list uncommitted changes in %s: git status: %w", dir, err)
+	}
+	return paths, nil
+}
+
+// parseStatus reads `git status --porcelain=v1 -z`: records "XY path", where
+// a rename or copy (X or Y is R or C) is followed by a record holding the
+// original path. It returns every path, sorted and without duplicates.
+func parseStatus(out []byte) ([]string, error) {
+	recs := splitNUL(out)
+	var paths []string
+	for i := 0; i < len(recs); i++ {
+		rec := recs[i]
+		if len(rec) < 4 || rec[2] != ' ' {
+			return nil, fmt.Errorf("malformed status record %q", rec)
+		}
+		x, y := rec[0], rec[1]
+		if !statusCode(x) || !statusCode(y) {
+			return nil, fmt.Errorf("unknown status %q in record %q", rec[:2], rec)
+		}
+		paths = append(paths, rec[3:])
+		if x == 'R' || x == 'C' || y == 'R' || y == 'C' {
+			i++
+			if i >= len(recs) || recs[i] == "" {
+				return nil, fmt.Errorf("rename record %q lacks its original path", rec)
+			}
+			paths = append(paths, recs[i])
+		}
+	}
+	slices.Sort(paths)
+	return slices.Compact(paths), nil
+}
+
+func statusCode(c byte) bool {
+	return strings.IndexByte(" MTADRCU?!", c) >= 0
+}
+
+// relPath converts an absolute path under Root, or a relative one, into a
+// clean slash-separated path relative to Root; a path outside Root is an
+// error.
+func (r *Repo) relPath(p string) (string, error) {
+	if p == "" {
+		return "", errors.New("empty path")
+	}
+	if filepath.IsAbs(p) {
+		rel, err := filepath.Rel(r.root, p)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			// The path may reach Root through a symlink (a temp dir, /private on macOS).
+			resolved, rerr := evalExisting(p)
+			if rerr == nil {
+				rel, err = filepath.Rel(r.root, resolved)
+			}
+			if rerr != nil || err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return "", fmt.Errorf("%s is outside the repository %s", p, r.root)
+			}
+		}
+		return filepath.ToSlash(rel), nil
+	}
+	c := filepath.ToSlash(filepath.Clean(p))
+	if c == ".." || strings.HasPrefix(c, "../") {
+		return "", fmt.Errorf("%s climbs out of the repository %s", p, r.root)
+	}
+	return c, nil
+}
+
+// evalExisting resolves symlinks in the longest existing prefix of p, so that
+// a path to a file that does not exist yet still resolves.
+func evalExisting(p string) (string, error) {
+	dir, rest := p, ""
+	for {
+		resolved, err := filepath.EvalSymlinks(dir)
+		if err == nil {
+			return filepath.Join(resolved, rest), nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", err
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+		dir = parent
+	}
+}
+
+// underAny reports whether path equals one of prefixes or lies below one.
+func underAny(path string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if under(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// under reports whether path equals prefix or lies below it
+// (slash-separated, relative paths).
+func under(path, prefix string) bool {
+	prefix = strings.TrimSuffix(prefix, "/")
+	return path == prefix || strings.HasPrefix(path, prefix+"/")
+}

@@ -1,0 +1,349 @@
+package worktree
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Worktree is one attempt's isolated checkout: its own directory, index and
+// branch, so that parallel attempts never see each other's edits.
+type Worktree struct {
+	// Path is the absolute directory, Root/.looper/worktrees/<run>/<task>-<attempt>.
+	Path string
+	// Branch is the attempt branch, looper/<run>/<task>/<attempt>.
+	Branch string
+	// Base is the commit the branch was created from (the integration tip at
+	// creation); commits beyond it are the attempt's work.
+	Base string
+	// Copied lists the files Create copied in from the main worktree
+	// (Options.Copy), relative to Path; CommitAll never stages them, so a
+	// secret like .env does not end up in a commit. Worktrees found by List
+	// and Leftovers leave it nil.
+	Copied []string
+}
+
+// Options controls what Create prepares in a new worktree besides the
+// checkout. The zero value prepares nothing.
+type Options struct {
+	// Copy lists files or directories, relative to the repository root, to
+	// copy from the main worktree into the new one when they exist there,
+	// typically untracked configuration such as ".env". Files the checkout
+	// already has are not overwritten, symlinks are followed only inside the
+	// repository, and paths that would leave it (absolute, "..", or into .git
+	// or .looper/worktrees) are an error.
+	Copy []string
+	// Setup is a command (argv, never passed through a shell; use
+	// {"sh", "-c", "..."} for one) run in the new worktree after copying,
+	// for example to install dependencies. Its environment adds
+	// LOOPER_REPO_ROOT, LOOPER_WORKTREE, LOOPER_BRANCH and LOOPER_BASE. It
+	// runs in its own process group, and anything it leaves running is
+	// killed when it exits.
+	Setup []string
+	// SetupTimeout bounds Setup; zero means 10 minutes.
+	SetupTimeout time.Duration
+	// SetupEnv adds KEY=VALUE entries to Setup's environment.
+	SetupEnv []string
+	// SetupOutput, when set, receives everything Setup prints (stdout and
+	// stderr interleaved). The tail of the output is in the error either way.
+	SetupOutput io.Writer
+}
+
+// DefaultSetupTimeout is the Setup time limit when Options.SetupTimeout is 0.
+const DefaultSetupTimeout = 10 * time.Minute
+
+// Create makes the worktree for one attempt of a task: a new branch
+// looper/<run>/<task>/<attempt> at the integration branch's current tip,
+// checked out at Root/.looper/worktrees/<run>/<task>-<attempt>, then copies
+// opt.Copy in and runs opt.Setup there. The run and task ids are sanitized
+// (see the package documentation) so that no id can escape that directory or
+// inject an option. On any failure nothing is left behind: the worktree and
+// branch are removed again and the error says what failed. Create also adds
+// .looper/worktrees/ to .git/info/exclude, so the main worktree never shows
+// the attempts as untracked files. Several Creates may run at once.
+//
+// attempt counts from 1; a smaller value is a programming error and panics.
+func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Options) (*Worktree, error) {
+	if attempt < 1 {
+		panic("worktree: Create: attempt must be 1 or more, got " + strconv.Itoa(attempt))
+	}
+	if run == "" || task == "" {
+		return nil, fmt.Errorf("create worktree: empty run id (%q) or task id (%q); every task in the backlog needs an id", run, task)
+	}
+	copies, err := r.checkCopyPaths(opt.Copy)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.Branch(); err != nil {
+		return nil, fmt.Errorf("create worktree for task %q: %w", task, err)
+	}
+	base, err := r.head(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("create worktree for task %q: %w", task, err)
+	}
+	runName, taskName := safeName(run), safeName(task)
+	wt := &Worktree{
+		Path:   filepath.Join(r.root, filepath.FromSlash(worktreesDir), runName, dirName(taskName, attempt)),
+		Branch: branchName(runName, taskName, attempt),
+		Base:   base,
+	}
+	if err := r.addWorktree(ctx, wt); err != nil {
+		return nil, fmt.Errorf("create worktree for task %q attempt %d: %w", task, attempt, err)
+	}
+	if err := r.prepare(ctx, wt, copies, opt); err != nil {
+		if rmErr := r.remove(context.WithoutCancel(ctx), wt, true, false); rmErr != nil {
+			err = errors.Join(err, fmt.Errorf("and removing the half-made worktree failed: %w", rmErr))
+		}
+		return nil, fmt.Errorf("create worktree for task %q attempt %d: %w", task, attempt, err)
+	}
+	return wt, nil
+}
+
+// addWorktree registers the worktree and its branch without checking files
+// out. Only this step touches shared repository state, so only it holds the
+// admin lock; the checkout runs afterwards with the worktree's own index.
+func (r *Repo) addWorktree(ctx context.Context, wt *Worktree) error {
+	r.adminMu.Lock()
+	defer r.adminMu.Unlock()
+	if err := r.ensureExcluded(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(wt.Path), 0o755); err != nil {
+		return err
+	}
+	_, err := git(ctx, r.root, "worktree", "add", "--quiet", "--no-checkout", "-b", wt.Branch, "--", wt.Path, wt.Base)
+	return err
+}
+
+// prepare checks the files out, copies and runs setup.
+func (r *Repo) prepare(ctx context.Context, wt *Worktree, copies []string, opt Options) error {
+	if _, err := git(ctx, wt.Path, "reset", "--quiet", "--hard", wt.Base); err != nil {
+		return fmt.Errorf("check out %s: %w", wt.Path, err)
+	}
+	copied, err := r.copyInto(wt.Path, copies)
+	if err != nil {
+		return err
+	}
+	wt.Copied = copied
+	if len(opt.Setup) > 0 {
+		env := append([]string{
+			"LOOPER_REPO_ROOT=" + r.root,
+			"LOOPER_WORKTREE=" + wt.Path,
+			"LOOPER_BRANCH=" + wt.Branch,
+			"LOOPER_BASE=" + wt.Base,
+		}, opt.SetupEnv...)
+		timeout := opt.SetupTimeout
+		if timeout <= 0 {
+			timeout = DefaultSetupTimeout
+		}
+		if err := runSetup(ctx, wt.Path, opt.Setup, env, timeout, opt.SetupOutput); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureExcluded adds "/.looper/worktrees/" to the repository's
+// info/exclude once. The caller holds adminMu.
+func (r *Repo) ensureExcluded() error {
+	if r.excluded {
+		return nil
+	}
+	const line = "/" + worktreesDir + "/"
+	path := filepath.Join(r.commonDir, "info", "exclude")
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	for l := range strings.SplitSeq(string(data), "\n") {
+		if strings.TrimSpace(l) == line {
+			r.excluded = true
+			return nil
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("add %s to %s: %w", line, path, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("add %s to %s: %w", line, path, err)
+	}
+	add := "# looper: per-attempt worktrees\n" + line + "\n"
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		add = "\n" + add
+	}
+	if _, err := f.WriteString(add); err != nil {
+		f.Close()
+		return fmt.Errorf("add %s to %s: %w", line, path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("add %s to %s: %w", line, path, err)
+	}
+	r.excluded = true
+	return nil
+}
+
+// Remove deletes the attempt's worktree directory (with any uncommitted
+// changes in it) and, when deleteBranch is set, its branch; unmerged commits
+// on a deleted branch are gone for good, so callers delete branches only
+// after a merge or for attempts that lost. A directory that is already gone
+// is fine. Remove refuses paths outside Root/.looper/worktrees and branches
+// outside looper/, and a worktree locked with git worktree lock.
+func (r *Repo) Remove(wt *Worktree, deleteBranch bool) error {
+	return r.remove(context.Background(), wt, deleteBranch, false)
+}
+
+// remove does Remove; unlock also removes locked worktrees.
+func (r *Repo) remove(ctx context.Context, wt *Worktree, deleteBranch, unlock bool) error {
+	if wt.Path != "" && !r.inWorktreesDir(wt.Path) {
+		return fmt.Errorf("remove worktree %s: not below %s; looper only removes its own worktrees", wt.Path, filepath.Join(r.root, filepath.FromSlash(worktreesDir)))
+	}
+	if deleteBranch && wt.Branch != "" && !strings.HasPrefix(wt.Branch, BranchPrefix) {
+		return fmt.Errorf("remove worktree %s: branch %s is not below %s; looper only deletes its own branches", wt.Path, wt.Branch, BranchPrefix)
+	}
+	r.adminMu.Lock()
+	defer r.adminMu.Unlock()
+	if wt.Path != "" {
+		args := []string{"worktree", "remove", "--force"}
+		if unlock {
+			args = append(args, "--force")
+		}
+		if _, err := git(ctx, r.root, append(args, "--", wt.Path)...); err != nil {
+			var ge *GitError
+			if !errors.As(err, &ge) || !strings.Contains(ge.Stderr, "is not a working tree") {
+				return fmt.Errorf("remove worktree %s: %w", wt.Path, err)
+			}
+			// Not registered with git (a stray directory): delete it directly.
+			if err := os.RemoveAll(wt.Path); err != nil {
+				return fmt.Errorf("remove stray directory %s: %w", wt.Path, err)
+			}
+		}
+		// Drop the run directory once its last attempt is gone.
+		_ = os.Remove(filepath.Dir(wt.Path))
+	}
+	if deleteBranch && wt.Branch != "" {
+		if _, err := git(ctx, r.root, "branch", "--delete", "--force", "--", wt.Branch); err != nil {
+			var ge *GitError
+			if !errors.As(err, &ge) || !strings.Contains(ge.Stderr, "not found") {
+				return fmt.Errorf("delete branch %s: %w", wt.Branch, err)
+			}
+		}
+	}
+	return nil
+}
+
+// inWorktreesDir reports whether p lies strictly below Root/.looper/worktrees.
+func (r *Repo) inWorktreesDir(p string) bool {
+	dir := filepath.Join(r.root, filepath.FromSlash(worktreesDir))
+	rel, err := filepath.Rel(dir, filepath.Clean(p))
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// Commits counts the commits on the attempt's branch beyond its Base: zero
+// means the agent committed nothing (see CommitAll for agents that edit
+// without committing).
+func (r *Repo) Commits(wt *Worktree) (int, error) {
+	ctx := context.Background()
+	out, err := gitRead(ctx, r.root, "rev-list", "--count", wt.Base+".."+"refs/heads/"+wt.Branch, "--")
+	if err != nil {
+		return 0, fmt.Errorf("count commits on %s: %w", wt.Branch, err)
+	}
+	n, err := strconv.Atoi(firstLine(out))
+	if err != nil {
+		return 0, fmt.Errorf("count commits on %s: git rev-list printed %q", wt.Branch, out)
+	}
+	return n, nil
+}
+
+// CommitAll stages every change in the worktree (modified, deleted and new
+// files that are not ignored, except the files Create copied in) and commits
+// them on the attempt branch with message, for agents that edited files but
+// did not commit. It reports whether there was anything to commit. The
+// repository's commit hooks run as they would for the user.
+func (r *Repo) CommitAll(wt *Worktree, message string) (bool, error) {
+	ctx := context.Background()
+	if strings.TrimSpace(message) == "" {
+		message = "looper: uncommitted work of " + wt.Branch
+	}
+	args := []string{"add", "--all", "--", "."}
+	for _, c := range wt.Copied {
+		args = append(args, ":(exclude,literal)"+c)
+	}
+	if _, err := git(ctx, wt.Path, args...); err != nil {
+		return false, fmt.Errorf("stage changes in %s: %w", wt.Path, err)
+	}
+	if _, err := gitRead(ctx, wt.Path, "diff", "--cached", "--quiet"); err == nil {
+		return false, nil
+	} else if exitCode(err) != 1 {
+		return false, fmt.Errorf("check staged changes in %s: %w", wt.Path, err)
+	}
+	if _, err := git(ctx, wt.Path, "commit", "--quiet", "--no-edit", "-m", message); err != nil {
+		return false, fmt.Errorf("commit in %s: %w", wt.Path, err)
+	}
+	return true, nil
+}
+
+// DropPaths puts the given paths on the attempt branch back to their content
+// at base (the worktree's Base when base is ""), removing files that did not
+// exist there, and commits that as one commit, so a later merge leaves those
+// paths alone: the run loop strips an agent's edits to the backlog file this
+// way. Uncommitted edits to the paths in the worktree are discarded too.
+// Paths may be absolute under Root or relative to it, files or directories.
+// It reports whether a commit was made.
+func (r *Repo) DropPaths(wt *Worktree, base string, paths ...string) (bool, error) {
+	ctx := context.Background()
+	if base == "" {
+		base = wt.Base
+	}
+	if base == "" || strings.HasPrefix(base, "-") {
+		return false, fmt.Errorf("drop paths on %s: %q is not a base commit", wt.Branch, base)
+	}
+	if len(paths) == 0 {
+		return false, nil
+	}
+	rels := make([]string, 0, len(paths))
+	for _, p := range paths {
+		rel, err := r.relPath(p)
+		if err != nil {
+			return false, fmt.Errorf("drop paths on %s: %w", wt.Branch, err)
+		}
+		if rel == "." {
+			return false, fmt.Errorf("drop paths on %s: refusing to drop the whole tree", wt.Branch)
+		}
+		rels = append(rels, rel)
+	}
+	// Paths that differ between base and the worktree (committed, staged or not).
+	out, err := gitRead(ctx, wt.Path, append([]string{"diff", "--name-only", "-z", "--no-renames", base, "--"}, literals(rels)...)...)
+	if err != nil {
+		return false, fmt.Errorf("drop paths on %s: %w", wt.Branch, err)
+	}
+	changed := splitNUL(out)
+	if len(changed) == 0 {
+		return false, nil
+	}
+	if _, err := git(ctx, wt.Path, append([]string{"restore", "--source=" + base, "--staged", "--worktree", "--"}, literals(changed)...)...); err != nil {
+		return false, fmt.Errorf("drop paths on %s: %w", wt.Branch, err)
+	}
+	// Of those, the ones the branch itself changed need a commit.
+	out, err = gitRead(ctx, wt.Path, append([]string{"diff", "--name-only", "-z", "--no-renames", base, "HEAD", "--"}, literals(changed)...)...)
+	if err != nil {
+		return false, fmt.Errorf("drop paths on %s: %w", wt.Branch, err)
+	}
+	committed := splitNUL(out)
+	if len(committed) == 0 {
+		return false, nil
+	}
+	slices.Sort(committed)
+	msg := fmt.Sprintf("looper: drop changes to %s\n\nRestored to %s so that merging %s leaves them alone.", strings.Join(committed, ", "), base, wt.Branch)
+	if _, err := git(ctx, wt.Path, append([]string{"commit", "--quiet", "--no-verify", "--no-edit", "-m", msg, "--only", "--"}, literals(committed)...)...); err != nil {
+		return false, fmt.Errorf("drop paths on %s: %w", wt.Branch, err)
+	}
+	return true, nil
+}
