@@ -1,0 +1,346 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// setting is one key of looper.toml: its accepted values, documentation,
+// environment variables and where it lives in Config. The table below is the
+// single description of every key; ExampleTOML, `looper config`, the
+// environment layer and the kong resolver are all driven by it.
+type setting struct {
+	key    string   // dotted key
+	doc    string   // one or two sentences for ExampleTOML and help
+	env    []string // environment variables; when several are set the last listed wins
+	noFile bool     // settable only from the environment and flags
+	spec
+	get func(*Config) any
+	set func(*Config, any)
+}
+
+// Enum values, shared with the flags' help and completion.
+var (
+	workflowValues   = []string{"traditional", "parallel"}
+	logLevelValues   = []string{"debug", "info", "warn", "error", "fatal"}
+	logFormatValues  = []string{"text", "json", "logfmt"}
+	strategyValues   = []string{string(StrategyPriority), string(StrategyDependency), string(StrategyMixed)}
+	outputModeValues = []string{string(OutputMultiplexed), string(OutputBuffered), string(OutputSummary)}
+	isolationValues  = []string{IsolationAuto, IsolationWorktree, IsolationNone}
+	promptFmtValues  = []string{"stdin", "arg"}
+	formatValues     = []string{"claude", "codex", "text"}
+	sandboxValues    = []string{"read-only", "workspace-write", "danger-full-access"}
+	approvalValues   = []string{"untrusted", "on-failure", "on-request", "never"}
+)
+
+var settings = []*setting{
+	{key: "todo_file", env: []string{"LOOPER_TODO"}, spec: spec{kind: kindString},
+		doc: `Backlog file, relative to the working directory. Empty: .looper/todo.json, or to-do.json when only that exists.`,
+		get: func(c *Config) any { return c.TodoFile }, set: func(c *Config, v any) { c.TodoFile = v.(string) }},
+	{key: "schema_file", env: []string{"LOOPER_SCHEMA"}, spec: spec{kind: kindString},
+		doc: `Extra JSON schema the backlog must also satisfy (checked by doctor). Empty: the bundled schema only.`,
+		get: func(c *Config) any { return c.SchemaFile }, set: func(c *Config, v any) { c.SchemaFile = v.(string) }},
+	{key: "log_dir", env: []string{"LOOPER_BASE_DIR", "LOOPER_LOG_DIR"}, spec: spec{kind: kindString},
+		doc: `Base directory of run logs; each project gets <log_dir>/<name>-<hash>/. "~" and $VARS are expanded.`,
+		get: func(c *Config) any { return c.LogDir }, set: func(c *Config, v any) { c.LogDir = v.(string) }},
+	{key: "workflow", env: []string{"LOOPER_WORKFLOW"}, spec: spec{kind: kindString, enum: workflowValues},
+		doc: `"traditional" runs one task at a time; "parallel" is upstream's spelling of [parallel] enabled = true.`,
+		get: func(c *Config) any { return c.Workflow }, set: func(c *Config, v any) { c.Workflow = v.(string) }},
+	{key: "max_iterations", env: []string{"LOOPER_MAX_ITERATIONS"}, spec: spec{kind: kindInt, min: 1},
+		doc: `Most tasks dispatched in one run.`,
+		get: func(c *Config) any { return c.MaxIterations }, set: func(c *Config, v any) { c.MaxIterations = v.(int) }},
+	{key: "prompt", env: []string{"LOOPER_PROMPT"}, noFile: true, spec: spec{kind: kindString},
+		doc: `Idea the bootstrap agent turns into a first backlog (environment and --prompt only).`,
+		get: func(c *Config) any { return c.Prompt }, set: func(c *Config, v any) { c.Prompt = v.(string) }},
+	{key: "apply_summary", env: []string{"LOOPER_APPLY_SUMMARY"}, spec: spec{kind: kindBool},
+		doc: `Apply each agent's summary (status, details, blockers) to the backlog.`,
+		get: func(c *Config) any { return c.ApplySummary }, set: func(c *Config, v any) { c.ApplySummary = v.(bool) }},
+	{key: "git_init", env: []string{"LOOPER_GIT_INIT"}, spec: spec{kind: kindBool},
+		doc: `Run "git init" when the project is not in a git repository.`,
+		get: func(c *Config) any { return c.GitInit }, set: func(c *Config, v any) { c.GitInit = v.(bool) }},
+	{key: "hook_command", env: []string{"LOOPER_HOOK"}, spec: spec{kind: kindString},
+		doc: `Executable run after every agent step with <task_id> <status> <last_message_path> <label>. Empty: none.`,
+		get: func(c *Config) any { return c.HookCommand }, set: func(c *Config, v any) { c.HookCommand = v.(string) }},
+	{key: "loop_delay_seconds", env: []string{"LOOPER_LOOP_DELAY"}, spec: spec{kind: kindInt, min: 0},
+		doc: `Seconds to wait between iterations.`,
+		get: func(c *Config) any { return c.LoopDelaySeconds }, set: func(c *Config, v any) { c.LoopDelaySeconds = v.(int) }},
+	{key: "log_level", env: []string{"LOOPER_LOG_LEVEL"}, spec: spec{kind: kindString, enum: logLevelValues},
+		doc: `Console log level.`,
+		get: func(c *Config) any { return c.LogLevel }, set: func(c *Config, v any) { c.LogLevel = v.(string) }},
+	{key: "log_format", env: []string{"LOOPER_LOG_FORMAT"}, spec: spec{kind: kindString, enum: logFormatValues},
+		doc: `Console log format.`,
+		get: func(c *Config) any { return c.LogFormat }, set: func(c *Config, v any) { c.LogFormat = v.(string) }},
+	{key: "log_timestamps", env: []string{"LOOPER_LOG_TIMESTAMPS"}, spec: spec{kind: kindBool},
+		doc: `Prefix console lines with the time.`,
+		get: func(c *Config) any { return c.LogTimestamps }, set: func(c *Config, v any) { c.LogTimestamps = v.(bool) }},
+	{key: "log_caller", env: []string{"LOOPER_LOG_CALLER"}, spec: spec{kind: kindBool},
+		doc: `Add the source position to console lines.`,
+		get: func(c *Config) any { return c.LogCaller }, set: func(c *Config, v any) { c.LogCaller = v.(bool) }},
+
+	{key: "roles.iter", spec: spec{kind: kindString, name: true},
+		doc: `Agent that works on a task.`,
+		get: func(c *Config) any { return c.Roles.Iter }, set: func(c *Config, v any) { c.Roles.Iter = v.(string) }},
+	{key: "roles.review", spec: spec{kind: kindString, name: true},
+		doc: `Agent that reviews the project when no task is left.`,
+		get: func(c *Config) any { return c.Roles.Review }, set: func(c *Config, v any) { c.Roles.Review = v.(string) }},
+	{key: "roles.repair", spec: spec{kind: kindString, name: true},
+		doc: `Agent that repairs a backlog that fails validation.`,
+		get: func(c *Config) any { return c.Roles.Repair }, set: func(c *Config, v any) { c.Roles.Repair = v.(string) }},
+	{key: "roles.bootstrap", spec: spec{kind: kindString, name: true},
+		doc: `Agent that writes the first backlog from the prompt.`,
+		get: func(c *Config) any { return c.Roles.Bootstrap }, set: func(c *Config, v any) { c.Roles.Bootstrap = v.(string) }},
+
+	{key: "parallel.enabled", env: []string{"LOOPER_PARALLEL"}, spec: spec{kind: kindBool},
+		doc: `Run several tasks at once. false keeps upstream's one-task-per-iteration loop.`,
+		get: func(c *Config) any { return c.Parallel.Enabled }, set: func(c *Config, v any) { c.Parallel.Enabled = v.(bool) }},
+	{key: "parallel.max_tasks", env: []string{"LOOPER_MAX_TASKS"}, spec: spec{kind: kindInt, min: 0},
+		doc: `Tasks running at once; 0 means unlimited (every ready task).`,
+		get: func(c *Config) any { return c.Parallel.MaxTasks }, set: func(c *Config, v any) { c.Parallel.MaxTasks = v.(int) }},
+	{key: "parallel.max_agents_per_task", env: []string{"LOOPER_MAX_AGENTS_PER_TASK"}, spec: spec{kind: kindInt, min: 1, zeroIsOne: true},
+		doc: `Agents working on one task in separate worktrees; their results are voted on. 0 is read as 1.`,
+		get: func(c *Config) any { return c.Parallel.MaxAgentsPerTask }, set: func(c *Config, v any) { c.Parallel.MaxAgentsPerTask = v.(int) }},
+	{key: "parallel.strategy", env: []string{"LOOPER_PARALLEL_STRATEGY"}, spec: spec{kind: kindString, enum: strategyValues},
+		doc: `Order of ready tasks: priority (upstream's), dependency (longest chain of dependants first), mixed (priority band, then dependency).`,
+		get: func(c *Config) any { return string(c.Parallel.Strategy) }, set: func(c *Config, v any) { c.Parallel.Strategy = ParallelStrategy(v.(string)) }},
+	{key: "parallel.fail_fast", env: []string{"LOOPER_FAIL_FAST"}, spec: spec{kind: kindBool},
+		doc: `Stop the run on the first failed task; false lets the other tasks go on.`,
+		get: func(c *Config) any { return c.Parallel.FailFast }, set: func(c *Config, v any) { c.Parallel.FailFast = v.(bool) }},
+	{key: "parallel.output_mode", env: []string{"LOOPER_OUTPUT_MODE"}, spec: spec{kind: kindString, enum: outputModeValues},
+		doc: `Console output: multiplexed (lines prefixed with task and agent), buffered (each task's output when it ends), summary (outcomes only).`,
+		get: func(c *Config) any { return string(c.Parallel.OutputMode) }, set: func(c *Config, v any) { c.Parallel.OutputMode = ParallelOutputMode(v.(string)) }},
+	{key: "parallel.retries", spec: spec{kind: kindInt, min: 0},
+		doc: `Extra attempts of a task whose agents all failed.`,
+		get: func(c *Config) any { return c.Parallel.Retries }, set: func(c *Config, v any) { c.Parallel.Retries = v.(int) }},
+	{key: "parallel.isolation", spec: spec{kind: kindString, enum: isolationValues},
+		doc: `auto: a git worktree per attempt in a git repository, in place otherwise; worktree: always (refuse outside git); none: share the project tree.`,
+		get: func(c *Config) any { return c.Parallel.Isolation }, set: func(c *Config, v any) { c.Parallel.Isolation = v.(string) }},
+	{key: "parallel.agents", spec: spec{kind: kindList, comma: true, name: true},
+		doc: `Agent for each of the max_agents_per_task slots, e.g. ["claude", "codex", "claude"]. Empty: the iter role's agent in every slot.`,
+		get: func(c *Config) any { return c.Parallel.Agents }, set: func(c *Config, v any) { c.Parallel.Agents = v.([]string) }},
+	{key: "parallel.verify", spec: spec{kind: kindString},
+		doc: `Shell command run in an attempt's tree after it reports done; a failure turns the vote into blocked. Empty: no check.`,
+		get: func(c *Config) any { return c.Parallel.Verify }, set: func(c *Config, v any) { c.Parallel.Verify = v.(string) }},
+	{key: "parallel.quorum", spec: spec{kind: kindInt, min: 0},
+		doc: `Verified done votes a task needs; 0 means a plain majority.`,
+		get: func(c *Config) any { return c.Parallel.Quorum }, set: func(c *Config, v any) { c.Parallel.Quorum = v.(int) }},
+
+	{key: "worktree.copy", spec: spec{kind: kindList},
+		doc: `Files copied from the project tree into each new worktree (untracked ones such as ".env").`,
+		get: func(c *Config) any { return c.Worktree.Copy }, set: func(c *Config, v any) { c.Worktree.Copy = v.([]string) }},
+	{key: "worktree.setup", spec: spec{kind: kindString},
+		doc: `Shell command run in each new worktree before its agent starts. Empty: none.`,
+		get: func(c *Config) any { return c.Worktree.Setup }, set: func(c *Config, v any) { c.Worktree.Setup = v.(string) }},
+
+	{key: "verify.timeout", spec: spec{kind: kindDuration, min: 1},
+		doc: `Limit for one verify command; running over counts as a failure.`,
+		get: func(c *Config) any { return c.Verify.Timeout }, set: func(c *Config, v any) { c.Verify.Timeout = v.(time.Duration) }},
+	{key: "verify.by_tag", spec: spec{kind: kindMap},
+		doc: `Verify command per task tag, used instead of parallel.verify for tasks with that tag: { go = "go test ./..." }.`,
+		get: func(c *Config) any { return c.Verify.ByTag }, set: func(c *Config, v any) { c.Verify.ByTag = v.(map[string]string) }},
+}
+
+// agentField is one key of an [agents.<name>] table.
+type agentField struct {
+	name string
+	doc  string
+	spec
+	get func(*Agent) any
+	set func(*Agent, any)
+}
+
+var agentFields = []*agentField{
+	{name: "binary", spec: spec{kind: kindString},
+		doc: `Executable name or path. Required for agents other than claude and codex.`,
+		get: func(a *Agent) any { return a.Binary }, set: func(a *Agent, v any) { a.Binary = v.(string) }},
+	{name: "model", spec: spec{kind: kindString},
+		doc: `Model name passed to the CLI. Empty: the CLI's default.`,
+		get: func(a *Agent) any { return a.Model }, set: func(a *Agent, v any) { a.Model = v.(string) }},
+	{name: "reasoning", spec: spec{kind: kindString},
+		doc: `Codex reasoning effort (-c model_reasoning_effort=...). Empty: the CLI's default.`,
+		get: func(a *Agent) any { return a.Reasoning }, set: func(a *Agent, v any) { a.Reasoning = v.(string) }},
+	{name: "args", spec: spec{kind: kindList, comma: true},
+		doc: `Extra arguments, as an array or upstream's comma-separated string.`,
+		get: func(a *Agent) any { return a.Args }, set: func(a *Agent, v any) { a.Args = v.([]string) }},
+	{name: "prompt_format", spec: spec{kind: kindString, enum: append([]string{""}, promptFmtValues...)},
+		doc: `Generic agents: "stdin" sends the prompt on standard input, "arg" as the last argument. Empty: stdin.`,
+		get: func(a *Agent) any { return a.PromptFormat }, set: func(a *Agent, v any) { a.PromptFormat = v.(string) }},
+	{name: "format", spec: spec{kind: kindString, enum: append([]string{""}, formatValues...)},
+		doc: `Generic agents: the output stream they print (claude stream-json, codex --json, or plain text). Required for them.`,
+		get: func(a *Agent) any { return a.Format }, set: func(a *Agent, v any) { a.Format = v.(string) }},
+	{name: "permission_mode", spec: spec{kind: kindString},
+		doc: `Claude --permission-mode (default, acceptEdits, plan, ...). Empty: --dangerously-skip-permissions, as upstream.`,
+		get: func(a *Agent) any { return a.PermissionMode }, set: func(a *Agent, v any) { a.PermissionMode = v.(string) }},
+	{name: "sandbox", spec: spec{kind: kindString, enum: append([]string{""}, sandboxValues...)},
+		doc: `Codex --sandbox policy. Empty: the runner's default.`,
+		get: func(a *Agent) any { return a.Sandbox }, set: func(a *Agent, v any) { a.Sandbox = v.(string) }},
+	{name: "approval", spec: spec{kind: kindString, enum: append([]string{""}, approvalValues...)},
+		doc: `Codex approval policy. Empty: the runner's default.`,
+		get: func(a *Agent) any { return a.Approval }, set: func(a *Agent, v any) { a.Approval = v.(string) }},
+	{name: "env", spec: spec{kind: kindEnv},
+		doc: `Extra environment for the agent process: { NAME = "value" }.`,
+		get: func(a *Agent) any { return a.Env }, set: func(a *Agent, v any) { a.Env = v.([]string) }},
+	{name: "timeout", spec: spec{kind: kindDuration, min: 1},
+		doc: `Limit for one attempt; then the agent's process group is stopped.`,
+		get: func(a *Agent) any { return a.Timeout }, set: func(a *Agent, v any) { a.Timeout = v.(time.Duration) }},
+	{name: "idle_timeout", spec: spec{kind: kindDuration},
+		doc: `Stop an attempt that prints nothing for this long. "0": off.`,
+		get: func(a *Agent) any { return a.IdleTimeout }, set: func(a *Agent, v any) { a.IdleTimeout = v.(time.Duration) }},
+}
+
+// builtinAgentEnv lists upstream's environment variables for the built-in
+// agents' keys; when several are set the last listed wins.
+var builtinAgentEnv = map[string][]string{
+	"agents.claude.binary":   {"CLAUDE_BIN"},
+	"agents.claude.model":    {"CLAUDE_MODEL"},
+	"agents.claude.args":     {"CLAUDE_ARGS"},
+	"agents.codex.binary":    {"CODEX_BIN"},
+	"agents.codex.model":     {"CODEX_MODEL"},
+	"agents.codex.reasoning": {"CODEX_REASONING", "CODEX_REASONING_EFFORT"},
+	"agents.codex.args":      {"CODEX_ARGS"},
+}
+
+// staticSettings indexes settings by key.
+var staticSettings = func() map[string]*setting {
+	m := make(map[string]*setting, len(settings))
+	for _, s := range settings {
+		if m[s.key] != nil {
+			panic("config: duplicate setting " + s.key)
+		}
+		m[s.key] = s
+	}
+	return m
+}()
+
+// lookupSetting returns the setting for a dotted key, including the keys
+// of any agent table ("agents.<name>.<field>").
+func lookupSetting(key string) (*setting, bool) {
+	if s, ok := staticSettings[key]; ok {
+		return s, true
+	}
+	rest, ok := strings.CutPrefix(key, "agents.")
+	if !ok {
+		return nil, false
+	}
+	name, field, ok := strings.Cut(rest, ".")
+	if !ok {
+		return nil, false
+	}
+	i := slices.IndexFunc(agentFields, func(f *agentField) bool { return f.name == field })
+	if i < 0 {
+		return nil, false
+	}
+	return agentSetting(name, agentFields[i]), true
+}
+
+// agentSetting turns an agent field into a setting of the named agent.
+func agentSetting(name string, f *agentField) *setting {
+	key := "agents." + name + "." + f.name
+	return &setting{
+		key: key, doc: f.doc, spec: f.spec, env: builtinAgentEnv[key],
+		get: func(c *Config) any {
+			a, ok := c.Agents[name]
+			if !ok {
+				a = defaultAgent(name)
+			}
+			return f.get(&a)
+		},
+		set: func(c *Config, v any) {
+			a, ok := c.Agents[name]
+			if !ok {
+				a = defaultAgent(name)
+			}
+			f.set(&a, v)
+			c.Agents[name] = a
+		},
+	}
+}
+
+// allSettings returns every key of c in display order: the fixed keys, then
+// each defined agent's keys.
+func (c *Config) allSettings() []*setting {
+	out := slices.Clone(settings)
+	for _, name := range c.AgentNames() {
+		for _, f := range agentFields {
+			out = append(out, agentSetting(name, f))
+		}
+	}
+	return out
+}
+
+// Setting is one effective key for display: `looper config` prints these.
+type Setting struct {
+	Key    string // dotted key
+	Value  any    // string, int, bool, []string or map[string]string; durations as "30m"
+	Text   string // the value as a TOML literal
+	Source Source // where it came from
+}
+
+// Settings returns every effective key with its value and source, in the
+// order ExampleTOML documents them.
+func (c *Config) Settings() []Setting {
+	var out []Setting
+	for _, s := range c.allSettings() {
+		v := s.get(c)
+		text := formatTOML(displayValue(s, v))
+		if d, ok := v.(time.Duration); ok {
+			v = formatDuration(d)
+		}
+		if s.kind == kindEnv {
+			v = envTable(v.([]string))
+		}
+		out = append(out, Setting{Key: s.key, Value: v, Text: text, Source: c.Source(s.key)})
+	}
+	return out
+}
+
+func displayValue(s *setting, v any) any {
+	if s.kind == kindEnv {
+		return envTable(v.([]string))
+	}
+	return v
+}
+
+// Keys returns every fixed dotted key plus the agent field names (as
+// "agents.<name>.<field>"), for documentation and completion.
+func Keys() []string {
+	var out []string
+	for _, s := range settings {
+		out = append(out, s.key)
+	}
+	for _, f := range agentFields {
+		out = append(out, "agents.<name>."+f.name)
+	}
+	return out
+}
+
+// Enum returns the allowed values of a key, or nil when any value of its
+// type is allowed. Flags use it for help text and shell completion.
+func Enum(key string) []string {
+	s, ok := lookupSetting(key)
+	if !ok {
+		panic(fmt.Sprintf("config: Enum of unknown key %q", key))
+	}
+	return slices.DeleteFunc(slices.Clone(s.enum), func(v string) bool { return v == "" })
+}
+
+// Env returns the environment variables that set key, in increasing
+// precedence.
+func Env(key string) []string {
+	s, ok := lookupSetting(key)
+	if !ok {
+		panic(fmt.Sprintf("config: Env of unknown key %q", key))
+	}
+	return slices.Clone(s.env)
+}
+
+// DefaultText returns the default value of key as a TOML literal, for help
+// text.
+func DefaultText(key string) string {
+	s, ok := lookupSetting(key)
+	if !ok {
+		panic(fmt.Sprintf("config: DefaultText of unknown key %q", key))
+	}
+	return formatTOML(displayValue(s, s.get(Defaults())))
+}
