@@ -218,6 +218,9 @@ func (rl *reverseLines) next() (line []byte, start int64, ok bool, err error) {
 		if rl.pos == 0 {
 			rl.done = true
 			line, rl.buf = rl.buf, nil
+			if line == nil {
+				line = []byte{}
+			}
 			if rl.skip {
 				line = nil
 			}
