@@ -1,0 +1,111 @@
+package todo
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Marshal renders the backlog the way upstream writes it, so files looper
+// saves diff cleanly against upstream's: upstream's key order, 2-space
+// indent, a trailing newline, empty optional fields left out, and
+// source_files written as null when nil. Unlike upstream it does not escape
+// <, > and & as \u003c..., which only made agent-written text unreadable,
+// and it writes a nil task list as [] so the file stays valid.
+func (b *Backlog) Marshal() ([]byte, error) {
+	out := *b
+	if out.Tasks == nil {
+		out.Tasks = []Task{}
+	}
+	var buf bytes.Buffer
+	buf.Grow(256 * (len(b.Tasks) + 1))
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(&out); err != nil { // Encode adds the trailing newline
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Save writes b to path atomically (see WriteFileAtomic): a crash or a full
+// disk leaves either the old file or the new one, never a truncated mix,
+// which is how upstream once committed an empty backlog. Save does not take
+// the lock; writers hold AcquireLock around their read-modify-write.
+func Save(path string, b *Backlog) error {
+	data, err := b.Marshal()
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", path, err)
+	}
+	return WriteFileAtomic(path, data)
+}
+
+// WriteFileAtomic replaces the file at path with data: it writes a temporary
+// file in the same directory, syncs it, renames it over path and syncs the
+// directory, so readers see the old content or the new, and the new content
+// survives a crash once WriteFileAtomic returns. An existing file keeps its
+// permission bits (a new one gets 0644); a symbolic link is followed and its
+// target replaced, so the link survives.
+func WriteFileAtomic(path string, data []byte) (err error) {
+	target := path
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		target = resolved
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	mode := fs.FileMode(0o644)
+	if fi, err := os.Stat(target); err == nil {
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a regular file; refusing to replace it", path)
+		}
+		mode = fi.Mode().Perm()
+	}
+	dir, base := filepath.Split(target)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			err = fmt.Errorf("writing %s: %w", path, err)
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return err
+	}
+	return nil
+}
