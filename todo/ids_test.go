@@ -11,8 +11,8 @@ func TestCompareIDs(t *testing.T) {
 	// Each list is in strictly increasing order.
 	for _, ordered := range [][]string{
 		{"T1", "T2", "T10", "T11", "T100"},
-		{"T001", "T1", "T002", "T2", "T010", "T10"}, // equal numbers: byte order decides
-		{"B3", "A5", "B5"},                          // upstream: the prefix is ignored for <prefix><number> ids
+		{"T001", "T1", "T002", "T2", "T010", "T10"},          // equal numbers: byte order decides
+		{"B3", "A5", "B5"},                                   // upstream: the prefix is ignored for <prefix><number> ids
 		{"T9", "T10", "PROJECT-DONE", "T2x", "T10a", "T10b"}, // numeric ids first, then natural order
 		{"a1", "a2", "a10", "a", "a10b", "b"},
 		{"x-1-2", "x-1-10", "x-2-1"},
