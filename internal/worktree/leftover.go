@@ -227,9 +227,15 @@ func (r *Repo) leftovers(ctx context.Context) ([]Leftover, error) {
 			Run:      e.Run, Task: e.Task, Attempt: e.Attempt,
 			Missing: e.Prunable, Locked: e.Locked,
 		}
+		if l.Branch == "" && e.Task != "" {
+			// Detached (the agent switched away): the branch is still its own.
+			if b := branchName(e.Run, e.Task, e.Attempt); branches[b] != "" && !claimed[b] {
+				l.Branch = b
+			}
+		}
 		var tips []string
-		if tip, ok := branches[e.Branch]; ok {
-			claimed[e.Branch] = true
+		if tip, ok := branches[l.Branch]; ok {
+			claimed[l.Branch] = true
 			tips = append(tips, tip)
 		} else {
 			l.Branch = ""

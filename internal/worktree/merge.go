@@ -94,30 +94,22 @@ func (r *Repo) Merge(ctx context.Context, branch, message string) (MergeResult, 
 		if err := ctx.Err(); err != nil {
 			return MergeResult{}, fmt.Errorf("merge %s: %w", branch, err)
 		}
-		into, err := r.Branch()
+		into, head, tips, err := r.checkedOut(ctx, ref)
 		if err != nil {
 			return MergeResult{}, fmt.Errorf("merge %s: %w", branch, err)
 		}
 		res := MergeResult{Into: into}
-		head, err := r.head(ctx)
+		tip := tips[0]
+		base, err := r.mergeBase(ctx, head, tip)
 		if err != nil {
 			return res, fmt.Errorf("merge %s into %s: %w", branch, into, err)
 		}
-		tip, err := r.resolve(ctx, ref)
-		if err != nil {
-			return res, fmt.Errorf("merge %s into %s: %w", branch, into, err)
-		}
-		if contained, err := r.isAncestor(ctx, tip, head); err != nil {
-			return res, fmt.Errorf("merge %s into %s: %w", branch, into, err)
-		} else if contained {
+		if base == tip {
 			res.UpToDate, res.Commit = true, head
 			return res, nil
 		}
+		res.FastForward = base == head
 		target := tip
-		res.FastForward, err = r.isAncestor(ctx, head, tip)
-		if err != nil {
-			return res, fmt.Errorf("merge %s into %s: %w", branch, into, err)
-		}
 		if !res.FastForward {
 			tree, conflicts, err := r.mergeTree(ctx, head, tip)
 			if err != nil {
@@ -164,19 +156,21 @@ func (r *Repo) Merge(ctx context.Context, branch, message string) (MergeResult, 
 	}
 }
 
-// isAncestor reports whether commit a is reachable from commit b.
-func (r *Repo) isAncestor(ctx context.Context, a, b string) (bool, error) {
+// mergeBase returns a best common ancestor of commits a and b, or "" when
+// they share no history. When one contains the other it is the contained
+// one, which is all Merge needs to tell fast-forwards and no-ops apart.
+func (r *Repo) mergeBase(ctx context.Context, a, b string) (string, error) {
 	if a == b {
-		return true, nil
+		return a, nil
 	}
-	_, err := gitRead(ctx, r.root, "merge-base", "--is-ancestor", a, b)
-	if err == nil {
-		return true, nil
+	out, err := gitRead(ctx, r.root, "merge-base", a, b)
+	if err != nil {
+		if exitCode(err) == 1 {
+			return "", nil // unrelated histories; merge-tree will say so
+		}
+		return "", err
 	}
-	if exitCode(err) == 1 {
-		return false, nil
-	}
-	return false, err
+	return firstLine(out), nil
 }
 
 // mergeTree merges ours and theirs in memory and returns the resulting tree,

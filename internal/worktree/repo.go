@@ -125,6 +125,49 @@ func (r *Repo) head(ctx context.Context) (string, error) {
 	return firstLine(out), nil
 }
 
+// checkedOut returns, in one git call, the integration branch, the commit
+// checked out in the main worktree and the commits the given revisions name.
+// When anything is amiss (detached HEAD, no commits, a missing revision) it
+// falls back to the separate lookups, whose errors explain the problem.
+func (r *Repo) checkedOut(ctx context.Context, revs ...string) (branch, head string, commits []string, err error) {
+	args := []string{"rev-parse", "HEAD^{commit}"}
+	for _, rev := range revs {
+		if rev == "" || strings.HasPrefix(rev, "-") {
+			return "", "", nil, fmt.Errorf("%s: %q is not a revision", r.root, rev)
+		}
+		args = append(args, rev+"^{commit}")
+	}
+	args = append(args, "--symbolic-full-name", "HEAD")
+	out, gerr := gitRead(ctx, r.root, args...)
+	lines := strings.Fields(string(out))
+	if gerr == nil && len(lines) == len(revs)+2 {
+		name, isBranch := strings.CutPrefix(lines[len(lines)-1], "refs/heads/")
+		if isBranch && isObjectID(lines[0]) {
+			return name, lines[0], lines[1 : len(lines)-1], nil
+		}
+	}
+	if ctx.Err() != nil {
+		return "", "", nil, fmt.Errorf("%s: %w", r.root, ctx.Err())
+	}
+	if branch, err = r.Branch(); err != nil {
+		return "", "", nil, err
+	}
+	if head, err = r.head(ctx); err != nil {
+		return "", "", nil, err
+	}
+	for _, rev := range revs {
+		c, err := r.resolve(ctx, rev)
+		if err != nil {
+			return "", "", nil, err
+		}
+		commits = append(commits, c)
+	}
+	if gerr != nil {
+		return "", "", nil, fmt.Errorf("%s: %w", r.root, gerr)
+	}
+	return branch, head, commits, nil
+}
+
 // resolve returns the commit id a revision names, or an error naming it.
 func (r *Repo) resolve(ctx context.Context, rev string) (string, error) {
 	if rev == "" || strings.HasPrefix(rev, "-") {

@@ -81,10 +81,7 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 	if err != nil {
 		return nil, err
 	}
-	if _, err := r.Branch(); err != nil {
-		return nil, fmt.Errorf("create worktree for task %q: %w", task, err)
-	}
-	base, err := r.head(ctx)
+	_, base, _, err := r.checkedOut(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("create worktree for task %q: %w", task, err)
 	}
