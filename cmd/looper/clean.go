@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/sinks"
+)
+
+// cleanCmd deletes old run logs of the current project.
+type cleanCmd struct {
+	Keep   *int   `placeholder:"N" help:"Keep the N newest runs, delete the others."`
+	Age    ageArg `placeholder:"AGE" help:"Delete runs older than AGE: 7d, 1.5d, 36h, 90m."`
+	DryRun bool   `help:"Print what would be deleted, delete nothing."`
+	Yes    bool   `help:"Delete every run when neither --keep nor --age is given."`
+}
+
+func (cleanCmd) Help() string {
+	return `A run is its <run-id>.jsonl log and its <run-id>-<label>.last.json files. With both
+--keep and --age, a run goes if either says so. With neither, every run goes, and
+looper refuses unless --yes is given (no prompt: safe unattended). A run a looper
+process is still writing is never deleted.`
+}
+
+func (c *cleanCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
+	if c.Keep != nil && *c.Keep < 0 {
+		return &exitError{code: exitUsage, err: fmt.Errorf("--keep must be 0 or more, not %d", *c.Keep)}
+	}
+	dir, err := projectLogDir(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	all := c.Keep == nil && c.Age == 0
+	if all && !c.Yes && !c.DryRun {
+		return &exitError{code: exitUsage, err: fmt.Errorf(
+			"refusing to delete every run log in %s: give --keep N or --age AGE to keep some, --yes to delete all, or --dry-run to see them", dir)}
+	}
+	runs, err := sinks.ListRuns(dir)
+	if err != nil {
+		return fmt.Errorf("cannot list run logs: %w", err)
+	}
+	cutoff := time.Now().Add(-time.Duration(c.Age))
+	verb := "removed"
+	if c.DryRun {
+		verb = "would remove"
+	}
+	var removed, files int
+	var bytes int64
+	var errs []error
+	for i, r := range runs {
+		doomed := all || (c.Keep != nil && i >= *c.Keep) || (c.Age != 0 && r.ModTime.Before(cutoff))
+		if !doomed {
+			continue
+		}
+		if r.Live {
+			fmt.Fprintf(stdout, "skipped %s: a looper process is still writing it\n", r.ID)
+			continue
+		}
+		if !c.DryRun {
+			var failed bool
+			for _, f := range r.Files {
+				if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+					errs = append(errs, err)
+					failed = true
+				}
+			}
+			if failed {
+				continue
+			}
+		}
+		fmt.Fprintf(stdout, "%s %s (%s, %s)\n", verb, r.ID, plural(len(r.Files), "file"), humanBytes(r.Size))
+		removed++
+		files += len(r.Files)
+		bytes += r.Size
+	}
+	if removed == 0 {
+		fmt.Fprintf(stdout, "nothing to remove in %s (%s)\n", dir, plural(len(runs), "run"))
+	} else {
+		fmt.Fprintf(stdout, "%s %s (%s, %s), kept %d\n", verb, plural(removed, "run"), plural(files, "file"), humanBytes(bytes), len(runs)-removed)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("some run files could not be removed: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// ageArg is the --age value, parsed by parseAge.
+type ageArg time.Duration
+
+func (a *ageArg) UnmarshalText(text []byte) error {
+	d, err := parseAge(string(text))
+	if err != nil {
+		return err
+	}
+	*a = ageArg(d)
+	return nil
+}
+
+// parseAge reads an age as upstream looper did: a Go duration ("36h",
+// "90m") or a number of days with a "d" suffix, fractions allowed
+// ("1.5d"). It must be positive.
+func parseAge(s string) (time.Duration, error) {
+	bad := fmt.Errorf("invalid age %q: use a positive duration like 7d, 1.5d, 36h or 90m", s)
+	s = strings.TrimSpace(s)
+	var d time.Duration
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseFloat(days, 64)
+		if err != nil || !(n > 0) || n*24*float64(time.Hour) >= math.MaxInt64 {
+			return 0, bad
+		}
+		d = time.Duration(n * 24 * float64(time.Hour))
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, bad
+		}
+	}
+	if d <= 0 {
+		return 0, bad
+	}
+	return d, nil
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// humanBytes writes a size in B, KiB, MiB or GiB.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	v, suffix := float64(n)/unit, "KiB"
+	for _, s := range []string{"MiB", "GiB", "TiB"} {
+		if v < unit {
+			break
+		}
+		v, suffix = v/unit, s
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " " + suffix
+}
