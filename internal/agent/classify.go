@@ -1,0 +1,162 @@
+package agent
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// stopReason is why looper itself stopped an agent, if it did.
+type stopReason int
+
+const (
+	stopNone stopReason = iota
+	stopKilled
+	stopTimeout
+	stopIdle
+)
+
+// outcome is everything classify looks at: how the process ended and what
+// its stream said.
+type outcome struct {
+	name     string
+	format   Format
+	startErr error
+	stop     stopReason
+	// stopDetail says who stopped it (the context's cause, KillAll).
+	stopDetail string
+	exitCode   int
+	signal     syscall.Signal
+	t          *transcript
+	stderrTail string
+	timeout    time.Duration
+	idle       time.Duration
+	now        time.Time
+}
+
+// verdict is the class of an attempt before the contract is checked:
+// classOK here means "the agent finished; now look for the summary".
+type verdict struct {
+	class   Class
+	err     string
+	resetAt time.Time
+}
+
+// classify applies the decision table of doc.go, first match wins.
+func classify(o outcome) verdict {
+	t := o.t
+	if t == nil {
+		t = &transcript{}
+	}
+	switch {
+	case o.startErr != nil:
+		return verdict{class: ClassCrashed, err: o.startErr.Error()}
+	case o.stop == stopKilled:
+		return verdict{class: ClassKilled, err: "stopped by looper: " + cmp.Or(o.stopDetail, "cancelled")}
+	case o.stop == stopTimeout:
+		return verdict{class: ClassTimeout, err: fmt.Sprintf("%s ran longer than its timeout of %s (raise timeout in [agents.%s])", o.name, o.timeout, o.name)}
+	case o.stop == stopIdle:
+		return verdict{class: ClassIdleTimeout, err: fmt.Sprintf("%s printed nothing for %s (idle_timeout in [agents.%s])", o.name, o.idle, o.name)}
+	}
+
+	streamed := o.format != FormatText
+	failed := t.term == terminalFailure || o.exitCode != 0 || o.signal != 0 || (streamed && t.term == terminalNone)
+	if !failed {
+		return verdict{class: ClassOK}
+	}
+	hints := slices.Clone(t.hints)
+	if o.stderrTail != "" {
+		hints = append(hints, o.stderrTail)
+	}
+	if !streamed && t.final != "" {
+		tail := t.final
+		if len(tail) > 2048 {
+			tail = tail[len(tail)-2048:]
+		}
+		hints = append(hints, tail)
+	}
+	detail := cmp.Or(t.failMsg, lastLine(o.stderrTail))
+	if t.maxTurns {
+		return verdict{class: ClassMaxTurns, err: fmt.Sprintf("%s stopped at its turn limit: %s", o.name, cmp.Or(t.failMsg, "error_max_turns"))}
+	}
+	// The newest message that names a rate limit or an auth failure decides;
+	// the stream's structured tags decide when no message does.
+	var limited, auth bool
+	var msg string
+	for i := len(hints) - 1; i >= 0 && !limited && !auth; i-- {
+		limited, auth, msg = mentionsRateLimit(hints[i]), mentionsAuth(hints[i]), hints[i]
+	}
+	if !limited && !auth {
+		msg = detail
+		limited = t.rateLimited || t.errorKind == "rate_limit" || t.errorStatus == 429
+		auth = !limited && (t.errorKind == "authentication_failed" || t.errorStatus == 401)
+	}
+	if limited {
+		v := verdict{class: ClassRateLimited, resetAt: t.resetAt}
+		for i := len(hints) - 1; i >= 0 && v.resetAt.IsZero(); i-- {
+			v.resetAt, _ = parseResetAt(hints[i], o.now)
+		}
+		v.err = fmt.Sprintf("%s is rate limited: %s", o.name, oneLine(clip(cmp.Or(msg, "rate limit reached"), 500)))
+		if !v.resetAt.IsZero() {
+			v.err += "; resets at " + v.resetAt.Format(time.RFC3339)
+		}
+		return v
+	}
+	if auth {
+		return verdict{class: ClassAuth, err: fmt.Sprintf("%s cannot authenticate: %s (log in with the %s CLI or check its API key)", o.name, oneLine(clip(cmp.Or(msg, "authentication failed"), 500)), o.name)}
+	}
+	switch {
+	case t.term == terminalFailure:
+		return verdict{class: ClassAgentError, err: fmt.Sprintf("%s reported an error: %s", o.name, oneLine(clip(cmp.Or(detail, "unknown error"), 500)))}
+	case !streamed && o.signal == 0:
+		return verdict{class: ClassAgentError, err: withDetail(fmt.Sprintf("%s exited with status %d", o.name, o.exitCode), lastLine(o.stderrTail))}
+	case o.signal != 0:
+		return verdict{class: ClassCrashed, err: withDetail(fmt.Sprintf("%s was killed by signal %s", o.name, signalName(o.signal)), lastLine(o.stderrTail))}
+	case o.exitCode != 0 && t.term == terminalNone:
+		return verdict{class: ClassCrashed, err: withDetail(fmt.Sprintf("%s exited with status %d without a result", o.name, o.exitCode), lastLine(o.stderrTail)+rootHint(o.stderrTail))}
+	case t.term == terminalNone:
+		return verdict{class: ClassAgentError, err: fmt.Sprintf("%s exited without a result event (truncated output?)", o.name)}
+	default: // success reported, non-zero exit
+		return verdict{class: ClassAgentError, err: withDetail(fmt.Sprintf("%s exited with status %d after reporting success", o.name, o.exitCode), lastLine(o.stderrTail))}
+	}
+}
+
+func withDetail(msg, detail string) string {
+	if detail == "" {
+		return msg
+	}
+	return msg + ": " + clip(detail, 500)
+}
+
+// rootHint explains the one startup refusal users meet most: Claude Code
+// will not bypass permissions as root.
+func rootHint(stderr string) string {
+	if strings.Contains(stderr, "cannot be used with root/sudo privileges") {
+		return " (looper passes --dangerously-skip-permissions when permission_mode is unset; set permission_mode for this agent, or IS_SANDBOX=1 in its env inside a sandbox)"
+	}
+	return ""
+}
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\r\n\t ")
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return strings.TrimSpace(s)
+}
+
+func signalName(s syscall.Signal) string {
+	name := s.String()
+	switch s {
+	case syscall.SIGKILL:
+		return "SIGKILL (" + name + ")"
+	case syscall.SIGTERM:
+		return "SIGTERM (" + name + ")"
+	case syscall.SIGSEGV:
+		return "SIGSEGV (" + name + ")"
+	}
+	return name
+}

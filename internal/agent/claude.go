@@ -1,0 +1,373 @@
+package agent
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/looper-go/looper/sinks"
+)
+
+// claudeParser reads Claude Code's stream-json (also Amp's): system/init,
+// assistant and user messages one content block per line, rate_limit_event,
+// system/api_retry and the closing result event. Unknown types and fields
+// are ignored; a line that is not JSON becomes a warning. A whole
+// `--output-format json` document (one object, or an array of messages
+// when --verbose) is accepted on one line too.
+type claudeParser struct {
+	em        *emitter
+	t         transcript
+	toolNames map[string]string
+}
+
+// claudeEvent is the union of the stream-json line shapes the runner reads.
+type claudeEvent struct {
+	Type            string           `json:"type"`
+	Subtype         string           `json:"subtype"`
+	SessionID       string           `json:"session_id"`
+	Model           string           `json:"model"`
+	Message         *claudeMessage   `json:"message"`
+	ParentToolUseID *string          `json:"parent_tool_use_id"`
+	Error           json.RawMessage  `json:"error"`
+	IsError         bool             `json:"is_error"`
+	Result          json.RawMessage  `json:"result"`
+	Errors          json.RawMessage  `json:"errors"`
+	TotalCostUSD    *float64         `json:"total_cost_usd"`
+	TotalCost       *float64         `json:"total_cost"`
+	CostUSD         *float64         `json:"cost_usd"`
+	Usage           *claudeUsage     `json:"usage"`
+	ModelUsage      map[string]mUse  `json:"modelUsage"`
+	NumTurns        int              `json:"num_turns"`
+	TerminalReason  string           `json:"terminal_reason"`
+	APIErrorStatus  json.RawMessage  `json:"api_error_status"`
+	RateLimitInfo   *claudeRateLimit `json:"rate_limit_info"`
+	Attempt         int              `json:"attempt"`
+	MaxRetries      int              `json:"max_retries"`
+	ErrorStatus     json.RawMessage  `json:"error_status"`
+}
+
+type claudeMessage struct {
+	Model   string          `json:"model"`
+	Content json.RawMessage `json:"content"`
+}
+
+type claudeBlock struct {
+	Type      string          `json:"type"`
+	Text      string          `json:"text"`
+	Thinking  string          `json:"thinking"`
+	ID        string          `json:"id"`
+	Name      string          `json:"name"`
+	Input     json.RawMessage `json:"input"`
+	ToolUseID string          `json:"tool_use_id"`
+	Content   json.RawMessage `json:"content"`
+	IsError   bool            `json:"is_error"`
+}
+
+type claudeUsage struct {
+	InputTokens   int64 `json:"input_tokens"`
+	CacheCreation int64 `json:"cache_creation_input_tokens"`
+	CacheRead     int64 `json:"cache_read_input_tokens"`
+	OutputTokens  int64 `json:"output_tokens"`
+}
+
+type mUse struct {
+	InputTokens   int64   `json:"inputTokens"`
+	OutputTokens  int64   `json:"outputTokens"`
+	CacheRead     int64   `json:"cacheReadInputTokens"`
+	CacheCreation int64   `json:"cacheCreationInputTokens"`
+	CostUSD       float64 `json:"costUSD"`
+}
+
+type claudeRateLimit struct {
+	Status        string `json:"status"`
+	ResetsAt      int64  `json:"resetsAt"`
+	RateLimitType string `json:"rateLimitType"`
+}
+
+func (p *claudeParser) line(b []byte) {
+	p.t.lines++
+	trimmed := bytes.TrimSpace(b)
+	if len(trimmed) == 0 {
+		return
+	}
+	if trimmed[0] == '[' { // --output-format json --verbose: every message in one array
+		var items []json.RawMessage
+		if err := json.Unmarshal(trimmed, &items); err == nil {
+			for _, it := range items {
+				p.event(it)
+			}
+			return
+		}
+	}
+	p.event(trimmed)
+}
+
+func (p *claudeParser) event(b []byte) {
+	var ev claudeEvent
+	if err := decodeLine(b, &ev); err != nil {
+		p.t.badLines++
+		p.em.warn(fmt.Sprintf("agent printed a line that is not stream-json (%s): %s", jsonErr(err), clip(string(b), 200)))
+		return
+	}
+	if ev.SessionID != "" && p.t.sessionID == "" {
+		p.t.sessionID = ev.SessionID
+	}
+	switch ev.Type {
+	case "system":
+		p.system(&ev)
+	case "assistant":
+		p.assistant(&ev)
+	case "user":
+		p.user(&ev)
+	case "result":
+		p.onResult(&ev)
+	case "rate_limit_event":
+		p.rateLimit(&ev)
+	case "":
+		// `--output-format json` without --verbose prints the result object;
+		// older CLIs left out its type.
+		if len(ev.Result) > 0 || ev.IsError {
+			p.onResult(&ev)
+		}
+	}
+}
+
+func (p *claudeParser) system(ev *claudeEvent) {
+	switch ev.Subtype {
+	case "init":
+		if ev.SessionID != "" {
+			p.t.sessionID = ev.SessionID
+		}
+		p.em.send(sinks.Event{Kind: sinks.KindInfo, Level: slog.LevelDebug,
+			Message: fmt.Sprintf("claude session %s, model %s", ev.SessionID, ev.Model)})
+	case "api_retry":
+		kind := jsonString(ev.Error)
+		status := jsonInt(ev.ErrorStatus)
+		if kind != "" {
+			p.t.errorKind = kind
+		}
+		if status != 0 {
+			p.t.errorStatus = status
+		}
+		msg := fmt.Sprintf("API retry %d/%d", ev.Attempt, ev.MaxRetries)
+		if kind != "" {
+			msg += ": " + kind
+		}
+		if status != 0 {
+			msg += fmt.Sprintf(" (HTTP %d)", status)
+		}
+		p.t.addHint(msg)
+		p.em.warn(msg)
+	}
+}
+
+func (p *claudeParser) blocks(m *claudeMessage) []claudeBlock {
+	if m == nil || len(m.Content) == 0 {
+		return nil
+	}
+	if s := jsonString(m.Content); s != "" {
+		return []claudeBlock{{Type: "text", Text: s}}
+	}
+	var bs []claudeBlock
+	if decodeLine(m.Content, &bs) != nil {
+		return nil
+	}
+	return bs
+}
+
+func (p *claudeParser) assistant(ev *claudeEvent) {
+	sub := ev.ParentToolUseID != nil && *ev.ParentToolUseID != ""
+	level := slog.LevelInfo
+	if sub {
+		level = slog.LevelDebug // a subagent's chatter
+	}
+	errKind := jsonString(ev.Error)
+	synthetic := errKind != "" || (ev.Message != nil && ev.Message.Model == "<synthetic>")
+	for _, b := range p.blocks(ev.Message) {
+		switch b.Type {
+		case "text":
+			if synthetic {
+				p.t.addHint(b.Text)
+				p.em.lines(sinks.KindWarning, slog.LevelWarn, b.Text)
+				continue
+			}
+			p.em.lines(sinks.KindText, level, b.Text)
+			if !sub {
+				p.t.addText(b.Text)
+			}
+		case "thinking":
+			p.em.lines(sinks.KindReasoning, slog.LevelDebug, b.Thinking)
+		case "tool_use":
+			if p.toolNames == nil {
+				p.toolNames = map[string]string{}
+			}
+			if len(p.toolNames) < 1<<14 {
+				p.toolNames[b.ID] = b.Name
+			}
+			p.em.send(sinks.Event{Kind: sinks.KindTool, Level: level, Tool: b.Name, Message: toolSummary(b.Input)})
+		}
+	}
+	if errKind != "" {
+		p.t.errorKind = errKind
+	}
+}
+
+func (p *claudeParser) user(ev *claudeEvent) {
+	if !p.em.enabled() {
+		return
+	}
+	for _, b := range p.blocks(ev.Message) {
+		if b.Type != "tool_result" {
+			continue
+		}
+		text := jsonString(b.Content)
+		if text == "" {
+			var parts []claudeBlock
+			if decodeLine(b.Content, &parts) == nil {
+				for _, part := range parts {
+					if part.Type == "text" {
+						text += part.Text + "\n"
+					}
+				}
+			}
+		}
+		msg := firstLine(text, 200)
+		if b.IsError {
+			msg = "error: " + msg
+		}
+		p.em.send(sinks.Event{Kind: sinks.KindToolResult, Level: slog.LevelDebug, Tool: p.toolNames[b.ToolUseID], Message: msg})
+	}
+}
+
+func (p *claudeParser) onResult(ev *claudeEvent) {
+	text := jsonString(ev.Result)
+	failed := ev.IsError || (ev.Subtype != "" && ev.Subtype != "success")
+	switch {
+	case ev.TotalCostUSD != nil:
+		p.t.usage.CostUSD = *ev.TotalCostUSD
+	case ev.TotalCost != nil:
+		p.t.usage.CostUSD = *ev.TotalCost
+	case ev.CostUSD != nil:
+		p.t.usage.CostUSD = *ev.CostUSD
+	}
+	if len(ev.ModelUsage) > 0 { // covers subagents too
+		var u mUse
+		for _, m := range ev.ModelUsage {
+			u.InputTokens += m.InputTokens + m.CacheRead + m.CacheCreation
+			u.CacheRead += m.CacheRead
+			u.OutputTokens += m.OutputTokens
+		}
+		p.t.usage.InputTokens, p.t.usage.CacheReadTokens, p.t.usage.OutputTokens = u.InputTokens, u.CacheRead, u.OutputTokens
+	} else if ev.Usage != nil {
+		u := ev.Usage
+		p.t.usage.InputTokens = u.InputTokens + u.CacheRead + u.CacheCreation
+		p.t.usage.CacheReadTokens = u.CacheRead
+		p.t.usage.OutputTokens = u.OutputTokens
+	}
+	if !failed {
+		p.t.term = terminalSuccess
+		p.t.final, p.t.hasFinal = text, true
+		return
+	}
+	p.t.term = terminalFailure
+	msgs := jsonStrings(ev.Errors)
+	if text != "" {
+		msgs = append([]string{text}, msgs...)
+	}
+	if e := jsonString(ev.Error); e != "" { // Amp puts the message here
+		msgs = append(msgs, e)
+	}
+	if len(msgs) == 0 {
+		msgs = append(msgs, "claude reported "+cmp.Or(ev.Subtype, "an error"))
+	}
+	p.t.failMsg = strings.Join(msgs, "; ")
+	for _, m := range msgs {
+		p.t.addHint(m)
+	}
+	if ev.Subtype == "error_max_turns" || ev.TerminalReason == "max_turns" {
+		p.t.maxTurns = true
+	}
+	if s := jsonInt(ev.APIErrorStatus); s != 0 {
+		p.t.errorStatus = s
+	}
+	p.em.send(sinks.Event{Kind: sinks.KindWarning, Level: slog.LevelWarn, Message: "claude: " + clip(p.t.failMsg, 500)})
+}
+
+func (p *claudeParser) rateLimit(ev *claudeEvent) {
+	info := ev.RateLimitInfo
+	if info == nil {
+		return
+	}
+	var reset time.Time
+	if info.ResetsAt > 0 {
+		reset = epoch(info.ResetsAt)
+		p.t.resetAt = reset
+	}
+	msg := fmt.Sprintf("rate limit %s", cmp.Or(info.Status, "unknown"))
+	if info.RateLimitType != "" {
+		msg += " (" + info.RateLimitType + ")"
+	}
+	if !reset.IsZero() {
+		msg += ", resets " + reset.Format(time.RFC3339)
+	}
+	switch info.Status {
+	case "rejected":
+		p.t.rateLimited = true
+		p.t.addHint(msg)
+		p.em.warn(msg)
+	case "allowed_warning":
+		p.em.warn(msg)
+	default:
+		p.em.send(sinks.Event{Kind: sinks.KindInfo, Level: slog.LevelDebug, Message: msg})
+	}
+}
+
+func (p *claudeParser) result() *transcript { return &p.t }
+
+// toolSummary renders a tool call's input compactly: the command, path,
+// pattern or query when there is one, else the JSON on one line.
+func toolSummary(input json.RawMessage) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(input, &m) == nil {
+		for _, k := range []string{"command", "file_path", "notebook_path", "path", "pattern", "url", "query", "description", "prompt"} {
+			if s := jsonString(m[k]); s != "" {
+				return clip(oneLine(s), 200)
+			}
+		}
+	}
+	return compactJSON(input, 200)
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// jsonInt decodes a raw JSON number; null, strings and floats with a
+// fraction yield 0.
+func jsonInt(raw json.RawMessage) int {
+	var n int
+	if len(raw) == 0 || json.Unmarshal(raw, &n) != nil {
+		return 0
+	}
+	return n
+}
+
+// epoch converts Unix seconds (or milliseconds, which some producers use)
+// to a time.
+func epoch(n int64) time.Time {
+	if n > 1e12 {
+		return time.UnixMilli(n)
+	}
+	return time.Unix(n, 0)
+}
+
+func jsonErr(err error) string {
+	if se, ok := err.(*json.SyntaxError); ok {
+		return fmt.Sprintf("offset %d: %v", se.Offset, se)
+	}
+	return err.Error()
+}

@@ -1,0 +1,487 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/looper-go/looper/sinks"
+)
+
+// Runner runs agent attempts. The zero value is ready to use and drops
+// events.
+type Runner struct {
+	// Emit receives every event of every attempt. Calls for one attempt are
+	// serialised and in order, but attempts running at the same time call it
+	// concurrently, so it must be safe for concurrent use. It should not
+	// block for long: while it blocks, the agent's output is not read.
+	Emit func(sinks.Event)
+}
+
+var subreaperOnce sync.Once
+
+// drainQuiet is how long the readers may go without a byte, after the
+// agent's process group is gone, before looper stops waiting for an end of
+// file that only an escaped process could be withholding.
+const drainQuiet = time.Second
+
+// Run runs one attempt of spec for req and returns its classified result.
+// It returns only when the agent's process group is gone and all its output
+// has been read. It never panics because of what the agent does: every
+// failure, including a binary that does not exist, is a Result.
+func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
+	begin := time.Now()
+	spec = spec.resolved()
+	em := newEmitter(r.Emit, req)
+	res := Result{ExitCode: -1}
+	if err := spec.Validate(); err != nil {
+		res.Class, res.Err = ClassCrashed, err.Error()
+		em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError, Message: res.Err})
+		return res
+	}
+	subreaperOnce.Do(func() {
+		if err := becomeSubreaper(); err != nil {
+			em.warn("cannot become child subreaper (" + err.Error() + "); orphans of agents are left to PID 1")
+		}
+	})
+
+	// Codex writes its final message itself (--output-last-message); give
+	// it a file even when the caller wants none, to fall back on.
+	codexFile := ""
+	if spec.Dialect == DialectCodex {
+		codexFile = req.LastMessagePath
+		if codexFile == "" {
+			if f, err := os.CreateTemp("", "looper-codex-*.last"); err == nil {
+				codexFile = f.Name()
+				f.Close()
+				defer os.Remove(codexFile)
+			}
+		}
+		if codexFile != "" {
+			_ = os.Truncate(codexFile, 0) // never read a previous attempt's message
+		}
+	}
+	argvReq := req
+	argvReq.LastMessagePath = codexFile
+	argv := spec.Argv(argvReq)
+	shown := spec.displayArgv(argv, req)
+
+	a, err := start(ctx, spec, req, argv)
+	if err != nil {
+		if ctx.Err() != nil {
+			res.Class, res.Err = ClassKilled, "stopped by looper before the agent started: "+context.Cause(ctx).Error()
+		} else {
+			res.Class, res.Err = ClassCrashed, err.Error()
+		}
+		res.Duration = time.Since(begin)
+		em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError, Command: shown, Message: res.Err, Class: string(res.Class)})
+		return res
+	}
+	em.send(sinks.Event{Kind: sinks.KindCommand, Level: slog.LevelInfo, Command: shown,
+		Message: fmt.Sprintf("started %s (pid %d)", spec.Name, a.cmd.Process.Pid)})
+
+	parser := newParser(spec.Format, em)
+	var stderr tailBuffer
+	readersDone := make(chan struct{})
+	var readers sync.WaitGroup
+	readers.Go(func() { a.readStdout(parser, spec, em) })
+	readers.Go(func() { a.readStderr(&stderr, spec, em) })
+	go func() { readers.Wait(); close(readersDone) }()
+
+	var helpers sync.WaitGroup
+	if a.stdin != nil {
+		helpers.Go(func() { a.writePrompt(req.Prompt) })
+	}
+	wdCtx, wdStop := context.WithCancel(context.Background())
+	helpers.Go(func() { a.wd.run(wdCtx, a.cancel) })
+
+	_ = a.cmd.Wait() // the leader's status is read from ProcessState
+	wdStop()
+	stop, detail := a.stopReason()
+
+	// The leader is gone; stop whatever it left in its group, then finish
+	// reading what is still in the pipes.
+	if !a.group.sweep() {
+		em.warn(fmt.Sprintf("processes of %s's group %d did not exit after SIGKILL", spec.Name, a.group.pgid))
+	}
+	a.group.finish()
+	unregister(a.group)
+	a.drain(readersDone, em)
+	if a.stdin != nil {
+		a.stdin.Close() // unblocks a prompt writer whose reader escaped the group
+	}
+	helpers.Wait()
+	a.cancel(nil)
+
+	po := procOutcome{stop: stop, stopDetail: detail, exitCode: -1, stderrTail: stderr.String()}
+	if ps := a.cmd.ProcessState; ps != nil {
+		po.exitCode = ps.ExitCode()
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			po.signal = ws.Signal()
+		}
+	}
+	if codexFile != "" {
+		if b, err := os.ReadFile(codexFile); err == nil {
+			po.lastMessage = string(b)
+		}
+	}
+	res = conclude(spec, req, parser.result(), po, time.Now())
+	res.Duration = time.Since(begin)
+	sig := po.signal
+
+	if req.LastMessagePath != "" {
+		if err := writeFileAtomic(req.LastMessagePath, lastMessage(res.SummaryJSON, res.Text)); err != nil {
+			em.warn(err.Error())
+		}
+	}
+	level := slog.LevelInfo
+	if res.Class != ClassOK {
+		level = slog.LevelWarn
+	}
+	msg := fmt.Sprintf("%s exited with status %d: %s", spec.Name, res.ExitCode, res.Class)
+	if sig != 0 {
+		msg = fmt.Sprintf("%s killed by %s: %s", spec.Name, sig, res.Class)
+	}
+	if res.Err != "" {
+		msg += " (" + res.Err + ")"
+	}
+	usage := res.Usage
+	em.send(sinks.Event{Kind: sinks.KindCommand, Level: level, Command: shown, ExitCode: res.ExitCode,
+		Class: string(res.Class), Duration: res.Duration, Usage: &usage, Path: req.LastMessagePath, Message: msg})
+	return res
+}
+
+// procOutcome is how the agent's process ended, as conclude needs it.
+type procOutcome struct {
+	stop       stopReason
+	stopDetail string
+	exitCode   int
+	signal     syscall.Signal
+	stderrTail string
+	// lastMessage is what codex wrote to --output-last-message.
+	lastMessage string
+}
+
+// conclude turns what an attempt produced into its Result: the final
+// text, the class (doc.go's decision table) and, when the agent finished,
+// the summary its answer holds. It is pure, so the transcripts can be
+// replayed through it without a process.
+func conclude(spec Spec, req Request, t *transcript, po procOutcome, now time.Time) Result {
+	res := Result{
+		SessionID:  t.sessionID,
+		Usage:      t.usage,
+		ExitCode:   po.exitCode,
+		StderrTail: po.stderrTail,
+	}
+	texts := t.texts
+	switch spec.Format {
+	case FormatClaude:
+		res.Text = t.lastText()
+		if t.hasFinal && strings.TrimSpace(t.final) != "" {
+			res.Text = t.final
+			if t.final != t.lastText() {
+				texts = append(texts[:len(texts):len(texts)], t.final)
+			}
+		}
+	case FormatCodex:
+		if t.hasFinal {
+			res.Text = t.final
+		} else if strings.TrimSpace(po.lastMessage) != "" {
+			res.Text = po.lastMessage
+			texts = []string{po.lastMessage}
+		}
+	default:
+		res.Text = t.final
+	}
+	res.Text = strings.TrimSpace(res.Text)
+
+	v := classify(outcome{
+		name: spec.Name, format: spec.Format, stop: po.stop, stopDetail: po.stopDetail,
+		exitCode: po.exitCode, signal: po.signal, t: t, stderrTail: po.stderrTail,
+		timeout: spec.Timeout, idle: spec.IdleTimeout, now: now,
+	})
+	res.Class, res.Err, res.ResetAt = v.class, v.err, v.resetAt
+	if res.Class != ClassOK || req.Contract == ContractNone {
+		return res
+	}
+	ex := extractSummary(texts, req.Contract, req.TaskID)
+	switch {
+	case ex.json != nil:
+		res.SummaryJSON, res.Summary, res.Review = ex.json, ex.summary, ex.review
+	case ex.err != nil:
+		res.Class, res.SummaryJSON = ClassInvalidSummary, ex.bad
+		res.Err = fmt.Sprintf("%s returned a %s summary that breaks the contract: %v", spec.Name, req.Contract, ex.err)
+	default:
+		res.Class = ClassNoSummary
+		res.Err = fmt.Sprintf("%s finished without a %s summary: its final message holds no JSON object with a \"status\"", spec.Name, req.Contract)
+	}
+	return res
+}
+
+// attempt is one started agent process and the plumbing around it.
+type attempt struct {
+	cmd    *exec.Cmd
+	group  *procGroup
+	stdout *os.File
+	stderr *os.File
+	stdin  *os.File // nil when the prompt is an argument
+	wd     *watchdog
+	runCtx context.Context
+	cancel context.CancelCauseFunc
+}
+
+// start launches argv in its own process group with the pipes the runner
+// reads. The pipes are os.Pipe files rather than exec's StdoutPipe so that
+// Wait (which returns when the leader exits) never closes them under the
+// readers: every byte the agent wrote is read, however late.
+func start(ctx context.Context, spec Spec, req Request, argv []string) (*attempt, error) {
+	a := &attempt{wd: newWatchdog(spec.Timeout, spec.IdleTimeout)}
+	a.runCtx, a.cancel = context.WithCancelCause(ctx)
+	var toClose []*os.File
+	closeAll := func() {
+		for _, f := range toClose {
+			f.Close()
+		}
+		a.cancel(nil)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		closeAll()
+		return nil, fmt.Errorf("start %s: %w", spec.Name, err)
+	}
+	toClose = append(toClose, outR, outW)
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		closeAll()
+		return nil, fmt.Errorf("start %s: %w", spec.Name, err)
+	}
+	toClose = append(toClose, errR, errW)
+	var inR *os.File
+	if spec.promptOnStdin() {
+		var inW *os.File
+		if inR, inW, err = os.Pipe(); err != nil {
+			closeAll()
+			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
+		}
+		toClose = append(toClose, inR, inW)
+		a.stdin = inW
+	}
+
+	cmd := exec.CommandContext(a.runCtx, argv[0], argv[1:]...)
+	cmd.Dir = req.Dir
+	cmd.Env = childEnv(spec, req)
+	if inR != nil {
+		cmd.Stdin = inR
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	a.group = newProcGroup(0, spec.Grace)
+	cmd.Cancel = func() error {
+		a.group.attach(cmd.Process.Pid)
+		a.group.terminate()
+		return nil
+	}
+	// WaitDelay backs up our own SIGKILL of the group: exec kills the
+	// leader itself if it outlives the grace period.
+	cmd.WaitDelay = spec.Grace + time.Second
+	if err := cmd.Start(); err != nil {
+		closeAll()
+		return nil, startError(spec, req, err)
+	}
+	a.cmd = cmd
+	a.group.attach(cmd.Process.Pid)
+	register(a.group)
+	// The child has its copies; ours would keep the pipes open for ever.
+	outW.Close()
+	errW.Close()
+	if inR != nil {
+		inR.Close()
+	}
+	a.stdout, a.stderr = outR, errR
+	return a, nil
+}
+
+func startError(spec Spec, req Request, err error) error {
+	msg := fmt.Sprintf("start %s: %v", spec.Name, err)
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		hint := "set binary in [agents." + spec.Name + "]"
+		switch spec.Dialect {
+		case DialectClaude:
+			hint += " or CLAUDE_BIN"
+		case DialectCodex:
+			hint += " or CODEX_BIN"
+		}
+		msg += "; install it or " + hint
+	case req.Dir != "" && errors.Is(err, os.ErrNotExist):
+		msg += fmt.Sprintf(" (is the working directory %s there?)", req.Dir)
+	}
+	return errors.New(msg)
+}
+
+// childEnv is looper's environment, then Spec.Env, then the LOOPER_*
+// variables that tell the agent which attempt it is, then Request.Env;
+// later entries win.
+func childEnv(spec Spec, req Request) []string {
+	env := append(os.Environ(), spec.Env...)
+	env = append(env,
+		"LOOPER_TASK_ID="+req.TaskID,
+		"LOOPER_AGENT_ID="+req.AgentID,
+		"LOOPER_ATTEMPT="+strconv.Itoa(req.Attempt),
+		"LOOPER_ITERATION="+strconv.Itoa(req.Iteration),
+		"LOOPER_LAST_MESSAGE="+req.LastMessagePath,
+	)
+	if spec.Dialect == DialectGeneric {
+		if spec.Model != "" {
+			env = append(env, "LOOPER_MODEL="+spec.Model)
+		}
+		if spec.Reasoning != "" {
+			env = append(env, "LOOPER_REASONING="+spec.Reasoning)
+		}
+	}
+	return append(env, req.Env...)
+}
+
+// stopReason says whether looper stopped the agent and why: exec calls
+// Cancel (terminate) only when the context ended before the leader did.
+func (a *attempt) stopReason() (stopReason, string) {
+	if a.group.killedAll.Load() {
+		return stopKilled, "KillAll (second interrupt)"
+	}
+	if !a.group.wasTerminated() {
+		return stopNone, ""
+	}
+	cause := context.Cause(a.runCtx)
+	switch {
+	case errors.Is(cause, errTimeout):
+		return stopTimeout, ""
+	case errors.Is(cause, errIdle):
+		return stopIdle, ""
+	case cause != nil:
+		return stopKilled, cause.Error()
+	}
+	return stopKilled, ""
+}
+
+func (a *attempt) writePrompt(prompt string) {
+	if prompt != "" && !strings.HasSuffix(prompt, "\n") {
+		prompt += "\n"
+	}
+	_, _ = io.WriteString(a.stdin, prompt) // EPIPE: the agent did not want it
+	a.stdin.Close()
+}
+
+func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
+	lr := newLineReader(a.stdout, spec.MaxLine, a.wd.touch)
+	parsing := true
+	for {
+		line, truncatedFrom, err := lr.next()
+		if err != nil {
+			return
+		}
+		em.raw(line)
+		if truncatedFrom > 0 {
+			em.warn(fmt.Sprintf("%s printed a line of %d bytes, more than max_line (%d); it was truncated and, unless the output is text, skipped", spec.Name, truncatedFrom, spec.MaxLine))
+			if spec.Format != FormatText {
+				continue
+			}
+		}
+		if parsing {
+			parsing = safeLine(p, line, em)
+		}
+	}
+}
+
+// safeLine feeds one line to the parser; a parser panic (a bug, not the
+// agent's fault) is reported once and parsing stops, but the output is
+// still drained so the agent never blocks.
+func safeLine(p streamParser, line []byte, em *emitter) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError,
+				Message: fmt.Sprintf("agent output parser panicked: %v\n%s", r, debug.Stack())})
+			ok = false
+		}
+	}()
+	p.line(line)
+	return true
+}
+
+func (a *attempt) readStderr(tail *tailBuffer, spec Spec, em *emitter) {
+	lr := newLineReader(a.stderr, spec.MaxLine, a.wd.touch)
+	for {
+		line, _, err := lr.next()
+		if err != nil {
+			return
+		}
+		tail.add(line)
+		em.send(sinks.Event{Kind: sinks.KindStderr, Level: slog.LevelInfo, Message: string(line)})
+	}
+}
+
+// drain waits for the readers to reach end of file. Once the group is
+// gone only a process that escaped it (setsid, double fork) can hold the
+// pipes open; when no byte has arrived for drainQuiet the pipes are closed
+// so Run can return.
+func (a *attempt) drain(done <-chan struct{}, em *emitter) {
+	tick := time.NewTicker(drainQuiet / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			a.stdout.Close()
+			a.stderr.Close()
+			return
+		case <-tick.C:
+			quiet := time.Since(a.wd.start) - time.Duration(a.wd.last.Load())
+			if quiet >= drainQuiet {
+				em.warn("the agent's output is held open by a process outside its process group; stopped reading")
+				a.stdout.Close()
+				a.stderr.Close()
+				<-done
+				return
+			}
+		}
+	}
+}
+
+// tailBuffer keeps the last few KiB of the agent's stderr.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const stderrTailBytes = 4 << 10
+
+func (t *tailBuffer) add(line []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, line...)
+	t.buf = append(t.buf, '\n')
+	if len(t.buf) > 4*stderrTailBytes {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-stderrTailBytes:]...)
+	}
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.buf
+	if len(b) > stderrTailBytes {
+		b = b[len(b)-stderrTailBytes:]
+		if i := strings.IndexByte(string(b), '\n'); i >= 0 && i < len(b)-1 {
+			b = b[i+1:]
+		}
+	}
+	return strings.TrimRight(string(b), "\n")
+}

@@ -1,0 +1,388 @@
+package agent
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Dialect names the command-line conventions of an agent CLI: which flags
+// turn on streaming output, how the prompt is passed and which stream
+// format comes back.
+type Dialect string
+
+// The dialects the runner knows.
+const (
+	// DialectClaude is Claude Code: `claude -p --output-format stream-json
+	// --verbose`, prompt on stdin.
+	DialectClaude Dialect = "claude"
+	// DialectCodex is the Codex CLI: `codex exec --json … -`, prompt on stdin.
+	DialectCodex Dialect = "codex"
+	// DialectGeneric is any other command: Binary and Args exactly as
+	// configured, the prompt on stdin or as the last argument, the output
+	// read in the configured Format.
+	DialectGeneric Dialect = "generic"
+)
+
+// Format names the shape of an agent's standard output, which decides how
+// it is parsed into events and a result.
+type Format string
+
+// The output formats the runner parses.
+const (
+	// FormatClaude is Claude Code's stream-json (also spoken by Amp).
+	FormatClaude Format = "claude"
+	// FormatCodex is `codex exec --json` JSONL.
+	FormatCodex Format = "codex"
+	// FormatText is plain text: every line is agent text and the whole
+	// output is searched for the summary.
+	FormatText Format = "text"
+)
+
+// Defaults applied to zero Spec fields.
+const (
+	// DefaultTimeout bounds one attempt, as upstream looper did.
+	DefaultTimeout = 30 * time.Minute
+	// DefaultGrace is how long an agent's process group gets between
+	// SIGTERM and SIGKILL.
+	DefaultGrace = 10 * time.Second
+	// DefaultMaxLine is the longest output line kept whole; longer lines are
+	// truncated with a warning.
+	DefaultMaxLine = 16 << 20
+	// DefaultCodexSandbox is the sandbox passed to codex when none is
+	// configured: the agent must be able to edit its working tree.
+	DefaultCodexSandbox = "workspace-write"
+	// DefaultCodexApproval is the approval policy passed to codex when none
+	// is configured: nobody is there to approve anything.
+	DefaultCodexApproval = "never"
+)
+
+// Values the codex CLI accepts for --sandbox and approval_policy.
+var (
+	codexSandboxes  = []string{"read-only", "workspace-write", "danger-full-access"}
+	codexApprovals  = []string{"untrusted", "on-failure", "on-request", "never"}
+	claudePermModes = []string{"acceptEdits", "bypassPermissions", "default", "delegate", "dontAsk", "plan", "auto", "manual"}
+)
+
+// Spec describes how to run one configured agent: which binary, which
+// dialect, which model and flags, and the limits of one attempt. It is built
+// by the config package from `[agents.<name>]` and the CLAUDE_*/CODEX_*
+// variables; the zero values of its optional fields select the documented
+// defaults.
+type Spec struct {
+	// Name is the agent's configured name ("claude", "codex", "amp", …); it
+	// names the agent in events and errors.
+	Name string
+	// Dialect selects the command-line conventions. Empty means: inferred
+	// from Name, then from the base name of Binary ("claude", "codex"),
+	// else generic.
+	Dialect Dialect
+	// Binary is the executable (looked up in PATH when it has no slash).
+	// Empty means "claude" or "codex" for those dialects; generic needs one.
+	Binary string
+	// Model is passed as --model (claude) or -m (codex); for generic agents
+	// it is exported as LOOPER_MODEL.
+	Model string
+	// Reasoning is the codex reasoning effort (-c model_reasoning_effort);
+	// for generic agents it is exported as LOOPER_REASONING. Claude has no
+	// such flag, so a claude Spec with Reasoning is invalid.
+	Reasoning string
+	// Args are extra arguments, appended after the dialect's own flags.
+	Args []string
+	// PermissionMode is claude's --permission-mode. Empty passes
+	// --dangerously-skip-permissions, as upstream looper did (unless Args
+	// already choose a permission flag).
+	PermissionMode string
+	// Sandbox is codex's --sandbox; empty means DefaultCodexSandbox (unless
+	// Args already choose a sandbox flag).
+	Sandbox string
+	// Approval is codex's approval_policy; empty means DefaultCodexApproval
+	// (unless Args already set approval_policy).
+	Approval string
+	// Format is how a generic agent's output is read; empty means text.
+	// Claude and codex always use their own format.
+	Format Format
+	// PromptArg passes a generic agent's prompt as the last argument instead
+	// of on stdin (stdin is then empty).
+	PromptArg bool
+	// Env holds extra KEY=VALUE pairs for the child, applied over looper's
+	// own environment.
+	Env []string
+	// Timeout bounds the whole attempt: 0 means DefaultTimeout, negative
+	// means no limit.
+	Timeout time.Duration
+	// IdleTimeout stops an attempt that printed nothing (stdout or stderr)
+	// for this long; 0 or negative means no idle limit.
+	IdleTimeout time.Duration
+	// Grace is the time between SIGTERM and SIGKILL: 0 means DefaultGrace,
+	// negative means SIGKILL at once.
+	Grace time.Duration
+	// MaxLine is the longest output line kept whole, in bytes: 0 means
+	// DefaultMaxLine.
+	MaxLine int
+}
+
+// resolved returns s with the dialect inferred, the binary and format
+// defaulted and the limits filled in, so the rest of the runner never looks
+// at a zero value.
+func (s Spec) resolved() Spec {
+	if s.Dialect == "" {
+		s.Dialect = inferDialect(s.Name, s.Binary)
+	}
+	if s.Binary == "" {
+		switch s.Dialect {
+		case DialectClaude:
+			s.Binary = "claude"
+		case DialectCodex:
+			s.Binary = "codex"
+		}
+	}
+	if s.Name == "" {
+		s.Name = string(s.Dialect)
+		if s.Dialect == DialectGeneric && s.Binary != "" {
+			s.Name = filepath.Base(s.Binary)
+		}
+	}
+	switch s.Dialect {
+	case DialectClaude:
+		if s.Format == "" {
+			s.Format = FormatClaude
+		}
+	case DialectCodex:
+		if s.Format == "" {
+			s.Format = FormatCodex
+		}
+	default:
+		if s.Format == "" {
+			s.Format = FormatText
+		}
+	}
+	switch {
+	case s.Timeout == 0:
+		s.Timeout = DefaultTimeout
+	case s.Timeout < 0:
+		s.Timeout = 0
+	}
+	if s.IdleTimeout < 0 {
+		s.IdleTimeout = 0
+	}
+	switch {
+	case s.Grace == 0:
+		s.Grace = DefaultGrace
+	case s.Grace < 0:
+		s.Grace = 0
+	}
+	if s.MaxLine <= 0 {
+		s.MaxLine = DefaultMaxLine
+	}
+	return s
+}
+
+func inferDialect(name, binary string) Dialect {
+	for _, n := range []string{strings.ToLower(name), strings.ToLower(strings.TrimSuffix(filepath.Base(binary), ".exe"))} {
+		switch n {
+		case "claude":
+			return DialectClaude
+		case "codex":
+			return DialectCodex
+		}
+	}
+	return DialectGeneric
+}
+
+// Validate reports a Spec whose options cannot act: an unknown dialect or
+// format, a generic agent without a binary, an option that belongs to
+// another dialect, or a sandbox/approval/permission value the CLI would
+// reject. The config package calls it so the user sees the mistake before
+// any agent runs; Run calls it too.
+func (s Spec) Validate() error {
+	r := s.resolved()
+	name := r.Name
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("agent %q: %s", name, fmt.Sprintf(format, args...))
+	}
+	switch r.Dialect {
+	case DialectClaude, DialectCodex, DialectGeneric:
+	default:
+		return fail("unknown dialect %q; use claude, codex or generic", r.Dialect)
+	}
+	switch r.Format {
+	case FormatClaude, FormatCodex, FormatText:
+	default:
+		return fail("unknown format %q; use claude, codex or text", r.Format)
+	}
+	if r.Dialect != DialectGeneric && string(r.Format) != string(r.Dialect) {
+		return fail("format %q does not apply to the %s dialect (it always reads its own format); remove format", r.Format, r.Dialect)
+	}
+	if r.Binary == "" {
+		return fail("a generic agent needs a binary")
+	}
+	if r.PromptArg && r.Dialect != DialectGeneric {
+		return fail("prompt_format = \"arg\" applies to generic agents only; %s always reads the prompt from stdin", r.Dialect)
+	}
+	if r.Dialect == DialectClaude && r.Reasoning != "" {
+		return fail("claude has no reasoning-effort flag; remove reasoning or pass the flag in args")
+	}
+	if r.PermissionMode != "" {
+		if r.Dialect != DialectClaude {
+			return fail("permission_mode applies to claude only")
+		}
+		if !slices.Contains(claudePermModes, r.PermissionMode) {
+			return fail("permission_mode %q is not one of %s", r.PermissionMode, strings.Join(claudePermModes, ", "))
+		}
+	}
+	if r.Sandbox != "" {
+		if r.Dialect != DialectCodex {
+			return fail("sandbox applies to codex only")
+		}
+		if !slices.Contains(codexSandboxes, r.Sandbox) {
+			return fail("sandbox %q is not one of %s", r.Sandbox, strings.Join(codexSandboxes, ", "))
+		}
+	}
+	if r.Approval != "" {
+		if r.Dialect != DialectCodex {
+			return fail("approval applies to codex only")
+		}
+		if !slices.Contains(codexApprovals, r.Approval) {
+			return fail("approval %q is not one of %s", r.Approval, strings.Join(codexApprovals, ", "))
+		}
+	}
+	for _, kv := range r.Env {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return fail("env entry %q is not KEY=VALUE", kv)
+		}
+	}
+	return nil
+}
+
+// Argv is the full command line for one attempt: the binary followed by the
+// dialect's flags, the model, permission or sandbox flags, the configured
+// extra args and, for codex, --output-last-message and "-" (prompt on
+// stdin). The prompt itself appears only for a generic agent with
+// PromptArg.
+func (s Spec) Argv(req Request) []string {
+	s = s.resolved()
+	argv := []string{s.Binary}
+	switch s.Dialect {
+	case DialectClaude:
+		argv = append(argv, "-p", "--output-format", "stream-json", "--verbose")
+		switch {
+		case s.PermissionMode != "":
+			argv = append(argv, "--permission-mode", s.PermissionMode)
+		case !hasAnyFlag(s.Args, "--permission-mode", "--dangerously-skip-permissions"):
+			argv = append(argv, "--dangerously-skip-permissions")
+		}
+		if s.Model != "" {
+			argv = append(argv, "--model", s.Model)
+		}
+		argv = append(argv, s.Args...)
+	case DialectCodex:
+		argv = append(argv, "exec", "--json")
+		if s.Model != "" {
+			argv = append(argv, "-m", s.Model)
+		}
+		if s.Reasoning != "" {
+			argv = append(argv, "-c", "model_reasoning_effort="+tomlString(s.Reasoning))
+		}
+		switch {
+		case s.Sandbox != "":
+			argv = append(argv, "--sandbox", s.Sandbox)
+		case !hasAnyFlag(s.Args, "--sandbox", "-s", "--full-auto", "--dangerously-bypass-approvals-and-sandbox", "--yolo"):
+			argv = append(argv, "--sandbox", DefaultCodexSandbox)
+		}
+		switch {
+		case s.Approval != "":
+			argv = append(argv, "-c", "approval_policy="+tomlString(s.Approval))
+		case !setsConfig(s.Args, "approval_policy") && !hasAnyFlag(s.Args, "--dangerously-bypass-approvals-and-sandbox", "--yolo"):
+			argv = append(argv, "-c", "approval_policy="+tomlString(DefaultCodexApproval))
+		}
+		if !hasAnyFlag(s.Args, "--skip-git-repo-check") {
+			argv = append(argv, "--skip-git-repo-check")
+		}
+		argv = append(argv, s.Args...)
+		if req.LastMessagePath != "" {
+			argv = append(argv, "--output-last-message", req.LastMessagePath)
+		}
+		argv = append(argv, "-")
+	default:
+		argv = append(argv, s.Args...)
+		if s.PromptArg {
+			argv = append(argv, req.Prompt)
+		}
+	}
+	return argv
+}
+
+// hasAnyFlag reports whether args contain one of the flags, alone or in its
+// --flag=value form.
+func hasAnyFlag(args []string, flags ...string) bool {
+	for _, a := range args {
+		name, _, _ := strings.Cut(a, "=")
+		if slices.Contains(flags, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// setsConfig reports whether args contain a codex `-c key=…` override.
+func setsConfig(args []string, key string) bool {
+	for i, a := range args {
+		var kv string
+		switch {
+		case (a == "-c" || a == "--config") && i+1 < len(args):
+			kv = args[i+1]
+		case strings.HasPrefix(a, "--config="):
+			kv = strings.TrimPrefix(a, "--config=")
+		default:
+			continue
+		}
+		if k, _, _ := strings.Cut(kv, "="); strings.TrimSpace(k) == key {
+			return true
+		}
+	}
+	return false
+}
+
+// tomlString quotes v as a TOML basic string, the form codex's -c parser
+// reads unambiguously.
+func tomlString(v string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range v {
+		switch r {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if r < 0x20 {
+				fmt.Fprintf(&b, `\u%04x`, r)
+				continue
+			}
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// promptOnStdin reports whether the prompt is written to the child's stdin.
+func (s Spec) promptOnStdin() bool {
+	return s.Dialect != DialectGeneric || !s.PromptArg
+}
+
+// displayArgv is argv as shown in events: a prompt passed as an argument is
+// replaced by its size so a log line never carries a whole prompt.
+func (s Spec) displayArgv(argv []string, req Request) []string {
+	out := slices.Clone(argv)
+	if s.Dialect == DialectGeneric && s.PromptArg && len(out) > 1 {
+		out[len(out)-1] = fmt.Sprintf("<prompt: %d bytes>", len(req.Prompt))
+	}
+	return out
+}

@@ -1,0 +1,385 @@
+package fakeagent
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Scenario is what the fake agent does in one run: a list of steps and how
+// the process ends. See doc.go for the JSON shape.
+type Scenario struct {
+	// Builtin starts from a built-in scenario; the other fields, when set,
+	// override it (Steps replaces its steps).
+	Builtin string `json:"builtin,omitempty"`
+	// Steps run in order.
+	Steps []Step `json:"steps,omitempty"`
+	// Exit is the exit status after the last step: default 0, or 1 after a
+	// failure (fail, rate_limit, auth, max_turns).
+	Exit *int `json:"exit,omitempty"`
+	// OnSigterm is "exit" (default: exit 143 at once) or "ignore".
+	OnSigterm string `json:"on_sigterm,omitempty"`
+	// LineDelayMS pauses before every stdout line.
+	LineDelayMS int `json:"line_delay_ms,omitempty"`
+	// NoFinalNewline leaves the newline off the last stdout line.
+	NoFinalNewline bool `json:"no_final_newline,omitempty"`
+	// Model is reported in the stream (default: the --model/-m flag, else a
+	// realistic model name).
+	Model string `json:"model,omitempty"`
+	// SessionID fixes the session (claude) or thread (codex) id.
+	SessionID string `json:"session_id,omitempty"`
+	// RefuseRoot makes claude refuse --dangerously-skip-permissions when
+	// running as root without IS_SANDBOX=1, as the real CLI does (off by
+	// default because test containers often run as root).
+	RefuseRoot bool `json:"refuse_root,omitempty"`
+
+	// dir is the directory of the scenario file, for relative replay paths.
+	dir string
+}
+
+// Step is one action. Exactly one field is set.
+type Step struct {
+	SleepMS     *int              `json:"sleep_ms,omitempty"`
+	Text        *string           `json:"text,omitempty"`
+	Reasoning   *string           `json:"reasoning,omitempty"`
+	Tool        *ToolStep         `json:"tool,omitempty"`
+	Command     *CommandStep      `json:"command,omitempty"`
+	WriteFile   *WriteFileStep    `json:"write_file,omitempty"`
+	GitCommit   *GitCommitStep    `json:"git_commit,omitempty"`
+	AppendTasks []json.RawMessage `json:"append_tasks,omitempty"`
+	SetStatus   *SetStatusStep    `json:"set_status,omitempty"`
+	Summary     *SummaryStep      `json:"summary,omitempty"`
+	Final       *string           `json:"final,omitempty"`
+	Fail        *FailStep         `json:"fail,omitempty"`
+	RateLimit   *RateLimitStep    `json:"rate_limit,omitempty"`
+	Auth        *AuthStep         `json:"auth,omitempty"`
+	MaxTurns    *MaxTurnsStep     `json:"max_turns,omitempty"`
+	Stderr      *string           `json:"stderr,omitempty"`
+	Raw         *string           `json:"raw,omitempty"`
+	NoNewline   bool              `json:"no_newline,omitempty"` // with raw
+	HugeLine    *int              `json:"huge_line,omitempty"`
+	Flood       *int              `json:"flood,omitempty"`
+	Malformed   bool              `json:"malformed,omitempty"`
+	Hang        bool              `json:"hang,omitempty"`
+	Background  []string          `json:"background,omitempty"`
+	Exit        *int              `json:"exit,omitempty"`
+	Signal      string            `json:"signal,omitempty"`
+	Replay      *ReplayStep       `json:"replay,omitempty"`
+}
+
+// ToolStep shows a tool call and its result (claude tool_use/tool_result,
+// codex mcp_tool_call). Nothing is executed.
+type ToolStep struct {
+	Name    string          `json:"name"`
+	Input   json.RawMessage `json:"input,omitempty"`
+	Output  string          `json:"output,omitempty"`
+	IsError bool            `json:"is_error,omitempty"`
+}
+
+// CommandStep shows a shell command and its output (claude Bash, codex
+// command_execution). Nothing is executed.
+type CommandStep struct {
+	Cmd      string `json:"cmd"`
+	Output   string `json:"output,omitempty"`
+	ExitCode int    `json:"exit_code,omitempty"`
+}
+
+// WriteFileStep writes a file (relative to the working directory) and shows
+// the edit.
+type WriteFileStep struct {
+	Path    string `json:"path"`
+	Content string `json:"content"`
+}
+
+// GitCommitStep runs `git add -A` and `git commit -m Message` for real in
+// the working directory and shows it as a shell command.
+type GitCommitStep struct {
+	Message string `json:"message"`
+}
+
+// SetStatusStep edits the backlog (LOOPER_TODO or the prompt's todo_path)
+// the way agents are told to: the task's status and updated_at.
+type SetStatusStep struct {
+	Task   string `json:"task"`
+	Status string `json:"status"`
+}
+
+// SummaryStep ends the turn successfully with the contract's JSON object as
+// the final message. Unset fields take defaults: in iteration mode
+// {task_id: the task, status: done, summary, files: the files written,
+// blockers: []}; in review mode {status: reviewed, summary, added_tasks:
+// the tasks appended, files: []}; in bootstrap and repair mode a plain
+// sentence.
+type SummaryStep struct {
+	TaskID     json.RawMessage `json:"task_id,omitempty"`
+	Status     string          `json:"status,omitempty"`
+	Summary    string          `json:"summary,omitempty"`
+	Files      []string        `json:"files,omitempty"`
+	Blockers   []string        `json:"blockers,omitempty"`
+	AddedTasks *int            `json:"added_tasks,omitempty"`
+	// Extra adds fields (to test the contract's rejection of unknown ones).
+	Extra map[string]any `json:"extra,omitempty"`
+	// Fenced wraps the object in a ```json fence.
+	Fenced bool `json:"fenced,omitempty"`
+	// Prose comes before the object.
+	Prose string `json:"prose,omitempty"`
+}
+
+// FailStep ends the turn with an error (claude error result, codex
+// turn.failed).
+type FailStep struct {
+	Message string `json:"message,omitempty"`
+	// Subtype is claude's result subtype (default error_during_execution).
+	Subtype string `json:"subtype,omitempty"`
+}
+
+// RateLimitStep ends the turn refused for a usage limit that resets after
+// ResetsInS seconds (default 3600).
+type RateLimitStep struct {
+	ResetsInS int `json:"resets_in_s,omitempty"`
+}
+
+// AuthStep ends the turn with an authentication failure.
+type AuthStep struct {
+	Message string `json:"message,omitempty"`
+}
+
+// MaxTurnsStep ends the turn at the turn limit (claude only; codex has no
+// turn limit).
+type MaxTurnsStep struct {
+	Turns int `json:"turns,omitempty"`
+}
+
+// ReplayStep copies a recorded transcript to stdout line by line. A
+// relative path is resolved against the scenario file's directory (or the
+// working directory). A replay counts as the turn's end: no result is
+// added after it.
+type ReplayStep struct {
+	Path        string `json:"path"`
+	LineDelayMS int    `json:"line_delay_ms,omitempty"`
+}
+
+// action names the one field set on s, or reports the mistake.
+func (s Step) action() (string, error) {
+	var set []string
+	add := func(name string, ok bool) {
+		if ok {
+			set = append(set, name)
+		}
+	}
+	add("sleep_ms", s.SleepMS != nil)
+	add("text", s.Text != nil)
+	add("reasoning", s.Reasoning != nil)
+	add("tool", s.Tool != nil)
+	add("command", s.Command != nil)
+	add("write_file", s.WriteFile != nil)
+	add("git_commit", s.GitCommit != nil)
+	add("append_tasks", len(s.AppendTasks) > 0)
+	add("set_status", s.SetStatus != nil)
+	add("summary", s.Summary != nil)
+	add("final", s.Final != nil)
+	add("fail", s.Fail != nil)
+	add("rate_limit", s.RateLimit != nil)
+	add("auth", s.Auth != nil)
+	add("max_turns", s.MaxTurns != nil)
+	add("stderr", s.Stderr != nil)
+	add("raw", s.Raw != nil)
+	add("huge_line", s.HugeLine != nil)
+	add("flood", s.Flood != nil)
+	add("malformed", s.Malformed)
+	add("hang", s.Hang)
+	add("background", len(s.Background) > 0)
+	add("exit", s.Exit != nil)
+	add("signal", s.Signal != "")
+	add("replay", s.Replay != nil)
+	switch len(set) {
+	case 1:
+		return set[0], nil
+	case 0:
+		return "", fmt.Errorf("step has no action")
+	}
+	return "", fmt.Errorf("step has several actions (%s); use one per step", strings.Join(set, ", "))
+}
+
+func (sc *Scenario) validate() error {
+	if sc.OnSigterm != "" && sc.OnSigterm != "exit" && sc.OnSigterm != "ignore" {
+		return fmt.Errorf("on_sigterm must be \"exit\" or \"ignore\", not %q", sc.OnSigterm)
+	}
+	for i, st := range sc.Steps {
+		if _, err := st.action(); err != nil {
+			return fmt.Errorf("step %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Builtins lists the names of the built-in scenarios, for docs and errors.
+func Builtins() []string {
+	names := make([]string, 0, len(builtins))
+	for n := range builtins {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// builtins are the named scenarios. Strings may use {task} and {mode}.
+var builtins = map[string]Scenario{
+	"success": {Steps: []Step{
+		{Text: ptr("Working on {task}.")},
+		{Command: &CommandStep{Cmd: "go test ./...", Output: "ok  \texample.com/fake\t0.012s"}},
+		{Summary: &SummaryStep{}},
+	}},
+	"noop":    {Steps: []Step{{Summary: &SummaryStep{}}}},
+	"blocked": {Steps: []Step{{Text: ptr("I cannot finish {task}.")}, {Summary: &SummaryStep{Status: "blocked", Blockers: []string{"the fake agent was told to block"}}}}},
+	"delay":   {Steps: []Step{{SleepMS: ptr(500)}, {Summary: &SummaryStep{}}}},
+	"fail": {Steps: []Step{
+		{Text: ptr("Starting on {task}.")},
+		{Stderr: ptr("fatal: the fake agent failed on purpose")},
+		{Exit: ptr(3)},
+	}},
+	"hang":           {Steps: []Step{{Text: ptr("Thinking about {task}…")}, {Hang: true}}},
+	"ignore-sigterm": {OnSigterm: "ignore", Steps: []Step{{Text: ptr("Thinking about {task}, deaf to SIGTERM…")}, {Hang: true}}},
+	"huge-line":      {Steps: []Step{{HugeLine: ptr(17 << 20)}, {Summary: &SummaryStep{}}}},
+	"flood":          {Steps: []Step{{Flood: ptr(20000)}, {Summary: &SummaryStep{}}}},
+	"malformed": {Steps: []Step{
+		{Malformed: true},
+		{Raw: ptr("npm WARN deprecated fake-package@1.0.0")},
+		{Summary: &SummaryStep{}},
+	}},
+	"partial-line": {NoFinalNewline: true, Steps: []Step{{Summary: &SummaryStep{}}}},
+	"truncated": {Steps: []Step{
+		{Text: ptr("Working on {task}.")},
+		{Raw: ptr(`{"type":"resu`), NoNewline: true},
+		{Exit: ptr(0)},
+	}},
+	"rate-limit": {Steps: []Step{{RateLimit: &RateLimitStep{ResetsInS: 3600}}}},
+	"auth":       {Steps: []Step{{Auth: &AuthStep{}}}},
+	"max-turns": {Steps: []Step{
+		{Command: &CommandStep{Cmd: "ls", Output: "go.mod"}},
+		{MaxTurns: &MaxTurnsStep{}},
+	}},
+	"edit": {Steps: []Step{
+		{WriteFile: &WriteFileStep{Path: "fake-{task}.txt", Content: "edited by the fake agent for {task}\n"}},
+		{Summary: &SummaryStep{}},
+	}},
+	"commit": {Steps: []Step{
+		{WriteFile: &WriteFileStep{Path: "fake-{task}.txt", Content: "committed by the fake agent for {task}\n"}},
+		{GitCommit: &GitCommitStep{Message: "feat({task}): fake change"}},
+		{Summary: &SummaryStep{}},
+	}},
+	"review":          {Steps: []Step{{Text: ptr("Reviewing the backlog.")}, {Summary: &SummaryStep{}}}},
+	"crash":           {Steps: []Step{{Text: ptr("Working on {task}.")}, {Signal: "KILL"}}},
+	"orphan":          {Steps: []Step{{Background: []string{"sleep", "60"}}, {Summary: &SummaryStep{}}}},
+	"no-summary":      {Steps: []Step{{Final: ptr("I did the work on {task} but forgot the JSON.")}}},
+	"invalid-summary": {Steps: []Step{{Summary: &SummaryStep{Status: "finished"}}}},
+	"wrong-task":      {Steps: []Step{{Summary: &SummaryStep{TaskID: json.RawMessage(`"SOMEONE-ELSE"`)}}}},
+}
+
+// defaultScenario is what runs when nothing selects a scenario: a short
+// success for the mode (the summary step adapts to it).
+func defaultScenario(mode string) Scenario {
+	switch mode {
+	case "review":
+		return builtins["review"]
+	case "bootstrap", "repair":
+		return Scenario{Steps: []Step{{Text: ptr("Working on the {mode}.")}, {Summary: &SummaryStep{}}}}
+	}
+	return builtins["success"]
+}
+
+// resolve turns a raw scenario value (a builtin name or an object) into a
+// scenario.
+func resolve(raw json.RawMessage, dir string) (Scenario, error) {
+	raw = bytes.TrimSpace(raw)
+	var sc Scenario
+	if len(raw) > 0 && raw[0] == '"' {
+		var name string
+		if err := json.Unmarshal(raw, &name); err != nil {
+			return sc, err
+		}
+		sc.Builtin = name
+	} else {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&sc); err != nil {
+			return sc, err
+		}
+	}
+	if sc.Builtin != "" {
+		base, ok := builtins[sc.Builtin]
+		if !ok {
+			return sc, fmt.Errorf("unknown builtin scenario %q (builtins: %s)", sc.Builtin, strings.Join(Builtins(), ", "))
+		}
+		if sc.Steps == nil {
+			sc.Steps = base.Steps
+		}
+		if sc.Exit == nil {
+			sc.Exit = base.Exit
+		}
+		if sc.OnSigterm == "" {
+			sc.OnSigterm = base.OnSigterm
+		}
+		if sc.LineDelayMS == 0 {
+			sc.LineDelayMS = base.LineDelayMS
+		}
+		sc.NoFinalNewline = sc.NoFinalNewline || base.NoFinalNewline
+	}
+	sc.dir = dir
+	return sc, sc.validate()
+}
+
+// markerRE finds a scenario chosen in the prompt: a line "FAKEAGENT: name"
+// or "FAKEAGENT: {json}".
+var markerRE = regexp.MustCompile(`(?m)^\s*FAKEAGENT:\s*(.+?)\s*$`)
+
+// selectScenario picks the scenario for this run: a prompt marker first,
+// then the scenario file's entry for the task id (iteration mode) or the
+// mode ("review", "bootstrap", "repair"), then its "default", then the
+// built-in default for the mode.
+func selectScenario(prompt string, ctx runContext) (Scenario, error) {
+	if m := markerRE.FindStringSubmatch(prompt); m != nil {
+		v := m[1]
+		if !strings.HasPrefix(v, "{") {
+			v = fmt.Sprintf("%q", v)
+		}
+		sc, err := resolve(json.RawMessage(v), ctx.cwd)
+		if err != nil {
+			return sc, fmt.Errorf("prompt marker FAKEAGENT: %w", err)
+		}
+		return sc, nil
+	}
+	if path := ctx.scenarioFile; path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return Scenario{}, fmt.Errorf("LOOPER_FAKE_SCENARIOS: %w", err)
+		}
+		var table map[string]json.RawMessage
+		if err := json.Unmarshal(data, &table); err != nil {
+			return Scenario{}, fmt.Errorf("LOOPER_FAKE_SCENARIOS %s: %w", path, err)
+		}
+		keys := []string{ctx.mode, "default"}
+		if ctx.mode == "iteration" {
+			keys = []string{ctx.taskID, "default"}
+		}
+		for _, k := range keys {
+			if raw, ok := table[k]; ok && k != "" {
+				sc, err := resolve(raw, filepath.Dir(path))
+				if err != nil {
+					return sc, fmt.Errorf("LOOPER_FAKE_SCENARIOS %s, entry %q: %w", path, k, err)
+				}
+				return sc, nil
+			}
+		}
+	}
+	sc := defaultScenario(ctx.mode)
+	sc.dir = ctx.cwd
+	return sc, nil
+}
