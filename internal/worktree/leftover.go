@@ -109,7 +109,7 @@ func plural(n int) string {
 // Leftovers: commits and changes are not examined.
 func (r *Repo) List(run string) ([]Worktree, error) {
 	ctx := context.Background()
-	entries, err := r.worktreeEntries(ctx)
+	entries, _, err := r.worktreeEntries(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -139,21 +139,26 @@ type worktreeEntry struct {
 }
 
 // worktreeEntries lists the registered worktrees below .looper/worktrees,
-// sorted by path.
-func (r *Repo) worktreeEntries(ctx context.Context) ([]worktreeEntry, error) {
+// sorted by path, and the branches checked out in any other worktree (the
+// main one included), which are never treated as leftovers.
+func (r *Repo) worktreeEntries(ctx context.Context) ([]worktreeEntry, map[string]bool, error) {
 	out, err := gitRead(ctx, r.root, "worktree", "list", "--porcelain", "-z")
 	if err != nil {
-		return nil, fmt.Errorf("list worktrees of %s: %w", r.root, err)
+		return nil, nil, fmt.Errorf("list worktrees of %s: %w", r.root, err)
 	}
 	recs, err := parseWorktreeList(out)
 	if err != nil {
-		return nil, fmt.Errorf("list worktrees of %s: git worktree list: %w", r.root, err)
+		return nil, nil, fmt.Errorf("list worktrees of %s: git worktree list: %w", r.root, err)
 	}
 	dir := filepath.Join(r.root, filepath.FromSlash(worktreesDir))
 	var entries []worktreeEntry
+	elsewhere := map[string]bool{}
 	for _, rec := range recs {
 		rel, err := filepath.Rel(dir, rec.Path)
 		if err != nil || !r.inWorktreesDir(rec.Path) {
+			if rec.Branch != "" {
+				elsewhere[rec.Branch] = true
+			}
 			continue
 		}
 		e := worktreeEntry{worktreeRecord: rec}
@@ -167,7 +172,7 @@ func (r *Repo) worktreeEntries(ctx context.Context) ([]worktreeEntry, error) {
 		entries = append(entries, e)
 	}
 	slices.SortFunc(entries, func(a, b worktreeEntry) int { return strings.Compare(a.Path, b.Path) })
-	return entries, nil
+	return entries, elsewhere, nil
 }
 
 // branchBase returns the commit a looper branch was created from: the oldest
@@ -209,7 +214,7 @@ func (r *Repo) leftovers(ctx context.Context) ([]Leftover, error) {
 	if _, err := r.head(ctx); err != nil {
 		return nil, fmt.Errorf("find leftover worktrees: %w", err)
 	}
-	entries, err := r.worktreeEntries(ctx)
+	entries, elsewhere, err := r.worktreeEntries(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -217,28 +222,35 @@ func (r *Repo) leftovers(ctx context.Context) ([]Leftover, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Leftover
+	for b := range elsewhere {
+		delete(branches, b) // checked out in the main or a foreign worktree: not ours to judge
+	}
+	// A worktree owns the branch it has checked out; one that moved off its
+	// branch (detached, or switched) still owns the branch named after it.
 	claimed := map[string]bool{}
+	for _, e := range entries {
+		if branches[e.Branch] != "" {
+			claimed[e.Branch] = true
+		}
+	}
+	var out []Leftover
 	known := map[string]bool{}
 	for _, e := range entries {
 		known[e.Path] = true
 		l := Leftover{
-			Worktree: Worktree{Path: e.Path, Branch: e.Branch},
+			Worktree: Worktree{Path: e.Path},
 			Run:      e.Run, Task: e.Task, Attempt: e.Attempt,
 			Missing: e.Prunable, Locked: e.Locked,
 		}
-		if l.Branch == "" && e.Task != "" {
-			// Detached (the agent switched away): the branch is still its own.
-			if b := branchName(e.Run, e.Task, e.Attempt); branches[b] != "" && !claimed[b] {
-				l.Branch = b
-			}
-		}
 		var tips []string
-		if tip, ok := branches[l.Branch]; ok {
-			claimed[l.Branch] = true
-			tips = append(tips, tip)
-		} else {
-			l.Branch = ""
+		if branches[e.Branch] != "" {
+			l.Branch = e.Branch
+		} else if b := branchName(e.Run, e.Task, e.Attempt); e.Task != "" && branches[b] != "" && !claimed[b] {
+			l.Branch = b
+			claimed[b] = true
+		}
+		if l.Branch != "" {
+			tips = append(tips, branches[l.Branch])
 		}
 		if isObjectID(e.Head) && strings.Trim(e.Head, "0") != "" && !slices.Contains(tips, e.Head) {
 			tips = append(tips, e.Head) // detached, or moved off its branch

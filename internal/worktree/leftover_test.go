@@ -73,6 +73,18 @@ func TestLeftoversAndClean(t *testing.T) {
 	gitT(t, detached.Path, "switch", "--quiet", "--detach")
 	work(detached, "detached")
 
+	switched := create(t, r, "old", "switched", 1)
+	gitT(t, switched.Path, "switch", "--quiet", "-c", "agent-feature")
+	work(switched, "switched")
+
+	// A looper branch the user checked out elsewhere to look at is not a leftover.
+	inspected := create(t, r, "old", "inspected", 1)
+	work(inspected, "inspected")
+	if err := r.Remove(inspected, false); err != nil {
+		t.Fatal(err)
+	}
+	gitT(t, root, "worktree", "add", "--quiet", filepath.Join(filepath.Dir(root), "inspect"), inspected.Branch)
+
 	writeFile(t, root, ".looper/worktrees/old/stray-1/file.txt", "who knows\n")
 
 	create(t, r, "new", "fresh", 2)
@@ -110,6 +122,7 @@ func TestLeftoversAndClean(t *testing.T) {
 		"old/branch-merged":    {State: StateMerged, HasBranch: true, Rem: true},
 		"old/detached":         {State: StateUnmerged, Ahead: 1, HasPath: true, HasBranch: true},
 		"old/stray":            {State: StateStray, HasPath: true},
+		"old/switched":         {State: StateUnmerged, Ahead: 1, HasPath: true, HasBranch: true},
 		"new/fresh":            {State: StateEmpty, HasPath: true, HasBranch: true, Rem: true},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -136,7 +149,7 @@ func TestLeftoversAndClean(t *testing.T) {
 	for _, wt := range list {
 		names = append(names, filepath.Base(wt.Path))
 	}
-	if diff := cmp.Diff([]string{"detached-1", "dirty-1", "empty-1", "locked-1", "merged-1", "missing-empty-1", "missing-unmerged-1", "unmerged-1"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"detached-1", "dirty-1", "empty-1", "locked-1", "merged-1", "missing-empty-1", "missing-unmerged-1", "switched-1", "unmerged-1"}, names); diff != "" {
 		t.Errorf("List(old) (-want +got):\n%s", diff)
 	}
 	if all, _ := r.List(""); len(all) != len(list)+1 {
@@ -151,7 +164,7 @@ func TestLeftoversAndClean(t *testing.T) {
 	if diff := cmp.Diff([]string{"new/fresh", "old/branch-merged", "old/empty", "old/merged", "old/missing-empty"}, keys(removed)); diff != "" {
 		t.Errorf("Clean removed (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"old/branch-only", "old/detached", "old/dirty", "old/locked", "old/missing-unmerged", "old/stray", "old/unmerged"}, keys(kept)); diff != "" {
+	if diff := cmp.Diff([]string{"old/branch-only", "old/detached", "old/dirty", "old/locked", "old/missing-unmerged", "old/stray", "old/switched", "old/unmerged"}, keys(kept)); diff != "" {
 		t.Errorf("Clean kept (-want +got):\n%s", diff)
 	}
 	wtList := gitT(t, root, "worktree", "list", "--porcelain")
@@ -162,8 +175,8 @@ func TestLeftoversAndClean(t *testing.T) {
 	}
 	branches := gitT(t, root, "branch", "--list", "looper/*", "--format=%(refname:short)")
 	if diff := cmp.Diff([]string{
-		"looper/old/branch-only/1", "looper/old/detached/1", "looper/old/dirty/1", "looper/old/locked/1",
-		"looper/old/missing-unmerged/1", "looper/old/unmerged/1",
+		"looper/old/branch-only/1", "looper/old/detached/1", "looper/old/dirty/1", "looper/old/inspected/1",
+		"looper/old/locked/1", "looper/old/missing-unmerged/1", "looper/old/switched/1", "looper/old/unmerged/1",
 	}, strings.Fields(branches)); diff != "" {
 		t.Errorf("branches after Clean (-want +got):\n%s", diff)
 	}
@@ -184,11 +197,14 @@ func TestLeftoversAndClean(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(kept) != 0 || len(removed) != 7 {
+	if len(kept) != 0 || len(removed) != 8 {
 		t.Errorf("Clean(force) removed %v, kept %v", keys(removed), keys(kept))
 	}
-	if got := gitT(t, root, "branch", "--list", "looper/*"); got != "" {
-		t.Errorf("looper branches left: %q", got)
+	if got := gitT(t, root, "branch", "--list", "looper/*", "--format=%(refname:short)"); got != inspected.Branch {
+		t.Errorf("looper branches left: %q, want only the one checked out elsewhere", got)
+	}
+	if got := gitT(t, root, "branch", "--list", "agent-feature"); got == "" {
+		t.Errorf("Clean deleted the agent's own branch agent-feature")
 	}
 	if ls, _ := r.Leftovers(); len(ls) != 0 {
 		t.Errorf("leftovers after Clean(force): %v", keys(ls))

@@ -141,7 +141,7 @@ func (r *Repo) Merge(ctx context.Context, branch, message string) (MergeResult, 
 		// merge in progress.
 		_, err = gitWithEnv(context.WithoutCancel(ctx), r.root,
 			[]string{"GIT_REFLOG_ACTION=looper merge " + branch},
-			"merge", "--ff-only", "--quiet", target)
+			"merge", "--ff-only", "--no-autostash", "--quiet", target)
 		if err == nil {
 			res.Commit = target
 			return res, nil

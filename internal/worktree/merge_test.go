@@ -274,6 +274,7 @@ func TestMergeKeepsUnrelatedChanges(t *testing.T) {
 	commitFiles(t, a.Path, "a", map[string]string{"a.txt": "a\n", "main.go": "package main\n"})
 	commitFiles(t, b.Path, "b", map[string]string{"b.txt": "b\n"})
 
+	gitT(t, root, "config", "merge.autoStash", "true") // must not stash the user's changes
 	backlog := "{\"tasks\": [{\"id\": \"A\", \"status\": \"done\"}]}\n"
 	writeFile(t, root, ".looper/todo.json", backlog)   // the backlog, unstaged
 	writeFile(t, root, "README.md", "staged edit\n")   // staged

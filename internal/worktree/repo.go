@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -52,6 +53,9 @@ func Open(dir string) (*Repo, error) {
 	if _, err := os.Stat(abs); err != nil {
 		return nil, fmt.Errorf("open repository at %s: %w", dir, err)
 	}
+	if err := checkGitVersion(ctx); err != nil {
+		return nil, err
+	}
 	out, err := gitRead(ctx, abs, "rev-parse", "--path-format=absolute", "--git-common-dir", "--is-bare-repository")
 	if err != nil {
 		var ge *GitError
@@ -87,6 +91,52 @@ func Open(dir string) (*Repo, error) {
 		commonDir = cd
 	}
 	return &Repo{root: root, commonDir: commonDir}, nil
+}
+
+// minGit is the oldest git Open accepts: merge-tree --write-tree arrived in
+// 2.38.
+var minGit = [2]int{2, 38}
+
+// checkGitVersion fails early, with the fix, when git is missing or too old
+// for the commands this package runs.
+func checkGitVersion(ctx context.Context) error {
+	out, err := gitRead(ctx, "", "version")
+	if err != nil {
+		return fmt.Errorf("run git: %w", err)
+	}
+	v, ok := parseGitVersion(string(out))
+	if !ok {
+		return fmt.Errorf("cannot read the git version from %q; looper needs git %d.%d or newer", strings.TrimSpace(string(out)), minGit[0], minGit[1])
+	}
+	if v[0] < minGit[0] || v[0] == minGit[0] && v[1] < minGit[1] {
+		return fmt.Errorf("git %d.%d is too old: looper needs git %d.%d or newer (for git merge-tree --write-tree); upgrade git", v[0], v[1], minGit[0], minGit[1])
+	}
+	return nil
+}
+
+// parseGitVersion reads the major and minor version from `git version`
+// output such as "git version 2.39.5" or "git version 2.45.1.windows.1".
+func parseGitVersion(out string) ([2]int, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(out), "git version ")
+	if !ok {
+		return [2]int{}, false
+	}
+	parts := strings.SplitN(rest, ".", 3)
+	if len(parts) < 2 {
+		return [2]int{}, false
+	}
+	var v [2]int
+	for i := range v {
+		end := 0
+		for end < len(parts[i]) && parts[i][end] >= '0' && parts[i][end] <= '9' {
+			end++
+		}
+		if end == 0 || end > 6 {
+			return [2]int{}, false
+		}
+		v[i], _ = strconv.Atoi(parts[i][:end])
+	}
+	return v, true
 }
 
 // Root returns the absolute path of the main worktree's top directory; the

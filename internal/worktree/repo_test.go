@@ -190,3 +190,34 @@ func FuzzParseStatus(f *testing.F) {
 		}
 	})
 }
+
+func TestParseGitVersion(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string][2]int{
+		"git version 2.39.5\n":             {2, 39},
+		"git version 2.45.1.windows.1":     {2, 45},
+		"git version 3.0":                  {3, 0},
+		"git version 2.38.0-rc1 (Apple)":   {2, 38},
+		"git version 2.50.1 (Apple Git-1)": {2, 50},
+	} {
+		if got, ok := parseGitVersion(in); !ok || got != want {
+			t.Errorf("parseGitVersion(%q) = %v, %v; want %v", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"", "git version", "git version x.y", "hg version 2.39", "git version 2", "git version 99999999.1"} {
+		if _, ok := parseGitVersion(bad); ok {
+			t.Errorf("parseGitVersion(%q) accepted", bad)
+		}
+	}
+}
+
+func FuzzParseGitVersion(f *testing.F) {
+	f.Add("git version 2.39.5")
+	f.Add("git version 2.45.1.windows.1")
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := parseGitVersion(s)
+		if ok && (v[0] < 0 || v[1] < 0 || v[0] > 999999 || v[1] > 999999) {
+			t.Errorf("parseGitVersion(%q) = %v", s, v)
+		}
+	})
+}

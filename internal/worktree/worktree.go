@@ -205,9 +205,10 @@ func (r *Repo) remove(ctx context.Context, wt *Worktree, deleteBranch, unlock bo
 	if deleteBranch && wt.Branch != "" && !strings.HasPrefix(wt.Branch, BranchPrefix) {
 		return fmt.Errorf("remove worktree %s: branch %s is not below %s; looper only deletes its own branches", wt.Path, wt.Branch, BranchPrefix)
 	}
-	r.adminMu.Lock()
-	defer r.adminMu.Unlock()
 	if wt.Path != "" {
+		// Deleting the directory can take long (dependencies, build output);
+		// it touches only this worktree's files and its own record in the
+		// git directory, so it runs without the admin lock.
 		args := []string{"worktree", "remove", "--force"}
 		if unlock {
 			args = append(args, "--force")
@@ -222,6 +223,10 @@ func (r *Repo) remove(ctx context.Context, wt *Worktree, deleteBranch, unlock bo
 				return fmt.Errorf("remove stray directory %s: %w", wt.Path, err)
 			}
 		}
+	}
+	r.adminMu.Lock()
+	defer r.adminMu.Unlock()
+	if wt.Path != "" {
 		// Drop the run directory once its last attempt is gone.
 		_ = os.Remove(filepath.Dir(wt.Path))
 	}
@@ -243,12 +248,16 @@ func (r *Repo) inWorktreesDir(p string) bool {
 	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
-// Commits counts the commits on the attempt's branch beyond its Base: zero
-// means the agent committed nothing (see CommitAll for agents that edit
-// without committing).
+// Commits counts the commits on the attempt's branch beyond its Base (beyond
+// the integration branch when Base is unknown): zero means the agent
+// committed nothing (see CommitAll for agents that edit without committing).
 func (r *Repo) Commits(wt *Worktree) (int, error) {
 	ctx := context.Background()
-	out, err := gitRead(ctx, r.root, "rev-list", "--count", wt.Base+".."+"refs/heads/"+wt.Branch, "--")
+	from := wt.Base
+	if from == "" {
+		from = "HEAD" // base unknown: count what the integration branch lacks
+	}
+	out, err := gitRead(ctx, r.root, "rev-list", "--count", from+".."+"refs/heads/"+wt.Branch, "--")
 	if err != nil {
 		return 0, fmt.Errorf("count commits on %s: %w", wt.Branch, err)
 	}
