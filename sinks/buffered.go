@@ -3,6 +3,8 @@ package sinks
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -13,6 +15,10 @@ import (
 // Run-level events and task status changes show at once; a task's other
 // events (decision, warnings) are held too and follow its attempts' blocks.
 type buffered struct{ o Options }
+
+// heldBudget is how many SpillBytes all held blocks of a buffered sink
+// may keep in memory together; past it, blocks spill as soon as they grow.
+const heldBudget = 16
 
 // heldTask is the output of one task not yet finished.
 type heldTask struct {
@@ -37,7 +43,8 @@ type held struct {
 func (b *buffered) Run(ctx context.Context, events <-chan Event) error {
 	s := newSession(ctx, b.o)
 	r := &router{con: s.con}
-	h := &holder{s: s, r: r, f: newFormatter(r, b.o.Color, b.o.Level), tasks: make(map[string]*heldTask)}
+	h := &holder{s: s, r: r, f: newFormatter(r, b.o.Color, b.o.Level), tasks: make(map[string]*heldTask),
+		budget: memBudget{max: heldBudget * b.o.SpillBytes}}
 	s.loop(events, false, h.event)
 	h.flushUnfinished()
 	return s.finish()
@@ -61,17 +68,20 @@ func (r *router) Write(p []byte) (int, error) {
 		return n, nil
 	}
 	r.warn = err
-	_, _ = r.to.buf.WriteTo(r.con) // best effort: what the temp file holds
+	if _, werr := r.to.buf.WriteTo(r.con); werr != nil && r.con.err == nil {
+		r.warn = errors.Join(err, fmt.Errorf("some of the held output was lost: %w", werr))
+	}
 	r.to.direct = true
 	_, _ = r.con.Write(p[n:])
 	return len(p), r.con.err
 }
 
 type holder struct {
-	s     *session
-	r     *router
-	f     *formatter
-	tasks map[string]*heldTask
+	s      *session
+	r      *router
+	f      *formatter
+	tasks  map[string]*heldTask
+	budget memBudget // memory all held blocks share
 }
 
 func (h *holder) event(e Event) {
@@ -102,7 +112,7 @@ func (h *holder) event(e Event) {
 }
 
 func (h *holder) newHeld() held {
-	return held{buf: spillBuffer{limit: h.s.o.SpillBytes, dir: h.s.o.TempDir}}
+	return held{buf: spillBuffer{limit: h.s.o.SpillBytes, dir: h.s.o.TempDir, budget: &h.budget}}
 }
 
 func (t *heldTask) attempt(agent string, attempt int, h *holder) *held {

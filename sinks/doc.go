@@ -23,8 +23,8 @@
 // attempt when the task's KindOutcome arrives, followed by the outcome:
 // parallel tasks then read like sequential ones. Run-level events and task
 // status changes show at once. Memory is bounded: past Options.SpillBytes
-// an attempt's block moves to an unlinked temp file in Options.TempDir and
-// is streamed back when shown; if even that fails, the block is shown at
+// (or when all held blocks together reach 16 times that) a block moves to
+// an unlinked temp file in Options.TempDir and is streamed back when shown; if even that fails, the block is shown at
 // once and the attempt's output from then on as it comes. Tasks that never
 // get an outcome are shown when the stream ends, with a warning.
 //

@@ -8,25 +8,40 @@ import (
 	"os"
 )
 
-// spillBuffer holds one block of output: in memory up to limit bytes, then
-// in a temp file, so that an agent printing without end costs disk space,
-// not memory. The temp file is unlinked as soon as it is created (where the
-// system allows it), so even a killed looper leaves nothing behind.
+// spillBuffer holds one block of output: in memory up to limit bytes (and
+// while the blocks sharing its budget hold less than the budget's max in
+// memory), then in a temp file, so that agents printing without end cost
+// disk space, not memory. The temp file is unlinked as soon as it is
+// created (where the system allows it), so even a killed looper leaves
+// nothing behind.
 type spillBuffer struct {
-	limit int64
-	dir   string
-	mem   []byte
-	f     *os.File
-	fw    *bufio.Writer
-	name  string // the temp file, when it could not be unlinked while open
-	n     int64  // bytes held
+	limit  int64
+	dir    string
+	budget *memBudget // nil: no limit beyond limit
+	mem    []byte
+	f      *os.File
+	fw     *bufio.Writer
+	name   string // the temp file, when it could not be unlinked while open
+	n      int64  // bytes held
+}
+
+// memBudget is the memory all the blocks of one sink may hold together.
+type memBudget struct{ used, max int64 }
+
+func (m *memBudget) fits(n int64) bool { return m == nil || m.used+n <= m.max }
+
+func (m *memBudget) add(n int64) {
+	if m != nil {
+		m.used += n
+	}
 }
 
 func (b *spillBuffer) Write(p []byte) (int, error) {
 	if b.f == nil {
-		if int64(len(b.mem)+len(p)) <= b.limit {
+		if n := int64(len(p)); int64(len(b.mem))+n <= b.limit && b.budget.fits(n) {
 			b.mem = append(b.mem, p...)
-			b.n += int64(len(p))
+			b.n += n
+			b.budget.add(n)
 			return len(p), nil
 		}
 		if err := b.spill(); err != nil {
@@ -56,6 +71,7 @@ func (b *spillBuffer) spill() error {
 		}
 		return fmt.Errorf("cannot spill held output to %s: %w", f.Name(), err)
 	}
+	b.budget.add(-int64(len(b.mem)))
 	b.f, b.fw, b.name, b.mem = f, fw, name, nil
 	return nil
 }
@@ -82,11 +98,12 @@ func (b *spillBuffer) WriteTo(w io.Writer) (int64, error) {
 
 // release drops what is held and removes the temp file.
 func (b *spillBuffer) release() {
+	b.budget.add(-int64(len(b.mem)))
 	if b.f != nil {
 		b.f.Close()
 		if b.name != "" {
 			os.Remove(b.name)
 		}
 	}
-	*b = spillBuffer{limit: b.limit, dir: b.dir}
+	*b = spillBuffer{limit: b.limit, dir: b.dir, budget: b.budget}
 }

@@ -67,3 +67,27 @@ func TestSpillBufferCannotSpill(t *testing.T) {
 		t.Errorf("held data = %q, want %q", got.String(), "abc")
 	}
 }
+
+// TestSpillBudget checks that blocks sharing a budget spill once together
+// they would hold more than it in memory, and give memory back when shown.
+func TestSpillBudget(t *testing.T) {
+	t.Parallel()
+	budget := &memBudget{max: 100}
+	a := &spillBuffer{limit: 80, dir: t.TempDir(), budget: budget}
+	b := &spillBuffer{limit: 80, dir: t.TempDir(), budget: budget}
+	a.Write(make([]byte, 60))
+	b.Write(make([]byte, 30))
+	if a.f != nil || b.f != nil || budget.used != 90 {
+		t.Fatalf("spilled too early: used %d", budget.used)
+	}
+	b.Write(make([]byte, 20)) // 110 > 100: b spills, with what it held
+	if b.f == nil || budget.used != 60 {
+		t.Fatalf("b did not spill: used %d", budget.used)
+	}
+	var out bytes.Buffer
+	a.WriteTo(&out)
+	b.WriteTo(&out)
+	if out.Len() != 110 || budget.used != 0 {
+		t.Errorf("wrote %d bytes, %d still counted", out.Len(), budget.used)
+	}
+}
