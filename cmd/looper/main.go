@@ -10,6 +10,8 @@ import (
 	"os"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/looper-go/looper/config"
 )
 
 // Exit codes, shared by every command.
@@ -22,7 +24,14 @@ const (
 
 // cli is the whole kong grammar. Each command lives in its own file.
 type cli struct {
-	Version versionCmd `cmd:"" help:"Print looper's version."`
+	globalFlags `embed:""`
+
+	Version    versionCmd    `cmd:"" help:"Print looper's version."`
+	Config     configCmd     `cmd:"" help:"Print the effective configuration and where each value comes from."`
+	Doctor     doctorCmd     `cmd:"" help:"Check agents, git, the backlog, the log directory and the config files."`
+	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
+	Tail       tailCmd       `cmd:"" help:"Print the newest run log of this project, or follow it."`
+	Clean      cleanCmd      `cmd:"" help:"Delete old run logs of this project."`
 }
 
 func main() {
@@ -54,21 +63,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		}
 	}()
 	var root cli
-	parser, err := kong.New(&root,
-		kong.Name("looper"),
-		kong.Description("Drive coding-agent CLIs over a JSON task backlog, sequentially or in parallel."),
-		kong.Writers(stdout, stderr),
+	parser, err := newParser(&root, stdout, stderr,
 		kong.Exit(func(code int) { panic(kongExit(code)) }),
-		kong.UsageOnError(),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.BindFor(ctx),
-		kong.BindTo(stdout, (*io.Writer)(nil)),
 	)
 	if err != nil {
 		panic(err) // the grammar is wrong: a programmer error
 	}
 	kctx, err := parser.Parse(args)
 	if err != nil {
+		fmt.Fprintf(stderr, "looper: %v\n", err)
+		return exitUsage
+	}
+	if err := bindConfig(kctx, &root.globalFlags, stderr); err != nil {
 		fmt.Fprintf(stderr, "looper: %v\n", err)
 		return exitUsage
 	}
@@ -84,4 +91,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return exitFailure
 	}
 	return exitOK
+}
+
+// newParser builds the kong parser for root with looper's options: the
+// config resolver (global flags take their values from the config layers
+// when not typed), grouped and annotated help, and stdout bound as the
+// io.Writer commands print to. The help tests build it the same way.
+func newParser(root any, stdout, stderr io.Writer, extra ...kong.Option) (*kong.Kong, error) {
+	opts := []kong.Option{
+		kong.Name("looper"),
+		kong.Description("Drive coding-agent CLIs over a JSON task backlog, sequentially or in parallel."),
+		kong.Writers(stdout, stderr),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.ValueFormatter(configHelp),
+		flagGroups,
+		kong.Resolvers(&config.Resolver{FileFlag: "config"}),
+		kong.BindTo(stdout, (*io.Writer)(nil)),
+	}
+	return kong.New(root, append(opts, extra...)...)
 }
