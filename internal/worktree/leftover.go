@@ -17,14 +17,16 @@ import (
 type State string
 
 const (
-	// StateEmpty: no commits beyond the base; nothing would be lost.
+	// StateEmpty means there are no commits beyond the base, so removing it
+	// loses nothing.
 	StateEmpty State = "empty"
-	// StateMerged: every commit is already in the integration branch.
+	// StateMerged means every commit is already in the integration branch.
 	StateMerged State = "merged"
-	// StateUnmerged: commits the integration branch lacks; kept unless forced.
+	// StateUnmerged means it has commits the integration branch lacks, so
+	// Clean keeps it unless forced.
 	StateUnmerged State = "unmerged"
-	// StateStray: a directory under .looper/worktrees that git does not know
-	// as a worktree, with no branch; kept unless forced since it may hold
+	// StateStray means a directory under .looper/worktrees that git does not
+	// know as a worktree; Clean keeps it unless forced, since it may hold
 	// anything.
 	StateStray State = "stray"
 )
@@ -301,7 +303,8 @@ func (r *Repo) leftovers(ctx context.Context) ([]Leftover, error) {
 	return out, nil
 }
 
-// looperBranches maps every branch below looper/ to its tip.
+// looperBranches maps every attempt branch (looper/<run>/<task>/<attempt>)
+// to its tip.
 func (r *Repo) looperBranches(ctx context.Context) (map[string]string, error) {
 	out, err := gitRead(ctx, r.root, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/"+BranchPrefix)
 	if err != nil {
@@ -317,7 +320,9 @@ func (r *Repo) looperBranches(ctx context.Context) (map[string]string, error) {
 		if !ok || !isBranch || !isObjectID(oid) {
 			return nil, fmt.Errorf("list looper branches in %s: unexpected line %q from git for-each-ref", r.root, line)
 		}
-		branches[name] = oid
+		if _, _, _, attempt := parseBranch(name); attempt {
+			branches[name] = oid // others, like a user's looper/experiment, are not ours
+		}
 	}
 	return branches, nil
 }

@@ -89,6 +89,9 @@ func TestLeftoversAndClean(t *testing.T) {
 
 	create(t, r, "new", "fresh", 2)
 
+	// A user's branch that merely starts with looper/ is not an attempt.
+	gitT(t, root, "branch", "looper/experiment")
+
 	// Someone else's worktree outside .looper/worktrees is never touched.
 	foreign := filepath.Join(filepath.Dir(root), "foreign")
 	gitT(t, root, "worktree", "add", "--quiet", "-b", "feature", foreign)
@@ -173,7 +176,7 @@ func TestLeftoversAndClean(t *testing.T) {
 			t.Errorf("worktree %s still registered", gone)
 		}
 	}
-	branches := gitT(t, root, "branch", "--list", "looper/*", "--format=%(refname:short)")
+	branches := gitT(t, root, "branch", "--list", "looper/*/*/*", "--format=%(refname:short)")
 	if diff := cmp.Diff([]string{
 		"looper/old/branch-only/1", "looper/old/detached/1", "looper/old/dirty/1", "looper/old/inspected/1",
 		"looper/old/locked/1", "looper/old/missing-unmerged/1", "looper/old/switched/1", "looper/old/unmerged/1",
@@ -200,8 +203,11 @@ func TestLeftoversAndClean(t *testing.T) {
 	if len(kept) != 0 || len(removed) != 8 {
 		t.Errorf("Clean(force) removed %v, kept %v", keys(removed), keys(kept))
 	}
-	if got := gitT(t, root, "branch", "--list", "looper/*", "--format=%(refname:short)"); got != inspected.Branch {
+	if got := gitT(t, root, "branch", "--list", "looper/*/*/*", "--format=%(refname:short)"); got != inspected.Branch {
 		t.Errorf("looper branches left: %q, want only the one checked out elsewhere", got)
+	}
+	if gitT(t, root, "branch", "--list", "looper/experiment") == "" {
+		t.Errorf("Clean deleted the user's branch looper/experiment")
 	}
 	if got := gitT(t, root, "branch", "--list", "agent-feature"); got == "" {
 		t.Errorf("Clean deleted the agent's own branch agent-feature")

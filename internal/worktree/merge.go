@@ -135,6 +135,9 @@ func (r *Repo) Merge(ctx context.Context, branch, message string) (MergeResult, 
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("merge %s into %s: %w", branch, into, err)
 		}
+		if r.beforeMove != nil {
+			r.beforeMove()
+		}
 		// Move the main worktree and the branch from head to target. This is a
 		// fast-forward in both cases (target's first parent is head), which
 		// refuses rather than overwrite local changes and does not leave a

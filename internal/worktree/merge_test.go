@@ -319,6 +319,56 @@ func TestMergeKeepsUnrelatedChanges(t *testing.T) {
 	}
 }
 
+// TestMergeRace covers the user acting between Merge's checks and the move
+// of the main worktree: a commit makes Merge start over on the new tip; an
+// edit in a path the merge writes makes git refuse, which becomes a
+// *DirtyError with the edit intact.
+func TestMergeRace(t *testing.T) {
+	t.Parallel()
+	t.Run("user commits", func(t *testing.T) {
+		t.Parallel()
+		r := newRepo(t)
+		root := r.Root()
+		wt := create(t, r, "race", "T", 1)
+		commitFiles(t, wt.Path, "attempt", map[string]string{"a.txt": "a\n"})
+		calls := 0
+		r.beforeMove = func() {
+			calls++
+			if calls == 1 {
+				commitFiles(t, root, "user commit", map[string]string{"user.txt": "u\n"})
+			}
+		}
+		res := mustMerge(t, r, wt.Branch, "merge after retry")
+		if calls != 2 || res.FastForward {
+			t.Errorf("calls = %d, result %+v; want a retry ending in a merge commit", calls, res)
+		}
+		if readFile(t, root, "user.txt") != "u\n" || readFile(t, root, "a.txt") != "a\n" {
+			t.Errorf("user's commit or the attempt lost")
+		}
+		if p := parents(t, root, "HEAD"); len(p) != 2 || gitT(t, root, "log", "-1", "--format=%s", "HEAD^1") != "user commit" {
+			t.Errorf("merge commit parents %v", p)
+		}
+	})
+	t.Run("user edits", func(t *testing.T) {
+		t.Parallel()
+		r := newRepo(t)
+		root := r.Root()
+		wt := create(t, r, "race", "T", 1)
+		commitFiles(t, wt.Path, "attempt", map[string]string{"main.go": "package main\n"})
+		r.beforeMove = func() { writeFile(t, root, "main.go", "mine\n") }
+		before, _ := r.Head()
+		_, err := r.Merge(t.Context(), wt.Branch, "")
+		var de *DirtyError
+		if !errors.As(err, &de) || !slices.Equal(de.Paths, []string{"main.go"}) {
+			t.Fatalf("Merge = %v, want a *DirtyError for main.go", err)
+		}
+		if head, _ := r.Head(); head != before || readFile(t, root, "main.go") != "mine\n" {
+			t.Errorf("main moved or the user's edit was lost")
+		}
+		assertNoMergeInProgress(t, r)
+	})
+}
+
 func TestMergeErrors(t *testing.T) {
 	t.Parallel()
 	r := newRepo(t)

@@ -37,6 +37,11 @@ type Repo struct {
 	excluded bool       // info/exclude checked by this Repo (under adminMu)
 
 	mergeMu sync.Mutex // one merge into the main worktree at a time
+
+	// beforeMove, when set (by tests), runs in Merge after the checks and
+	// before the main worktree moves: the window in which the user may
+	// commit or edit.
+	beforeMove func()
 }
 
 // Open finds the repository containing dir and returns it rooted at its main
