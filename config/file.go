@@ -261,6 +261,13 @@ func (p *fileParser) ignoredTables(path []string, v any, msg string) {
 func (p *fileParser) assign(path []string, s *setting, v any) {
 	val, err := s.convert(v)
 	if err != nil {
+		var ve *valueError
+		if errors.As(err, &ve) && ve.sub != "" {
+			if sub := append(slices.Clone(path), ve.sub); p.lines[joinPath(sub)] > 0 {
+				p.layer.problems = append(p.layer.problems, Problem{Source: p.at(sub), Key: dotted(path), Message: err.Error()})
+				return
+			}
+		}
 		p.problem(path, "%v", err)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -62,7 +63,7 @@ func TestParseFileProblems(t *testing.T) {
 		{"list from string without commas allowed", "[worktree]\ncopy = \".env\"\n", `f.toml:2: worktree.copy: got ".env"; want an array of strings`},
 		{"env table value", "[agents.claude]\nenv = { A = 1 }\n", `f.toml:2: agents.claude.env: A = 1 is not a string; want a table of strings ({ NAME = "value" }) or an array of "NAME=value" strings`},
 		{"env array without =", "[agents.claude]\nenv = [\"A\"]\n", `f.toml:2: agents.claude.env: element "A" has no "="`},
-		{"by_tag value", "[verify.by_tag]\ngo = false\n", `f.toml:1: verify.by_tag: go = false is not a string; want a table of strings`},
+		{"by_tag value", "[verify.by_tag]\ngo = false\n", `f.toml:2: verify.by_tag: go = false is not a string; want a table of strings`},
 		{"negative duration", "[verify]\ntimeout = \"-5m\"\n", `f.toml:2: verify.timeout: got "-5m"; want a positive duration`},
 		{"zero timeout", "[agents.codex]\ntimeout = \"0\"\n", `f.toml:2: agents.codex.timeout: got "0"; want a positive duration`},
 		{"huge count", "max_iterations = 9999999999\n", `f.toml:1: max_iterations: got 9999999999; want a whole number ≥ 1`},
@@ -145,6 +146,35 @@ func FuzzParseFile(f *testing.F) {
 		for _, a := range l.assigns {
 			if a.setting != nil {
 				a.setting.set(c, a.value) // panics on a non-canonical type
+			}
+		}
+	})
+}
+
+// FuzzEnvText feeds arbitrary text to every setting's environment parser:
+// it must not panic, and an accepted value must print as a TOML literal
+// that a file accepts back as the same value.
+func FuzzEnvText(f *testing.F) {
+	for _, s := range []string{"", "0", "1", "yes", "off", "-3", "30m", "0s", "a, b,,c", "priority", "9999999999999", "1h30m", "\"quoted\"\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, s := range settings {
+			v, err := s.parseText(text)
+			if err != nil {
+				continue
+			}
+			lit := formatTOML(displayValue(s, v))
+			var raw map[string]any
+			if _, err := toml.Decode("x = "+lit, &raw); err != nil {
+				t.Fatalf("%s: %q printed as %s, which is not TOML: %v", s.key, text, lit, err)
+			}
+			back, err := s.convert(raw["x"])
+			if err != nil {
+				t.Fatalf("%s: %q printed as %s, which a file rejects: %v", s.key, text, lit, err)
+			}
+			if !cmp.Equal(back, v) {
+				t.Fatalf("%s: %q read as %#v, printed as %s, read back as %#v", s.key, text, v, lit, back)
 			}
 		}
 	})

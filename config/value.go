@@ -75,13 +75,15 @@ func quoteList(vs []string) string {
 	return strings.Join(q, ", ")
 }
 
-// valueError is a conversion failure; the caller adds the location.
-type valueError struct{ msg string }
+// valueError is a conversion failure; the caller adds the location. sub
+// names the entry of a table value at fault, so that the error can point at
+// its line.
+type valueError struct{ msg, sub string }
 
 func (e *valueError) Error() string { return e.msg }
 
 func (s spec) bad(got any) error {
-	return &valueError{fmt.Sprintf("got %s; want %s", describe(got), s.want())}
+	return &valueError{msg: fmt.Sprintf("got %s; want %s", describe(got), s.want())}
 }
 
 // describe renders a decoded value in an error message.
@@ -149,7 +151,7 @@ func (s spec) convert(v any) (any, error) {
 			for _, e := range x {
 				str, ok := e.(string)
 				if !ok {
-					return nil, &valueError{fmt.Sprintf("element %s is not a string; want %s", describe(e), s.want())}
+					return nil, &valueError{msg: fmt.Sprintf("element %s is not a string; want %s", describe(e), s.want())}
 				}
 				out = append(out, str)
 			}
@@ -163,7 +165,7 @@ func (s spec) convert(v any) (any, error) {
 			for _, k := range slices.Sorted(maps.Keys(x)) {
 				str, ok := x[k].(string)
 				if !ok {
-					return nil, &valueError{fmt.Sprintf("%s = %s is not a string; want %s", k, describe(x[k]), s.want())}
+					return nil, &valueError{msg: fmt.Sprintf("%s = %s is not a string; want %s", k, describe(x[k]), s.want()), sub: k}
 				}
 				if err := checkEnvName(k); err != nil {
 					return nil, err
@@ -176,11 +178,11 @@ func (s spec) convert(v any) (any, error) {
 			for _, e := range x {
 				str, ok := e.(string)
 				if !ok {
-					return nil, &valueError{fmt.Sprintf("element %s is not a string; want %s", describe(e), s.want())}
+					return nil, &valueError{msg: fmt.Sprintf("element %s is not a string; want %s", describe(e), s.want())}
 				}
 				k, _, found := strings.Cut(str, "=")
 				if !found {
-					return nil, &valueError{fmt.Sprintf("element %q has no \"=\"; want %s", str, s.want())}
+					return nil, &valueError{msg: fmt.Sprintf("element %q has no \"=\"; want %s", str, s.want())}
 				}
 				if err := checkEnvName(k); err != nil {
 					return nil, err
@@ -203,7 +205,7 @@ func (s spec) convert(v any) (any, error) {
 		for k, e := range x {
 			str, ok := e.(string)
 			if !ok {
-				return nil, &valueError{fmt.Sprintf("%s = %s is not a string; want %s", k, describe(e), s.want())}
+				return nil, &valueError{msg: fmt.Sprintf("%s = %s is not a string; want %s", k, describe(e), s.want()), sub: k}
 			}
 			out[k] = str
 		}
@@ -232,16 +234,19 @@ func (s spec) parseText(text string) (any, error) {
 		case "0", "false", "no", "off":
 			return false, nil
 		}
-		return nil, &valueError{fmt.Sprintf("got %q; want one of 1, true, yes, on, 0, false, no, off", text)}
+		return nil, &valueError{msg: fmt.Sprintf("got %q; want one of 1, true, yes, on, 0, false, no, off", text)}
 	case kindDuration:
 		return s.parseDuration(text)
 	case kindList:
 		return s.checkList(splitComma(text))
 	}
-	return nil, &valueError{"cannot be set from text; set it in a config file"}
+	return nil, &valueError{msg: "cannot be set from text; set it in a config file"}
 }
 
 func (s spec) checkString(str string) (any, error) {
+	if !utf8.ValidString(str) {
+		return nil, &valueError{msg: fmt.Sprintf("%q is not valid UTF-8; config values are text", str)}
+	}
 	if s.name {
 		str = strings.ToLower(strings.TrimSpace(str))
 	}
@@ -262,6 +267,11 @@ func (s spec) checkInt(n int64) (any, error) {
 }
 
 func (s spec) checkList(items []string) (any, error) {
+	for _, it := range items {
+		if !utf8.ValidString(it) {
+			return nil, &valueError{msg: fmt.Sprintf("%q is not valid UTF-8; config values are text", it)}
+		}
+	}
 	if s.name {
 		for i, it := range items {
 			items[i] = strings.ToLower(strings.TrimSpace(it))
@@ -311,7 +321,7 @@ func envName(kv string) string {
 
 func checkEnvName(k string) error {
 	if k == "" || strings.ContainsAny(k, "= \t\n\x00") {
-		return &valueError{fmt.Sprintf("%q is not a valid environment variable name", k)}
+		return &valueError{msg: fmt.Sprintf("%q is not a valid environment variable name", k)}
 	}
 	return nil
 }
