@@ -119,14 +119,17 @@ func layer(o Options) (*Config, []Problem) {
 	c.home, c.lookup = home, lookup
 	var probs []Problem
 
-	user := findFirst(UserFiles(home, lookup))
 	project := findFirst(projectCandidates(dir))
-	if user.Loaded && project.Loaded && sameFile(user.Path, project.Path) {
-		// Working in the home directory: ~/.looper/looper.toml is both.
-		user = File{Path: user.Path, Kind: SourceUserFile}
+	project.Kind = SourceProjectFile
+	if home != "" { // without a home directory there is no user file
+		user := findFirst(UserFiles(home, lookup))
+		user.Kind = SourceUserFile
+		// Working in the home directory, ~/.looper/looper.toml is both; it
+		// is read once, as the project file.
+		if !(user.Loaded && project.Loaded && sameFile(user.Path, project.Path)) {
+			probs = append(probs, c.loadFile(user)...)
+		}
 	}
-	user.Kind, project.Kind = SourceUserFile, SourceProjectFile
-	probs = append(probs, c.loadFile(user)...)
 	probs = append(probs, c.loadFile(project)...)
 	probs = append(probs, c.loadEnv(lookup)...)
 	if o.File != "" {

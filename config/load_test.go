@@ -218,6 +218,24 @@ func TestHomeIsProject(t *testing.T) {
 	if len(c.Warnings) != 1 || c.Warnings[0].Source.Kind != SourceProjectFile {
 		t.Fatalf("warnings = %v, want one, from the project file", c.Warnings)
 	}
+	if len(c.Files) != 1 || c.Files[0].Kind != SourceProjectFile || !c.Files[0].Loaded {
+		t.Fatalf("files = %v, want the project file only", c.Files)
+	}
+}
+
+// TestNoHome: without a home directory there is no user file, and nothing
+// relative to the working directory is mistaken for one.
+func TestNoHome(t *testing.T) {
+	s := newSandbox(t)
+	s.write(filepath.Join(s.project, ".config", "looper", "looper.toml"), "max_iterations = 3\n")
+	t.Setenv("HOME", "") // os.UserHomeDir fails
+	c, err := Load(Options{Dir: s.project, Home: "", LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxIterations != 50 || len(c.Files) != 1 {
+		t.Fatalf("max_iterations %d, files %v", c.MaxIterations, c.Files)
+	}
 }
 
 func TestEnvironment(t *testing.T) {

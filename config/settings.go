@@ -302,19 +302,6 @@ func displayValue(s *setting, v any) any {
 	return v
 }
 
-// Keys returns every fixed dotted key plus the agent field names (as
-// "agents.<name>.<field>"), for documentation and completion.
-func Keys() []string {
-	var out []string
-	for _, s := range settings {
-		out = append(out, s.key)
-	}
-	for _, f := range agentFields {
-		out = append(out, "agents.<name>."+f.name)
-	}
-	return out
-}
-
 // Enum returns the allowed values of a key, or nil when any value of its
 // type is allowed. Flags use it for help text and shell completion.
 func Enum(key string) []string {

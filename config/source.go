@@ -70,11 +70,6 @@ func (s Source) Where() string {
 	}
 }
 
-// isFile reports whether the source is one of the file layers.
-func (s Source) isFile() bool {
-	return s.Kind == SourceUserFile || s.Kind == SourceProjectFile || s.Kind == SourceExplicitFile
-}
-
 // File is one config file looper looked for.
 type File struct {
 	Path   string     // as looked up (absolute for the user file, cwd-relative for project files)
