@@ -243,8 +243,8 @@ func (r *Repo) resolve(ctx context.Context, rev string) (string, error) {
 // changes (both sides of a staged rename) and untracked files that are not
 // ignored, each untracked file listed individually. Paths equal to one of
 // ignore, or below it, are left out; ignore entries may be absolute paths
-// under Root or relative to it (the caller passes the backlog file and
-// ".looper"). Attempt worktrees below .looper/worktrees are never listed.
+// or relative to Root (the caller passes the backlog file and ".looper"),
+// and entries outside the repository are skipped. Attempt worktrees below .looper/worktrees are never listed.
 func (r *Repo) Dirty(ignore ...string) ([]string, error) {
 	return r.dirty(context.Background(), ignore)
 }
@@ -253,6 +253,9 @@ func (r *Repo) dirty(ctx context.Context, ignore []string) ([]string, error) {
 	skip := []string{worktreesDir}
 	for _, p := range ignore {
 		rel, err := r.relPath(p)
+		if errors.Is(err, errOutside) {
+			continue // nothing outside the repository shows up anyway
+		}
 		if err != nil {
 			return nil, fmt.Errorf("dirty: ignore entry: %w", err)
 		}
@@ -319,9 +322,12 @@ func statusCode(c byte) bool {
 	return strings.IndexByte(" MTADRCU?!", c) >= 0
 }
 
+// errOutside marks a path that lies outside the repository.
+var errOutside = errors.New("outside the repository")
+
 // relPath converts an absolute path under Root, or a relative one, into a
 // clean slash-separated path relative to Root; a path outside Root is an
-// error.
+// error wrapping errOutside.
 func (r *Repo) relPath(p string) (string, error) {
 	if p == "" {
 		return "", errors.New("empty path")
@@ -335,14 +341,14 @@ func (r *Repo) relPath(p string) (string, error) {
 				rel, err = filepath.Rel(r.root, resolved)
 			}
 			if rerr != nil || err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-				return "", fmt.Errorf("%s is outside the repository %s", p, r.root)
+				return "", fmt.Errorf("%s: %w %s", p, errOutside, r.root)
 			}
 		}
 		return filepath.ToSlash(rel), nil
 	}
 	c := filepath.ToSlash(filepath.Clean(p))
 	if c == ".." || strings.HasPrefix(c, "../") {
-		return "", fmt.Errorf("%s climbs out of the repository %s", p, r.root)
+		return "", fmt.Errorf("%s: %w %s", p, errOutside, r.root)
 	}
 	return c, nil
 }

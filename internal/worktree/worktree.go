@@ -301,8 +301,8 @@ func (r *Repo) CommitAll(wt *Worktree, message string) (bool, error) {
 // exist there, and commits that as one commit, so a later merge leaves those
 // paths alone: the run loop strips an agent's edits to the backlog file this
 // way. Uncommitted edits to the paths in the worktree are discarded too.
-// Paths may be absolute under Root or relative to it, files or directories.
-// It reports whether a commit was made.
+// Paths may be absolute or relative to Root, files or directories; paths
+// outside the repository are skipped. It reports whether a commit was made.
 func (r *Repo) DropPaths(wt *Worktree, base string, paths ...string) (bool, error) {
 	ctx := context.Background()
 	if base == "" {
@@ -311,12 +311,12 @@ func (r *Repo) DropPaths(wt *Worktree, base string, paths ...string) (bool, erro
 	if base == "" || strings.HasPrefix(base, "-") {
 		return false, fmt.Errorf("drop paths on %s: %q is not a base commit", wt.Branch, base)
 	}
-	if len(paths) == 0 {
-		return false, nil
-	}
 	rels := make([]string, 0, len(paths))
 	for _, p := range paths {
 		rel, err := r.relPath(p)
+		if errors.Is(err, errOutside) {
+			continue // not in the repository, so not on the branch either
+		}
 		if err != nil {
 			return false, fmt.Errorf("drop paths on %s: %w", wt.Branch, err)
 		}
@@ -324,6 +324,9 @@ func (r *Repo) DropPaths(wt *Worktree, base string, paths ...string) (bool, erro
 			return false, fmt.Errorf("drop paths on %s: refusing to drop the whole tree", wt.Branch)
 		}
 		rels = append(rels, rel)
+	}
+	if len(rels) == 0 {
+		return false, nil
 	}
 	// Paths that differ between base and the worktree (committed, staged or not).
 	out, err := gitRead(ctx, wt.Path, append([]string{"diff", "--name-only", "-z", "--no-renames", base, "--"}, literals(rels)...)...)

@@ -395,10 +395,13 @@ func TestDropPaths(t *testing.T) {
 	if got := readFile(t, wt.Path, ".looper/todo.json"); got != "{\"tasks\": []}\n" {
 		t.Errorf("uncommitted edit not discarded: %q", got)
 	}
-	for _, bad := range []string{"/elsewhere", "../x", "."} {
+	for _, bad := range []string{".", ""} {
 		if _, err := r.DropPaths(wt, "", bad); err == nil {
 			t.Errorf("DropPaths(%q): no error", bad)
 		}
+	}
+	if ok, err := r.DropPaths(wt, "", "/elsewhere", "../x"); err != nil || ok {
+		t.Errorf("DropPaths of paths outside the repository = %v, %v; want false, nil", ok, err)
 	}
 
 	// The merge now leaves the user's live backlog alone.
