@@ -40,7 +40,7 @@ var settings = []*setting{
 		doc: `Backlog file, relative to the working directory. Empty: .looper/todo.json, or to-do.json when only that exists.`,
 		get: func(c *Config) any { return c.TodoFile }, set: func(c *Config, v any) { c.TodoFile = v.(string) }},
 	{key: "schema_file", env: []string{"LOOPER_SCHEMA"}, spec: spec{kind: kindString},
-		doc: `Extra JSON schema the backlog must also satisfy (checked by doctor). Empty: the bundled schema only.`,
+		doc: `Extra JSON schema the backlog must also satisfy (validate and doctor check it; init writes the bundled schema there). Empty: the bundled schema only.`,
 		get: func(c *Config) any { return c.SchemaFile }, set: func(c *Config, v any) { c.SchemaFile = v.(string) }},
 	{key: "log_dir", env: []string{"LOOPER_BASE_DIR", "LOOPER_LOG_DIR"}, spec: spec{kind: kindString},
 		doc: `Base directory of run logs; each project gets <log_dir>/<name>-<hash>/. "~" and $VARS are expanded.`,
