@@ -18,12 +18,10 @@ type lineReader struct {
 	r   *bufio.Reader
 	max int
 	buf []byte
-	// touch is called whenever bytes arrive, for the idle timeout.
-	touch func()
 }
 
-func newLineReader(r io.Reader, max int, touch func()) *lineReader {
-	return &lineReader{r: bufio.NewReaderSize(r, 64<<10), max: max, touch: touch}
+func newLineReader(r io.Reader, max int) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(r, 64<<10), max: max}
 }
 
 // next returns the next line without its "\n" (and "\r"), and the length
@@ -36,9 +34,6 @@ func (lr *lineReader) next() (line []byte, truncatedFrom int, err error) {
 	total := 0
 	for {
 		chunk, rerr := lr.r.ReadSlice('\n')
-		if len(chunk) > 0 && lr.touch != nil {
-			lr.touch()
-		}
 		total += len(chunk)
 		if room := lr.max + 1 - len(lr.buf); room > 0 {
 			lr.buf = append(lr.buf, chunk[:min(room, len(chunk))]...)

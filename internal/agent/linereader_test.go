@@ -17,7 +17,7 @@ type readLine struct {
 
 func readAllLines(t *testing.T, r io.Reader, max int) []readLine {
 	t.Helper()
-	lr := newLineReader(r, max, nil)
+	lr := newLineReader(r, max)
 	var out []readLine
 	for {
 		line, tr, err := lr.next()
@@ -68,24 +68,10 @@ func TestLineReader(t *testing.T) {
 	}
 }
 
-func TestLineReaderTouchesOnEveryChunk(t *testing.T) {
-	t.Parallel()
-	n := 0
-	lr := newLineReader(iotest.OneByteReader(strings.NewReader("abc\nd\n")), 10, func() { n++ })
-	for {
-		if _, _, err := lr.next(); err != nil {
-			break
-		}
-	}
-	if n == 0 {
-		t.Error("touch was never called")
-	}
-}
-
 func TestLineReaderReportsReadErrors(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
-	lr := newLineReader(io.MultiReader(strings.NewReader("a\n"), iotest.ErrReader(boom)), 10, nil)
+	lr := newLineReader(io.MultiReader(strings.NewReader("a\n"), iotest.ErrReader(boom)), 10)
 	if line, _, err := lr.next(); err != nil || string(line) != "a" {
 		t.Fatalf("first next = %q, %v", line, err)
 	}
@@ -102,7 +88,7 @@ func FuzzLineReader(f *testing.F) {
 		if limit <= 0 || limit > 1<<20 {
 			return
 		}
-		lr := newLineReader(iotest.HalfReader(strings.NewReader(string(data))), limit, nil)
+		lr := newLineReader(iotest.HalfReader(strings.NewReader(string(data))), limit)
 		total := 0
 		for {
 			line, tr, err := lr.next()

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,5 +37,9 @@ func TestMain(m *testing.M) {
 	fakeBin = dir
 	code := m.Run()
 	os.RemoveAll(dir)
+	if n := liveGroups(); n != 0 && code == 0 {
+		fmt.Fprintf(os.Stderr, "%d agent process groups still registered after the tests\n", n)
+		code = 1
+	}
 	os.Exit(code)
 }

@@ -99,10 +99,11 @@ const (
 	ClassCrashed Class = "crashed"
 )
 
-// Classes lists every class, in the order of the decision table.
+// Classes lists every class, in the order doc.go's decision table first
+// reaches them, so tools and docs can enumerate them.
 func Classes() []Class {
-	return []Class{ClassKilled, ClassTimeout, ClassIdleTimeout, ClassRateLimited, ClassAuth,
-		ClassMaxTurns, ClassAgentError, ClassCrashed, ClassNoSummary, ClassInvalidSummary, ClassOK}
+	return []Class{ClassCrashed, ClassKilled, ClassTimeout, ClassIdleTimeout, ClassMaxTurns, ClassRateLimited,
+		ClassAuth, ClassAgentError, ClassOK, ClassInvalidSummary, ClassNoSummary}
 }
 
 // Result is everything one attempt produced, classified. It is a value: an

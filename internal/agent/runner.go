@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -30,9 +31,9 @@ type Runner struct {
 
 var subreaperOnce sync.Once
 
-// drainQuiet is how long the readers may go without a byte, after the
-// agent's process group is gone, before looper stops waiting for an end of
-// file that only an escaped process could be withholding.
+// drainQuiet is how long a reader may wait for a byte, after the agent's
+// process group is gone, before looper stops waiting for an end of file
+// that only an escaped process could be withholding.
 const drainQuiet = time.Second
 
 // Run runs one attempt of spec for req and returns its classified result.
@@ -232,8 +233,8 @@ func conclude(spec Spec, req Request, t *transcript, po procOutcome, now time.Ti
 type attempt struct {
 	cmd    *exec.Cmd
 	group  *procGroup
-	stdout *os.File
-	stderr *os.File
+	stdout *pipeReader
+	stderr *pipeReader
 	stdin  *os.File // nil when the prompt is an argument
 	wd     *watchdog
 	runCtx context.Context
@@ -307,7 +308,8 @@ func start(ctx context.Context, spec Spec, req Request, argv []string) (*attempt
 	if inR != nil {
 		inR.Close()
 	}
-	a.stdout, a.stderr = outR, errR
+	a.stdout = &pipeReader{name: "stdout", f: outR, touch: a.wd.touch}
+	a.stderr = &pipeReader{name: "stderr", f: errR, touch: a.wd.touch}
 	return a, nil
 }
 
@@ -382,7 +384,7 @@ func (a *attempt) writePrompt(prompt string) {
 }
 
 func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
-	lr := newLineReader(a.stdout, spec.MaxLine, a.wd.touch)
+	lr := newLineReader(a.stdout, spec.MaxLine)
 	parsing := true
 	for {
 		line, truncatedFrom, err := lr.next()
@@ -418,7 +420,7 @@ func safeLine(p streamParser, line []byte, em *emitter) (ok bool) {
 }
 
 func (a *attempt) readStderr(tail *tailBuffer, spec Spec, em *emitter) {
-	lr := newLineReader(a.stderr, spec.MaxLine, a.wd.touch)
+	lr := newLineReader(a.stderr, spec.MaxLine)
 	for {
 		line, _, err := lr.next()
 		if err != nil {
@@ -430,29 +432,60 @@ func (a *attempt) readStderr(tail *tailBuffer, spec Spec, em *emitter) {
 }
 
 // drain waits for the readers to reach end of file. Once the group is
-// gone only a process that escaped it (setsid, double fork) can hold the
-// pipes open; when no byte has arrived for drainQuiet the pipes are closed
-// so Run can return.
+// gone only a process that escaped it (setsid, double fork) can hold a pipe
+// open; a pipe whose reader has waited drainQuiet for a byte is then
+// closed so Run can return. A reader that is busy (a slow Emit, a backlog
+// of lines) is never cut off.
 func (a *attempt) drain(done <-chan struct{}, em *emitter) {
 	tick := time.NewTicker(drainQuiet / 4)
 	defer tick.Stop()
+	closed := map[*pipeReader]bool{}
 	for {
 		select {
 		case <-done:
-			a.stdout.Close()
-			a.stderr.Close()
+			a.stdout.f.Close()
+			a.stderr.f.Close()
 			return
 		case <-tick.C:
-			quiet := time.Since(a.wd.start) - time.Duration(a.wd.last.Load())
-			if quiet >= drainQuiet {
-				em.warn("the agent's output is held open by a process outside its process group; stopped reading")
-				a.stdout.Close()
-				a.stderr.Close()
-				<-done
-				return
+			for _, p := range []*pipeReader{a.stdout, a.stderr} {
+				if !closed[p] && p.waiting() >= drainQuiet {
+					closed[p] = true
+					em.warn(fmt.Sprintf("the agent's %s is held open by a process outside its process group; stopped reading it", p.name))
+					p.f.Close()
+				}
 			}
 		}
 	}
+}
+
+// pipeReader is one of the agent's output pipes. It tells the watchdog
+// about every byte and knows how long its reader has been waiting for the
+// next one, so drain can tell a pipe held open by an escaped process from
+// a reader that is merely busy.
+type pipeReader struct {
+	name  string
+	f     *os.File
+	touch func()
+	since atomic.Int64 // UnixNano when the pending Read began; 0 when none is pending
+}
+
+func (p *pipeReader) Read(b []byte) (int, error) {
+	p.since.Store(time.Now().UnixNano())
+	n, err := p.f.Read(b)
+	p.since.Store(0)
+	if n > 0 {
+		p.touch()
+	}
+	return n, err
+}
+
+// waiting is how long the pending Read has been blocked (0 if none).
+func (p *pipeReader) waiting() time.Duration {
+	s := p.since.Load()
+	if s == 0 {
+		return 0
+	}
+	return time.Since(time.Unix(0, s))
 }
 
 // tailBuffer keeps the last few KiB of the agent's stderr.

@@ -53,7 +53,7 @@ func replay(t testing.TB, format Format, data []byte, req Request, exitCode int)
 	log := &eventLog{}
 	em := newEmitter(log.emit, req)
 	p := newParser(format, em)
-	lr := newLineReader(bytes.NewReader(data), DefaultMaxLine, nil)
+	lr := newLineReader(bytes.NewReader(data), DefaultMaxLine)
 	for {
 		line, _, err := lr.next()
 		if errors.Is(err, io.EOF) {

@@ -341,8 +341,8 @@ func (c *claudeWriter) hugeLine(n int) {
 	c.assistant(toolUseBlock{"tool_use", id, "Read", mustJSON(map[string]string{"file_path": c.a.rc.cwd + "/huge.txt"})}, "")
 	u := cUser{Type: "user", SessionID: c.session, UUID: c.uuid()}
 	u.Message.Role = "user"
-	u.Message.Content = []cToolResult{{ToolUseID: id, Type: "tool_result", Content: strings.Repeat("x", n)}}
-	c.emit(u)
+	u.Message.Content = []cToolResult{{ToolUseID: id, Type: "tool_result", Content: hugePlaceholder}}
+	c.a.out.line(inflate(mustJSON(u), n))
 }
 
 func (c *claudeWriter) floodLine(i int) {

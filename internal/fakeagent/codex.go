@@ -204,9 +204,13 @@ func (w *codexWriter) maxTurns(int) error {
 }
 
 func (w *codexWriter) hugeLine(n int) {
-	out := strings.Repeat("x", n)
-	code := 0
-	w.completed(xItem{ID: w.nextID(), Type: "command_execution", Command: "bash -lc 'cat huge.txt'", AggregatedOutput: &out, ExitCode: &code, Status: "completed"})
+	out, code := hugePlaceholder, 0
+	ev := xEvent{Type: "item.completed", Item: &xItem{ID: w.nextID(), Type: "command_execution", Command: "bash -lc 'cat huge.txt'",
+		AggregatedOutput: &out, ExitCode: &code, Status: "completed"}}
+	if !w.a.opts.json {
+		return
+	}
+	w.a.out.line(inflate(mustJSON(ev), n))
 }
 
 func (w *codexWriter) floodLine(i int) {

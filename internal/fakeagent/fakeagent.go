@@ -36,6 +36,10 @@ func Main() {
 // to stdout and returns the exit status. SIGTERM and SIGINT end it with
 // status 143 and 130 unless the scenario ignores SIGTERM.
 func Run(dialect string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Catch signals first: a runner may stop the fake while it starts.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
 	var opts options
 	var err error
 	switch dialect {
@@ -108,15 +112,12 @@ func Run(dialect string, args []string, stdin io.Reader, stdout, stderr io.Write
 	a := &agent{
 		rc: rc, opts: opts, sc: sc, dialect: dialect, stdout: stdout, stderr: stderr,
 		prompt: prompt, start: time.Now(),
-		sigs: make(chan os.Signal, 4),
+		sigs: sigs,
 	}
 	h := fnv.New64a()
 	io.WriteString(h, dialect+"\x00"+prompt)
 	a.rng = rand.New(rand.NewPCG(h.Sum64(), 0x100))
 	a.out = &lineOut{a: a, w: stdout, delay: time.Duration(sc.LineDelayMS) * time.Millisecond, holdLast: sc.NoFinalNewline}
-	signal.Notify(a.sigs, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(a.sigs)
-
 	a.record(map[string]any{"event": "start", "dialect": dialect, "argv": args, "cwd": cwd, "prompt": prompt,
 		"pgid": pgid(), "task_id": rc.taskID, "mode": rc.mode, "env": looperEnv(), "config": opts.config})
 	code := a.run()
@@ -590,6 +591,16 @@ func (a *agent) summaryText(s SummaryStep) string {
 		text = a.expand(s.Prose) + "\n\n" + text
 	}
 	return text
+}
+
+// hugePlaceholder marks where inflate puts a huge line's payload: encoding
+// megabytes through encoding/json is needlessly slow (very much so under
+// the race detector), and a run of "x" needs no escaping.
+const hugePlaceholder = "\u0000HUGE\u0000"
+
+// inflate replaces the placeholder in an encoded line with n bytes of "x".
+func inflate(line []byte, n int) []byte {
+	return bytes.Replace(line, []byte(`\u0000HUGE\u0000`), bytes.Repeat([]byte("x"), n), 1)
 }
 
 type field struct {
