@@ -92,18 +92,18 @@ func extractFrom(text string, c Contract, taskID string) extraction {
 	return ex
 }
 
-// fitContract validates one object against the contract and, for a task
-// summary, the attempt's task id.
+// fitContract validates one object against the contract (todo's schemas)
+// and, for a task summary, the attempt's task id.
 func fitContract(obj []byte, c Contract, taskID string) (*todo.Summary, *todo.ReviewSummary, error) {
 	switch c {
 	case ContractReview:
-		r, err := parseReviewSummary(obj)
+		r, err := todo.ParseReviewSummary(obj)
 		if err != nil {
 			return nil, nil, err
 		}
 		return nil, &r, nil
 	default:
-		s, err := parseTaskSummary(obj)
+		s, err := todo.ParseSummary(obj)
 		if err != nil {
 			return nil, nil, err
 		}
