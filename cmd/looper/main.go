@@ -32,6 +32,8 @@ type cli struct {
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
 	Tail       tailCmd       `cmd:"" help:"Print the newest run log of this project, or follow it."`
 	Clean      cleanCmd      `cmd:"" help:"Delete old run logs of this project."`
+
+	FakeAgent fakeAgentCmd `cmd:"" name:"fake-agent" hidden:"" help:"Impersonate the claude or codex CLI (for tests and demos)."`
 }
 
 func main() {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/looper-go/looper/internal/fakeagent"
 	"github.com/looper-go/looper/internal/golden"
 )
 
@@ -15,6 +16,9 @@ import (
 // and whatever helpers the end-to-end tests need.
 var scriptCommands = map[string]func(){
 	"looper": func() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) },
+	// The fake agent under the names it impersonates (internal/fakeagent).
+	"claude": fakeagent.Main,
+	"codex":  fakeagent.Main,
 }
 
 func TestMain(m *testing.M) {
