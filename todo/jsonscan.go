@@ -9,9 +9,8 @@ import (
 )
 
 // jsonWalker walks a syntactically valid JSON document and reports where
-// each object member and array element starts. encoding/json gives neither
-// positions for semantic errors nor duplicate keys (it keeps the last one),
-// so Parse uses this walker for both.
+// each object member and array element starts: encoding/json has no
+// positions for values, and problems found after decoding need one.
 type jsonWalker struct {
 	data  []byte
 	pos   int
@@ -19,11 +18,8 @@ type jsonWalker struct {
 	// member is called at every object member (start = its key's opening
 	// quote) and array element (start = the element). Returning false stops
 	// the walk.
-	member func(w *jsonWalker, start int) bool
-	// duplicate is called when an object repeats a key; the stack top is the
-	// repeated member.
-	duplicate func(w *jsonWalker, start int)
-	stopped   bool
+	member  func(w *jsonWalker, start int) bool
+	stopped bool
 }
 
 type pathElem struct {
@@ -122,14 +118,8 @@ func (w *jsonWalker) str() []byte {
 	return w.data[start:]
 }
 
-// smallObject is how many keys an object may have before duplicate
-// detection switches from a linear scan to a map.
-const smallObject = 16
-
 func (w *jsonWalker) object() {
 	w.pos++ // {
-	var seen [][]byte
-	var seenMap map[string]bool
 	for {
 		w.space()
 		if w.pos >= len(w.data) || w.data[w.pos] == '}' {
@@ -139,31 +129,6 @@ func (w *jsonWalker) object() {
 		keyStart := w.pos
 		key := w.str()
 		w.stack = append(w.stack, pathElem{key: key})
-		if w.duplicate != nil {
-			dup := false
-			if seenMap != nil {
-				k := decodeKey(key)
-				dup = seenMap[k]
-				seenMap[k] = true
-			} else {
-				for _, s := range seen {
-					if sameKey(s, key) {
-						dup = true
-						break
-					}
-				}
-				seen = append(seen, key)
-				if len(seen) > smallObject {
-					seenMap = make(map[string]bool, 2*len(seen))
-					for _, s := range seen {
-						seenMap[decodeKey(s)] = true
-					}
-				}
-			}
-			if dup {
-				w.duplicate(w, keyStart)
-			}
-		}
 		if w.member != nil && !w.member(w, keyStart) {
 			w.stopped = true
 			return
@@ -185,13 +150,6 @@ func (w *jsonWalker) object() {
 		w.pos++ // }
 		return
 	}
-}
-
-func sameKey(a, b []byte) bool {
-	if bytes.IndexByte(a, '\\') < 0 && bytes.IndexByte(b, '\\') < 0 {
-		return bytes.Equal(a, b)
-	}
-	return decodeKey(a) == decodeKey(b)
 }
 
 func (w *jsonWalker) array() {
@@ -221,24 +179,6 @@ func (w *jsonWalker) array() {
 		w.pos++ // ]
 		return
 	}
-}
-
-// duplicateKeys reports every repeated key in data (valid JSON), which
-// encoding/json would silently resolve to the last value.
-func duplicateKeys(data []byte) []Problem {
-	var out []Problem
-	var lines lineIndex
-	w := &jsonWalker{data: data, duplicate: func(w *jsonWalker, start int) {
-		if lines.data == nil {
-			lines = newLineIndex(data)
-		}
-		ptr := w.pointer()
-		p := problemAt(ptr, "duplicate key %q: JSON keeps only the last value; remove one of them", ptr[len(ptr)-1])
-		p.Line, p.Column = lines.position(start)
-		out = append(out, p)
-	}}
-	w.walk()
-	return out
 }
 
 // locate fills in Line and Column of each problem from its pointer: the

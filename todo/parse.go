@@ -9,8 +9,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // MaxFileSize is the largest backlog Load reads (50 MiB, about 150,000
@@ -68,55 +66,34 @@ func tooLarge(path string, size int64) error {
 // Each problem names its JSON path (tasks[3].priority) and its line and
 // column. On any problem Parse returns a nil Backlog.
 func Parse(name string, data []byte) (*Backlog, error) {
-	fail := func(problems []Problem) (*Backlog, error) {
+	if p, ok := jsonSyntax(data); !ok {
+		return nil, &ValidationError{File: name, Problems: []Problem{p}}
+	}
+	doc, problems := decodeTree(data)
+	problems = append(problems, taskFileProblems(doc, splitTasks)...)
+	// The conversion is lenient (a value of the wrong type, which the schema
+	// has reported, reads as empty) so the semantic checks can run anyway.
+	b, isObject := backlogFromTree(doc)
+	if isObject {
+		if err := b.Validate(); err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				return nil, err
+			}
+			problems = append(problems, withoutReported(ve.Problems, problems)...)
+		}
+	}
+	if len(problems) > 0 {
 		locate(data, problems)
 		sortProblems(problems)
 		return nil, &ValidationError{File: name, Problems: problems}
 	}
-	if p, ok := syntaxProblem(data); ok {
-		return nil, &ValidationError{File: name, Problems: []Problem{p}}
-	}
-	problems := duplicateKeys(data)
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil { // syntaxProblem accepted it, so this cannot happen
-		return nil, &ValidationError{File: name, Problems: []Problem{{Line: 1, Column: 1, Message: "malformed JSON: " + err.Error()}}}
-	}
-	problems = append(problems, schemaProblems(taskFileSchema(), doc)...)
-
-	var b Backlog
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if len(problems) == 0 {
-		// The schema already rejects unknown fields with their path; this is
-		// the belt to its braces.
-		dec.DisallowUnknownFields()
-	}
-	if err := dec.Decode(&b); err != nil {
-		if len(problems) > 0 {
-			// The schema problems explain why the content does not fit.
-			return fail(problems)
-		}
-		return fail([]Problem{decodeProblem(data, err)})
-	}
-	if err := b.Validate(); err != nil {
-		var ve *ValidationError
-		if !errors.As(err, &ve) {
-			return nil, err
-		}
-		problems = append(problems, withoutReported(ve.Problems, problems)...)
-	}
-	if len(problems) > 0 {
-		return fail(problems)
-	}
-	return &b, nil
+	return b, nil
 }
 
-// syntaxProblem reports the first JSON syntax error in data with its line
-// and column, and a byte-order mark, which encoding/json rejects with an
-// unhelpful message.
-func syntaxProblem(data []byte) (Problem, bool) {
-	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-		return Problem{Line: 1, Column: 1, Message: "the file starts with a UTF-8 byte-order mark; save it without one"}, true
-	}
+// syntaxProblem locates the first syntax error in data, which json.Valid
+// has rejected.
+func syntaxProblem(data []byte) Problem {
 	lines := newLineIndex(data)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var raw json.RawMessage
@@ -135,29 +112,14 @@ func syntaxProblem(data []byte) (Problem, bool) {
 			}
 		}
 		line, col := lines.position(off)
-		return Problem{Line: line, Column: col, Message: "malformed JSON: " + msg + "; fix the syntax at this position"}, true
+		return Problem{Line: line, Column: col, Message: "malformed JSON: " + msg + "; fix the syntax at this position"}
 	}
 	off := int(dec.InputOffset())
 	for off < len(data) && strings.IndexByte(" \t\r\n", data[off]) >= 0 {
 		off++
 	}
-	if off < len(data) {
-		line, col := lines.position(off)
-		return Problem{Line: line, Column: col, Message: "malformed JSON: unexpected data after the top-level object; remove it"}, true
-	}
-	return Problem{}, false
-}
-
-// decodeProblem turns an encoding/json decode error (which the schema should
-// have prevented, e.g. a priority of 1.0) into a positioned problem.
-func decodeProblem(data []byte, err error) Problem {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		line, col := newLineIndex(data).position(int(te.Offset) - 1)
-		return Problem{Path: te.Field, Line: line, Column: col,
-			Message: fmt.Sprintf("cannot use JSON %s as a Go %s; write a plain %s", te.Value, te.Type, te.Type)}
-	}
-	return Problem{Line: 1, Column: 1, Message: err.Error()}
+	line, col := lines.position(off)
+	return Problem{Line: line, Column: col, Message: "malformed JSON: unexpected data after the top-level value; remove it"}
 }
 
 // withoutReported drops semantic problems about a value the schema already

@@ -78,7 +78,7 @@ func TestParseProblems(t *testing.T) {
 	}, {
 		name: "trailing data",
 		data: `{"schema_version":1,"source_files":[],"tasks":[]}` + "\n{}",
-		want: []string{`todo.json:2:1: malformed JSON: unexpected data after the top-level object`},
+		want: []string{`todo.json:2:1: malformed JSON: unexpected data after the top-level value`},
 	}, {
 		name: "byte-order mark",
 		data: "\xef\xbb\xbf{}",

@@ -5,7 +5,11 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
+	"os"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -38,22 +42,24 @@ var ReviewSummarySchemaJSON []byte
 // compiled schemas, built on first use; a bundled schema that does not
 // compile is a bug in this package, so it panics.
 var (
-	taskFileSchema = sync.OnceValue(func() *jsonschema.Schema { return mustCompile("todo.schema.json", SchemaJSON) })
-	summarySchema  = sync.OnceValue(func() *jsonschema.Schema { return mustCompile("summary.schema.json", SummarySchemaJSON) })
-	reviewSchema   = sync.OnceValue(func() *jsonschema.Schema { return mustCompile("review.schema.json", ReviewSummarySchemaJSON) })
+	taskFileSchema = sync.OnceValue(func() *jsonschema.Schema { return mustCompile("todo.schema.json", SchemaJSON, "") })
+	taskSchema     = sync.OnceValue(func() *jsonschema.Schema { return mustCompile("todo.schema.json", SchemaJSON, "#/$defs/task") })
+	summarySchema  = sync.OnceValue(func() *jsonschema.Schema { return mustCompile("summary.schema.json", SummarySchemaJSON, "") })
+	reviewSchema   = sync.OnceValue(func() *jsonschema.Schema { return mustCompile("review.schema.json", ReviewSummarySchemaJSON, "") })
 )
 
-func mustCompile(name string, data []byte) *jsonschema.Schema {
-	sch, err := compileSchema(name, data)
+func mustCompile(name string, data []byte, fragment string) *jsonschema.Schema {
+	sch, err := compileSchema(name, data, fragment)
 	if err != nil {
-		panic(fmt.Sprintf("todo: bundled schema %s: %v", name, err))
+		panic(fmt.Sprintf("todo: bundled schema %s%s: %v", name, fragment, err))
 	}
 	return sch
 }
 
-// compileSchema compiles a draft 2020-12 schema with format assertions on,
-// as upstream does, so a malformed date-time is an error.
-func compileSchema(name string, data []byte) (*jsonschema.Schema, error) {
+// compileSchema compiles a draft 2020-12 schema (or the part of it at
+// fragment) with format assertions on, as upstream does, so a malformed
+// date-time is an error.
+func compileSchema(name string, data []byte, fragment string) (*jsonschema.Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
@@ -64,16 +70,54 @@ func compileSchema(name string, data []byte) (*jsonschema.Schema, error) {
 	if err := c.AddResource(name, doc); err != nil {
 		return nil, err
 	}
-	return c.Compile(name)
+	return c.Compile(name + fragment)
+}
+
+// splitTasks is the number of tasks from which taskFileProblems validates
+// the tasks in parallel.
+const splitTasks = 512
+
+// taskFileProblems validates a decoded task file against the bundled
+// schema. Validation is most of the cost of loading a large backlog and the
+// schema has no constraint across tasks, so from minSplit tasks on, the
+// file without its tasks and each task (against the schema's task
+// definition) are validated separately, the tasks spread over the CPUs.
+// The problems are the same as a single validation's.
+func taskFileProblems(doc any, minSplit int) []Problem {
+	root, ok := doc.(map[string]any)
+	tasks, isArray := root["tasks"].([]any)
+	if !ok || !isArray || len(tasks) < minSplit {
+		return schemaProblems(taskFileSchema(), doc, nil)
+	}
+	shell := maps.Clone(root)
+	shell["tasks"] = []any{}
+	problems := schemaProblems(taskFileSchema(), shell, nil)
+
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(tasks)/(minSplit/2+1)))
+	found := make([][]Problem, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			sch := taskSchema()
+			for i := w * len(tasks) / workers; i < (w+1)*len(tasks)/workers; i++ {
+				found[w] = append(found[w], schemaProblems(sch, tasks[i], []string{"tasks", strconv.Itoa(i)})...)
+			}
+		})
+	}
+	wg.Wait()
+	for _, ps := range found {
+		problems = append(problems, ps...)
+	}
+	return problems
 }
 
 var printer = message.NewPrinter(language.English)
 
-// schemaProblems validates doc (decoded with jsonschema.UnmarshalJSON)
-// against sch and turns every failing leaf into a Problem whose path names
+// schemaProblems validates doc (decoded by decodeTree) against sch and
+// turns every failing leaf into a Problem whose path (after prefix) names
 // the offending value: an unknown field or a missing one is reported at the
 // field itself.
-func schemaProblems(sch *jsonschema.Schema, doc any) []Problem {
+func schemaProblems(sch *jsonschema.Schema, doc any, prefix []string) []Problem {
 	err := sch.Validate(doc)
 	if err == nil {
 		return nil
@@ -91,7 +135,7 @@ func schemaProblems(sch *jsonschema.Schema, doc any) []Problem {
 			}
 			return
 		}
-		at := slices.Clip(e.InstanceLocation)
+		at := slices.Clip(append(slices.Clip(prefix), e.InstanceLocation...))
 		switch k := e.ErrorKind.(type) {
 		case *kind.Required:
 			for _, f := range k.Missing {
@@ -119,4 +163,38 @@ func schemaProblems(sch *jsonschema.Schema, doc any) []Problem {
 	}
 	leaves(ve)
 	return out
+}
+
+// CheckSchemaFile validates the backlog at path against an extra schema
+// file the user configured (upstream's schema_file), on top of the bundled
+// checks Load makes. Problems come back as a *ValidationError with their
+// positions; a schema that cannot be read or compiled is an error naming
+// it.
+func CheckSchemaFile(path, schemaPath string) error {
+	schemaData, err := os.ReadFile(schemaPath)
+	if err != nil {
+		return fmt.Errorf("reading the schema_file: %w", err)
+	}
+	sch, err := compileSchema(schemaPath, schemaData, "")
+	if err != nil {
+		return fmt.Errorf("schema_file %s does not compile: %w; fix it, or unset schema_file to use the bundled schema only", schemaPath, err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if p, ok := jsonSyntax(data); !ok {
+		return &ValidationError{File: path, Problems: []Problem{p}}
+	}
+	doc, _ := decodeTree(data)
+	problems := schemaProblems(sch, doc, nil)
+	if len(problems) == 0 {
+		return nil
+	}
+	for i := range problems {
+		problems[i].Message += " [schema_file " + schemaPath + "]"
+	}
+	locate(data, problems)
+	sortProblems(problems)
+	return &ValidationError{File: path, Problems: problems}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,7 +24,7 @@ func olderSchema(t testing.TB) *jsonschema.Schema {
 	delete(props, "description")
 	delete(props, "reference")
 	data, _ := json.Marshal(doc)
-	sch, err := compileSchema("older.schema.json", data)
+	sch, err := compileSchema("older.schema.json", data, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +34,29 @@ func olderSchema(t testing.TB) *jsonschema.Schema {
 func validAgainst(sch *jsonschema.Schema, data []byte) bool {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	return err == nil && sch.Validate(doc) == nil
+}
+
+// TestSplitValidation: validating the tasks one by one (as Parse does for
+// large files) reports exactly what validating the whole file reports.
+func TestSplitValidation(t *testing.T) {
+	t.Parallel()
+	b := largeBacklog(2000)
+	b.Tasks[7].Priority = 0
+	b.Tasks[1500].Status = "later"
+	b.Tasks[1999].UpdatedAt = "soon"
+	b.SchemaVersion = 3
+	data, _ := b.Marshal()
+	data = bytes.Replace(data, []byte(`"title"`), []byte(`"titel"`), 1)
+	doc, dups := decodeTree(data)
+	if len(dups) != 0 {
+		t.Fatal(dups)
+	}
+	whole, split := schemaProblems(taskFileSchema(), doc, nil), taskFileProblems(doc, splitTasks)
+	sortProblems(whole)
+	sortProblems(split)
+	if len(whole) != 6 || fmt.Sprint(whole) != fmt.Sprint(split) {
+		t.Fatalf("whole:\n%v\nsplit:\n%v", whole, split)
+	}
 }
 
 func TestSchemaVariants(t *testing.T) {
@@ -55,7 +79,7 @@ func TestSchemaVariants(t *testing.T) {
 func TestBundledSchemasCompile(t *testing.T) {
 	t.Parallel()
 	for name, data := range map[string][]byte{"todo": SchemaJSON, "summary": SummarySchemaJSON, "review": ReviewSummarySchemaJSON} {
-		if _, err := compileSchema(name, data); err != nil {
+		if _, err := compileSchema(name, data, ""); err != nil {
 			t.Errorf("%s schema: %v", name, err)
 		}
 	}
@@ -86,6 +110,15 @@ func FuzzParse(f *testing.F) {
 		b, err := Parse("fuzz.json", data)
 		if validAgainst(older, data) && !validAgainst(taskFileSchema(), data) {
 			t.Fatalf("valid against the older schema but not against the bundled one")
+		}
+		if json.Valid(data) {
+			doc, _ := decodeTree(data)
+			whole, split := schemaProblems(taskFileSchema(), doc, nil), taskFileProblems(doc, 1)
+			sortProblems(whole)
+			sortProblems(split)
+			if fmt.Sprint(whole) != fmt.Sprint(split) {
+				t.Fatalf("validating tasks separately changes the problems:\n%v\nvs\n%v", whole, split)
+			}
 		}
 		if err != nil {
 			var ve *ValidationError

@@ -1,7 +1,6 @@
 package todo
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -50,15 +49,11 @@ func ParseReviewSummary(data []byte) (ReviewSummary, error) {
 }
 
 func parseContract(contract string, sch *jsonschema.Schema, data []byte, dst any) error {
-	if p, ok := syntaxProblem(data); ok {
+	if p, ok := jsonSyntax(data); !ok {
 		return &SummaryError{Contract: contract, Problems: []Problem{p}}
 	}
-	problems := duplicateKeys(data)
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return &SummaryError{Contract: contract, Problems: []Problem{{Message: "malformed JSON: " + err.Error()}}}
-	}
-	problems = append(problems, schemaProblems(sch, doc)...)
+	doc, problems := decodeTree(data)
+	problems = append(problems, schemaProblems(sch, doc, nil)...)
 	if len(problems) > 0 {
 		sortProblems(problems)
 		return &SummaryError{Contract: contract, Problems: problems}

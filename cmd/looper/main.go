@@ -27,6 +27,10 @@ type cli struct {
 	globalFlags `embed:""`
 
 	Version    versionCmd    `cmd:"" help:"Print looper's version."`
+	Init       initCmd       `cmd:"" help:"Write a starter backlog and its JSON schema under .looper/."`
+	Ls         lsCmd         `cmd:"" help:"List the backlog's tasks by status, priority and id."`
+	Validate   validateCmd   `cmd:"" help:"Check the backlog; list every problem with its line and column."`
+	Fmt        fmtCmd        `cmd:"" help:"Rewrite the backlog in canonical form (sorted, upstream layout)."`
 	Config     configCmd     `cmd:"" help:"Print the effective configuration and where each value comes from."`
 	Doctor     doctorCmd     `cmd:"" help:"Check agents, git, the backlog, the log directory and the config files."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`

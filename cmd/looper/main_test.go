@@ -34,6 +34,11 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Setup: func(e *testscript.Env) error {
+			backlogs, err := filepath.Abs(filepath.Join("..", "..", "testdata", "backlogs"))
+			if err != nil {
+				return err
+			}
+			e.Setenv("BACKLOGS", backlogs) // the shared fixture backlogs
 			e.Setenv("HOME", e.WorkDir)
 			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
 			e.Setenv("NO_COLOR", "1")
