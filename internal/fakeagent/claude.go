@@ -264,6 +264,7 @@ func (c *claudeWriter) writeResult(r cResult, text string) {
 	if r.NumTurns == 0 {
 		r.NumTurns = c.a.turns + 1
 	}
+	r.Usage.ServiceTier = "standard"
 	if r.ModelUsage == nil {
 		in := len(c.a.prompt)/4 + 10
 		r.Usage = cUsage{InputTokens: in, CacheCreation: 2000, CacheRead: 14000 * r.NumTurns, OutputTokens: c.tokens, ServiceTier: "standard"}
