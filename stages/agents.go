@@ -1,0 +1,297 @@
+package stages
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sourcegraph/conc/pool"
+
+	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/internal/prompts"
+	"github.com/looper-go/looper/internal/worktree"
+	"github.com/looper-go/looper/sinks"
+	"github.com/looper-go/looper/todo"
+)
+
+// ClassSetup marks an attempt that never started because its working tree
+// could not be prepared.
+const ClassSetup agent.Class = "setup-failed"
+
+// runAgents is the agents fan-out of one job: MaxAgents attempts, each with
+// its own label, last-message file and working directory. With worktrees
+// the attempts run at once, each in its own tree; in place they run one
+// after another, never two in one tree. The ballot lists the attempts in
+// agent order.
+func runAgents(ctx context.Context, d *Deps, j Job) (Ballot, error) {
+	n := d.maxAgents()
+	attempts := make([]Attempt, n)
+	run := func(ctx context.Context, slot int) error {
+		a, err := runAttempt(ctx, d, j, slot)
+		attempts[slot-1] = a
+		return err
+	}
+	if d.Repo != nil && n > 1 {
+		p := pool.New().WithContext(ctx).WithMaxGoroutines(n).WithFirstError()
+		for slot := 1; slot <= n; slot++ {
+			p.Go(func(ctx context.Context) error { return run(ctx, slot) })
+		}
+		if err := p.Wait(); err != nil {
+			return Ballot{}, err
+		}
+	} else {
+		for slot := 1; slot <= n; slot++ {
+			if err := run(ctx, slot); err != nil {
+				return Ballot{}, err
+			}
+		}
+	}
+	return Ballot{Job: j, Attempts: attempts}, nil
+}
+
+// runAttempt runs one agent on one job: prepare the tree, render the
+// prompt, run the agent, run the hook, then measure and verify the result.
+// The error is for what must stop the run (a broken prompt); everything an
+// agent does wrong is in the Attempt.
+func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) {
+	name := d.agentFor(slot)
+	a := Attempt{
+		Slot:    slot,
+		Agent:   name,
+		AgentID: fmt.Sprintf("%s#%d", name, slot),
+		Label:   fmt.Sprintf("iter-%d-%s-%s-%d", j.Iteration, j.Task.ID, name, slot),
+		Dir:     d.WorkDir,
+	}
+	spec, ok := d.Agents[name]
+	if !ok {
+		a.Result = agent.Result{Class: ClassSetup, Err: fmt.Sprintf("no agent named %q is configured", name)}
+		return a, nil
+	}
+	if err := waitForRateLimit(ctx, d, j, a); err != nil {
+		a.Result = agent.Result{Class: agent.ClassKilled, Err: err.Error()}
+		return a, nil
+	}
+	if d.Repo != nil {
+		// Each attempt of each slot gets its own number: attempt 1 of a
+		// three-agent task uses 1, 2, 3; its re-run after a conflict 4, 5, 6.
+		number := (j.Attempt-1)*d.maxAgents() + slot
+		wt, err := d.Repo.Create(ctx, d.RunID, j.Task.ID, number, worktree.Options{
+			Copy: d.WorktreeCopy, Setup: d.WorktreeSetup, SetupTimeout: d.SetupTimeout,
+		})
+		if err != nil {
+			a.Result = agent.Result{Class: ClassSetup, Err: err.Error()}
+			d.emit(attemptEvent(d, j, a))
+			return a, nil
+		}
+		a.Worktree = wt
+		a.Dir = wt.Path
+	}
+
+	name = prompts.Iteration
+	if d.Parallel {
+		name = prompts.IterationParallel
+	}
+	data := prompts.Data{
+		TodoPath:   d.TodoPath,
+		SchemaPath: d.SchemaPath,
+		WorkDir:    a.Dir,
+		SelectedTask: prompts.Task{
+			ID: j.Task.ID, Title: j.Task.Title, Status: string(j.Task.Status),
+			Description: j.Task.Description, Steps: j.Task.Steps,
+		},
+		Iteration: j.Iteration,
+		Schedule:  a.Agent,
+		Now:       d.now().UTC().Format(time.RFC3339),
+		Parallel:  d.Parallel,
+		AgentID:   a.AgentID,
+		Attempt:   j.Attempt,
+		HasGH:     hasGH(),
+	}
+	if a.Worktree != nil {
+		data.Branch = a.Worktree.Branch
+	}
+	prompt, err := d.Prompts.Render(name, data)
+	if err != nil {
+		return a, err
+	}
+
+	lastMessage := ""
+	if d.LastMessagePath != nil {
+		lastMessage = d.LastMessagePath(a.Label)
+	}
+	a.Result = d.Runner.Run(ctx, spec, agent.Request{
+		Prompt:          prompt,
+		Dir:             a.Dir,
+		LastMessagePath: lastMessage,
+		Contract:        agent.ContractTask,
+		TaskID:          j.Task.ID,
+		AgentID:         a.AgentID,
+		Attempt:         j.Attempt,
+		Iteration:       j.Iteration,
+		Stage:           "agents",
+		Env:             []string{"LOOPER_TODO=" + d.TodoPath, "LOOPER_MODE=iteration"},
+	})
+	checkTaskID(&a, j)
+	if a.Result.Class == agent.ClassRateLimited {
+		d.pauseAgent(a.Agent, rateLimitUntil(d, j, a.Result))
+	}
+	runHook(ctx, d, j, a, lastMessage)
+
+	if a.Worktree != nil && ctx.Err() == nil {
+		inspectWorktree(ctx, d, j, &a)
+	}
+	if cmd := d.verifyCommand(j.Task); cmd != "" && a.Vote() == todo.SummaryDone && ctx.Err() == nil {
+		a.Verify = runVerify(ctx, d, j, a, cmd)
+	}
+	d.emit(attemptEvent(d, j, a))
+	return a, nil
+}
+
+// checkTaskID turns a summary about another task into an invalid summary, as
+// upstream refused to apply one.
+func checkTaskID(a *Attempt, j Job) {
+	s := a.Result.Summary
+	if a.Result.Class != agent.ClassOK || s == nil || s.TaskID == "" || s.TaskID == j.Task.ID {
+		return
+	}
+	a.Result.Class = agent.ClassInvalidSummary
+	a.Result.Err = fmt.Sprintf("summary is about task %q, not %q", s.TaskID, j.Task.ID)
+}
+
+// inspectWorktree commits what the agent left uncommitted, strips its edits
+// to the backlog (looper is the single writer), and measures the diff.
+func inspectWorktree(ctx context.Context, d *Deps, j Job, a *Attempt) {
+	wt := a.Worktree
+	committed, err := d.Repo.CommitAll(wt, fmt.Sprintf("looper: uncommitted work on %s by %s", j.Task.ID, a.AgentID))
+	switch {
+	case err != nil:
+		warnAttempt(d, j, *a, fmt.Sprintf("could not commit the work left in %s: %v", wt.Path, err))
+	case committed:
+		infoAttempt(d, j, *a, fmt.Sprintf("committed the changes the agent left uncommitted in %s", wt.Path))
+	}
+	if rel, err := filepath.Rel(d.Repo.Root(), d.TodoPath); err == nil && filepath.IsLocal(rel) {
+		dropped, err := d.Repo.DropPaths(wt, "", filepath.ToSlash(rel))
+		if err != nil {
+			warnAttempt(d, j, *a, fmt.Sprintf("could not undo the agent's edits to the backlog: %v", err))
+		} else if dropped {
+			warnAttempt(d, j, *a, "the agent edited the backlog; its edits were dropped (looper is the only writer)")
+		}
+	}
+	diff, err := d.Repo.DiffStat(wt.Base, wt.Branch)
+	if err != nil {
+		warnAttempt(d, j, *a, fmt.Sprintf("could not measure the diff: %v", err))
+		return
+	}
+	a.Diff = diff
+}
+
+// waitForRateLimit holds an attempt while its agent is paused for a rate
+// limit, saying so once.
+func waitForRateLimit(ctx context.Context, d *Deps, j Job, a Attempt) error {
+	until := d.agentPausedUntil(a.Agent)
+	wait := until.Sub(d.now())
+	if wait <= 0 {
+		return nil
+	}
+	warnAttempt(d, j, a, fmt.Sprintf("%s is rate-limited; waiting %s until %s", a.Agent, wait.Round(time.Second), until.UTC().Format(time.RFC3339)))
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// rateLimitUntil is when a rate-limited agent may be used again: the reset
+// time the agent reported, else an exponential backoff with jitter.
+func rateLimitUntil(d *Deps, j Job, r agent.Result) time.Time {
+	now := d.now()
+	if r.ResetAt.After(now) {
+		return r.ResetAt
+	}
+	return now.Add(backoff(j.RateLimits, j.Task.ID))
+}
+
+// backoff is 30s doubled per earlier rate limit, capped at 30m, plus up to
+// 20% jitter derived from the task id (deterministic, so tests can pin it).
+func backoff(n int, key string) time.Duration {
+	base := 30 * time.Second
+	for range min(n, 6) {
+		base *= 2
+	}
+	base = min(base, 30*time.Minute)
+	var h uint32 = 2166136261
+	for i := 0; i < len(key); i++ {
+		h = (h ^ uint32(key[i])) * 16777619
+	}
+	jitter := time.Duration(h%1000) * base / 5000
+	return base + jitter
+}
+
+func attemptEvent(d *Deps, j Job, a Attempt) sinks.Event {
+	e := d.event(j, "agents", sinks.KindAttempt)
+	e.AgentID = a.AgentID
+	r := a.Result
+	e.Class = string(r.Class)
+	e.Duration = r.Duration
+	e.ExitCode = r.ExitCode
+	e.Status = a.Vote()
+	if r.Usage != (sinks.Usage{}) {
+		u := r.Usage
+		e.Usage = &u
+	}
+	e.Summary = r.SummaryJSON
+	e.Files = nil
+	if r.Summary != nil {
+		e.Files = r.Summary.Files
+	}
+	if reason := a.Reason(); reason != "" {
+		e.Level = slog.LevelWarn
+		e.Message = reason
+	} else {
+		e.Message = fmt.Sprintf("reported %s", a.Vote())
+		if r.Summary != nil && r.Summary.Summary != "" {
+			e.Message += ": " + r.Summary.Summary
+		}
+	}
+	if a.Worktree != nil {
+		e.Path = a.Worktree.Path
+		e.Message += fmt.Sprintf(" (+%d -%d lines in %d files)", a.Diff.Added, a.Diff.Removed, a.Diff.Files)
+	}
+	return e
+}
+
+func warnAttempt(d *Deps, j Job, a Attempt, msg string) {
+	e := d.event(j, "agents", sinks.KindWarning)
+	e.Level = slog.LevelWarn
+	e.AgentID = a.AgentID
+	e.Message = msg
+	d.emit(e)
+}
+
+func infoAttempt(d *Deps, j Job, a Attempt, msg string) {
+	e := d.event(j, "agents", sinks.KindInfo)
+	e.AgentID = a.AgentID
+	e.Message = msg
+	d.emit(e)
+}
+
+// hasGH reports whether the GitHub CLI is on PATH (a prompt variable
+// upstream offers).
+func hasGH() bool {
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		if fi, err := os.Stat(filepath.Join(dir, "gh")); err == nil && !fi.IsDir() {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrFailFast is the cause of a run stopped by fail_fast.
+var ErrFailFast = errors.New("fail_fast")

@@ -1,0 +1,103 @@
+package stages
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/internal/prompts"
+	"github.com/looper-go/looper/sinks"
+	"github.com/looper-go/looper/todo"
+)
+
+// Prepare makes sure there is a valid backlog before the loop starts, as
+// upstream did: a missing backlog is written by the bootstrap agent (from
+// userPrompt, the user's idea, when given), an invalid one (malformed JSON
+// included) is fixed by the repair agent. The invalid file is copied aside
+// first, so nothing the user wrote is lost. A missing schema file is
+// written from the bundled schema; an existing one is never rewritten.
+func Prepare(ctx context.Context, d *Deps, userPrompt string) error {
+	if d.SchemaPath != "" {
+		if _, err := os.Stat(d.SchemaPath); errors.Is(err, fs.ErrNotExist) {
+			if err := os.MkdirAll(filepath.Dir(d.SchemaPath), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(d.SchemaPath, todo.SchemaJSON, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := os.Stat(d.TodoPath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		d.info("bootstrap", slog.LevelInfo, sinks.KindInfo, fmt.Sprintf("no backlog at %s; asking the %s agent to write one", d.TodoPath, d.BootstrapAgent))
+		if err := runHelperAgent(ctx, d, d.BootstrapAgent, "bootstrap", prompts.Bootstrap, prompts.Data{UserPrompt: userPrompt}); err != nil {
+			return err
+		}
+		if _, err := os.Stat(d.TodoPath); err != nil {
+			return fmt.Errorf("the bootstrap agent did not write a backlog at %s; write one (looper init gives an example) and run again", d.TodoPath)
+		}
+	case err != nil:
+		return err
+	}
+	_, err = todo.Load(d.TodoPath)
+	if err == nil {
+		return nil
+	}
+	backup := fmt.Sprintf("%s.invalid-%s", d.TodoPath, d.now().UTC().Format("20060102T150405"))
+	data, rerr := os.ReadFile(d.TodoPath)
+	if rerr != nil {
+		return rerr
+	}
+	if werr := os.WriteFile(backup, data, 0o600); werr != nil {
+		return werr
+	}
+	d.info("repair", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("backlog %s is invalid (a copy is kept as %s); asking the %s agent to repair it:\n%v", d.TodoPath, backup, d.RepairAgent, err))
+	if rerr := runHelperAgent(ctx, d, d.RepairAgent, "repair", prompts.Repair, prompts.Data{ErrorMessage: err.Error()}); rerr != nil {
+		return rerr
+	}
+	if _, err2 := todo.Load(d.TodoPath); err2 != nil {
+		return fmt.Errorf("backlog is still invalid after repair (the original is kept as %s):\n%w", backup, err2)
+	}
+	d.info("repair", slog.LevelInfo, sinks.KindInfo, "backlog repaired")
+	return nil
+}
+
+// runHelperAgent runs the bootstrap or repair agent in the project root.
+// Its summary is free text; only a failure of the process matters.
+func runHelperAgent(ctx context.Context, d *Deps, name, mode, prompt string, data prompts.Data) error {
+	spec, ok := d.Agents[name]
+	if !ok {
+		return fmt.Errorf("%s: no agent named %q is configured (roles.%s)", mode, name, mode)
+	}
+	data.TodoPath, data.SchemaPath, data.WorkDir = d.TodoPath, d.SchemaPath, d.WorkDir
+	data.Now = d.now().UTC().Format(time.RFC3339)
+	data.Schedule = name
+	data.Iteration = 1
+	text, err := d.Prompts.Render(prompt, data)
+	if err != nil {
+		return err
+	}
+	lastMessage := ""
+	if d.LastMessagePath != nil {
+		lastMessage = d.LastMessagePath(mode)
+	}
+	res := d.Runner.Run(ctx, spec, agent.Request{
+		Prompt: text, Dir: d.WorkDir, LastMessagePath: lastMessage, Contract: agent.ContractNone,
+		AgentID: name + "#1", Attempt: 1, Stage: mode,
+		Env: []string{"LOOPER_TODO=" + d.TodoPath, "LOOPER_MODE=" + mode},
+	})
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	if res.Class != agent.ClassOK && res.Class != agent.ClassNoSummary {
+		return fmt.Errorf("%s agent %s failed: %s (%s)", mode, name, res.Err, res.Class)
+	}
+	return nil
+}

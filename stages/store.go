@@ -1,0 +1,254 @@
+package stages
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/looper-go/looper/todo"
+)
+
+// Store is the backlog's single writer for one looper run. It holds the
+// advisory lock on the backlog for the whole run, so a second looper on the
+// same backlog is refused, and it serializes every write: each Update
+// re-reads the file (keeping whatever an agent wrote to it), applies the
+// change and saves atomically, and only when something changed.
+//
+// If the file on disk no longer parses (an agent broke or deleted it), the
+// Store keeps a copy of the broken file next to it, warns, and continues
+// from the last good version, so no decision is ever lost to bad input.
+type Store struct {
+	path     string
+	lock     *todo.Lock
+	readOnly bool
+	now      func() time.Time
+	warn     func(string)
+
+	mu    sync.Mutex
+	last  *todo.Backlog
+	prior map[string]todo.Status // tasks this run marked doing → status before
+	saves int
+}
+
+// StoreOptions configures OpenStore.
+type StoreOptions struct {
+	// ReadOnly makes every write a no-op (looper pipe without merge).
+	ReadOnly bool
+	// Now is the clock for updated_at stamps.
+	Now func() time.Time
+	// Warn receives messages about recovered problems.
+	Warn func(string)
+}
+
+// OpenStore takes the lock on the backlog at path (creating its directory
+// when needed). The backlog itself is read on first use, so Prepare can
+// bootstrap or repair it under the lock.
+func OpenStore(path string, o StoreOptions) (*Store, error) {
+	s := &Store{path: path, readOnly: o.ReadOnly, now: o.Now, warn: o.Warn, prior: map[string]todo.Status{}}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.warn == nil {
+		s.warn = func(string) {}
+	}
+	if !o.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, err
+		}
+		lock, err := todo.AcquireLock(path)
+		if err != nil {
+			return nil, err
+		}
+		s.lock = lock
+	}
+	return s, nil
+}
+
+// Path is the backlog file.
+func (s *Store) Path() string { return s.path }
+
+// Close releases the lock.
+func (s *Store) Close() error {
+	if s.lock == nil {
+		return nil
+	}
+	err := s.lock.Release()
+	s.lock = nil
+	return err
+}
+
+// Saves counts the saves so far (tests check that writes coalesce).
+func (s *Store) Saves() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.saves
+}
+
+// Snapshot re-reads the backlog and returns a copy the caller may keep.
+func (s *Store) Snapshot() (*todo.Backlog, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.read()
+}
+
+// read loads the file, falling back to the last good version when it is
+// broken. Called with mu held.
+func (s *Store) read() (*todo.Backlog, error) {
+	b, err := todo.Load(s.path)
+	if err == nil {
+		s.last = b
+		return clone(b)
+	}
+	if s.last == nil {
+		return nil, err
+	}
+	backup := ""
+	if data, rerr := os.ReadFile(s.path); rerr == nil && !s.readOnly {
+		backup = fmt.Sprintf("%s.broken-%s", s.path, s.now().UTC().Format("20060102T150405.000000000"))
+		if werr := os.WriteFile(backup, data, 0o600); werr != nil {
+			backup = ""
+		}
+	}
+	msg := fmt.Sprintf("backlog %s became invalid during the run (%v); continuing from the last valid version", s.path, err)
+	if backup != "" {
+		msg += "; the broken file is kept as " + backup
+	}
+	s.warn(msg)
+	return clone(s.last)
+}
+
+// Update applies fn to a fresh copy of the backlog and saves the result
+// atomically when it changed. Concurrent Updates are serialized, so several
+// decisions passed to one Update cost one save (group commit).
+func (s *Store) Update(fn func(b *todo.Backlog) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.update(fn)
+}
+
+func (s *Store) update(fn func(b *todo.Backlog) error) error {
+	b, err := s.read()
+	if err != nil {
+		return err
+	}
+	before, err := b.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := fn(b); err != nil {
+		return err
+	}
+	after, err := b.Marshal()
+	if err != nil {
+		return err
+	}
+	if s.readOnly || bytes.Equal(before, after) {
+		return nil
+	}
+	if onDisk, err := os.ReadFile(s.path); err == nil && bytes.Equal(onDisk, after) {
+		s.last = b
+		return nil
+	}
+	if err := todo.Save(s.path, b); err != nil {
+		return err
+	}
+	s.saves++
+	s.last = b
+	return nil
+}
+
+// MarkDoing sets a dispatched task to doing, remembering its status before
+// so that RestoreInFlight can put it back.
+func (s *Store) MarkDoing(id string) (prev todo.Status, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err = s.update(func(b *todo.Backlog) error {
+		t := b.Task(id)
+		if t == nil {
+			return fmt.Errorf("task %s is no longer in %s", id, s.path)
+		}
+		prev = t.Status
+		if _, ok := s.prior[id]; !ok {
+			s.prior[id] = prev
+		}
+		if t.Status == todo.StatusDoing {
+			return nil
+		}
+		return b.SetStatus(id, todo.StatusDoing, s.now())
+	})
+	if err != nil {
+		return "", err
+	}
+	return prev, nil
+}
+
+// Settle records that a task reached its outcome in this run, so
+// RestoreInFlight leaves it alone.
+func (s *Store) settle(ids ...string) {
+	for _, id := range ids {
+		delete(s.prior, id)
+	}
+}
+
+// Prior returns the status a task had before this run marked it doing.
+func (s *Store) Prior(id string) (todo.Status, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.prior[id]
+	return st, ok
+}
+
+// RestoreInFlight puts every task this run marked doing, and that has not
+// reached an outcome, back to its status before the run: what Ctrl-C and
+// fail_fast promise. It returns the ids it restored.
+func (s *Store) RestoreInFlight() ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.prior) == 0 {
+		return nil, nil
+	}
+	ids := slices.Sorted(maps.Keys(s.prior))
+	err := s.update(func(b *todo.Backlog) error {
+		var errs []error
+		for _, id := range ids {
+			t := b.Task(id)
+			if t == nil || t.Status != todo.StatusDoing {
+				continue // gone, or an agent already moved it on
+			}
+			errs = append(errs, b.SetStatus(id, s.prior[id], s.now()))
+		}
+		return errors.Join(errs...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.settle(ids...)
+	return ids, nil
+}
+
+// Apply records a batch of outcomes in one save: the merge stage's group
+// commit. Each apply function edits the backlog for one task; ids are the
+// tasks that reached their outcome.
+func (s *Store) Apply(ids []string, fn func(b *todo.Backlog) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.update(fn); err != nil {
+		return err
+	}
+	s.settle(ids...)
+	return nil
+}
+
+func clone(b *todo.Backlog) (*todo.Backlog, error) {
+	data, err := b.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return todo.Parse("backlog", data)
+}

@@ -1,0 +1,63 @@
+package stages
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/looper-go/looper/sinks"
+	"github.com/looper-go/looper/todo"
+)
+
+// verifyCommand picks the verify command for a task: the first of its tags
+// with a command in VerifyByTag, else Verify.
+func (d *Deps) verifyCommand(t todo.Task) string {
+	for _, tag := range t.Tags {
+		if c, ok := d.VerifyByTag[tag]; ok && c != "" {
+			return c
+		}
+	}
+	return d.Verify
+}
+
+// runVerify runs the verify command in the attempt's tree with sh -c and a
+// timeout, and reports it. A timeout is a failed verification, never a hang.
+func runVerify(ctx context.Context, d *Deps, j Job, a Attempt, command string) *VerifyResult {
+	timeout := d.VerifyTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Minute
+	}
+	env := append(os.Environ(), "LOOPER_TASK_ID="+j.Task.ID, "LOOPER_AGENT_ID="+a.AgentID)
+	r := runCommand(ctx, a.Dir, []string{"/bin/sh", "-c", command}, env, timeout)
+	v := &VerifyResult{Command: command, ExitCode: r.ExitCode, TimedOut: r.TimedOut, OutputTail: r.Output, Duration: r.Duration}
+	if r.Err != nil {
+		v.OutputTail = r.Err.Error()
+	}
+	e := d.event(j, "verify", sinks.KindCommand)
+	e.AgentID = a.AgentID
+	e.Command = []string{"/bin/sh", "-c", command}
+	e.ExitCode = v.ExitCode
+	e.Duration = v.Duration
+	e.Raw = v.OutputTail
+	switch {
+	case v.Passed():
+		e.Message = fmt.Sprintf("verify passed: %s", command)
+	case v.TimedOut:
+		e.Level = slog.LevelWarn
+		e.Message = fmt.Sprintf("verify timed out after %s: %s", timeout, command)
+	default:
+		e.Level = slog.LevelWarn
+		e.Message = fmt.Sprintf("verify failed (exit %d): %s: %s", v.ExitCode, command, lastLine(v.OutputTail))
+	}
+	d.emit(e)
+	return v
+}
+
+// lastLine is the last non-empty line of s, for one-line reports.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
