@@ -16,10 +16,8 @@ type jsonWalker struct {
 	pos   int
 	stack []pathElem
 	// member is called at every object member (start = its key's opening
-	// quote) and array element (start = the element). Returning false stops
-	// the walk.
-	member  func(w *jsonWalker, start int) bool
-	stopped bool
+	// quote) and array element (start = the element).
+	member func(w *jsonWalker, start int)
 }
 
 type pathElem struct {
@@ -41,8 +39,9 @@ func (w *jsonWalker) pointer() []string {
 	return out
 }
 
+// decodeKey decodes a raw key as encoding/json (and decodeTree) would.
 func decodeKey(raw []byte) string {
-	if bytes.IndexByte(raw, '\\') < 0 {
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 		return string(raw)
 	}
 	var s string
@@ -73,7 +72,7 @@ func (w *jsonWalker) space() {
 }
 
 func (w *jsonWalker) value() {
-	if w.stopped || w.pos >= len(w.data) {
+	if w.pos >= len(w.data) {
 		return
 	}
 	switch w.data[w.pos] {
@@ -129,17 +128,11 @@ func (w *jsonWalker) object() {
 		keyStart := w.pos
 		key := w.str()
 		w.stack = append(w.stack, pathElem{key: key})
-		if w.member != nil && !w.member(w, keyStart) {
-			w.stopped = true
-			return
-		}
+		w.member(w, keyStart)
 		w.space()
 		w.pos++ // :
 		w.space()
 		w.value()
-		if w.stopped {
-			return
-		}
 		w.stack = w.stack[:len(w.stack)-1]
 		w.space()
 		if w.pos < len(w.data) && w.data[w.pos] == ',' {
@@ -161,14 +154,8 @@ func (w *jsonWalker) array() {
 			return
 		}
 		w.stack = append(w.stack, pathElem{index: i, array: true})
-		if w.member != nil && !w.member(w, w.pos) {
-			w.stopped = true
-			return
-		}
+		w.member(w, w.pos)
 		w.value()
-		if w.stopped {
-			return
-		}
 		w.stack = w.stack[:len(w.stack)-1]
 		w.space()
 		if w.pos < len(w.data) && w.data[w.pos] == ',' {
@@ -195,12 +182,11 @@ func locate(data []byte, problems []Problem) {
 			want[pointerKey(p.pointer[:n])] = -1
 		}
 	}
-	w := &jsonWalker{data: data, member: func(w *jsonWalker, start int) bool {
+	w := &jsonWalker{data: data, member: func(w *jsonWalker, start int) {
 		k := pointerKey(w.pointer())
 		if off, ok := want[k]; ok && off < 0 {
 			want[k] = start
 		}
-		return true
 	}}
 	w.walk()
 	lines := newLineIndex(data)

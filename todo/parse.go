@@ -75,11 +75,7 @@ func Parse(name string, data []byte) (*Backlog, error) {
 	// has reported, reads as empty) so the semantic checks can run anyway.
 	b, isObject := backlogFromTree(doc)
 	if isObject {
-		if err := b.Validate(); err != nil {
-			var ve *ValidationError
-			if !errors.As(err, &ve) {
-				return nil, err
-			}
+		if ve, _ := b.Validate().(*ValidationError); ve != nil {
 			problems = append(problems, withoutReported(ve.Problems, problems)...)
 		}
 	}

@@ -34,7 +34,7 @@ func (b *Backlog) Validate() error {
 		} else {
 			first[t.ID] = i
 		}
-		if strings.TrimSpace(t.Title) == "" {
+		if t.Title == "" {
 			problems = append(problems, problemAt(taskPointer(i, "title"), "title is empty; say in a line what the task is"))
 		}
 		if t.Priority < 1 || t.Priority > 5 {

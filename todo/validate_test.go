@@ -74,7 +74,7 @@ func TestValidate(t *testing.T) {
 		},
 	}, {
 		name: "in-memory fields the schema would catch",
-		b:    &Backlog{SchemaVersion: 2, Tasks: []Task{{ID: "T1", Title: " ", Priority: 9, Status: "later", UpdatedAt: "noon"}}},
+		b:    &Backlog{SchemaVersion: 2, Tasks: []Task{{ID: "T1", Title: "", Priority: 9, Status: "later", UpdatedAt: "noon"}}},
 		want: []string{
 			"schema_version: schema_version is 2; the only version is 1",
 			"tasks[0].title: title is empty; say in a line what the task is",
