@@ -46,10 +46,10 @@ func Select(d *Deps) pipeline.Stage[Tick, Job] {
 // selector is the select stage's state across passes of one run.
 type selector struct {
 	d           *Deps
-	attempts    map[string]int  // runs per task in this run
-	failures    map[string]int  // failed runs per task, against Retries
-	rateLimited map[string]int  // rate-limit requeues per task
-	stopping    bool            // fail_fast fired: dispatch nothing more
+	attempts    map[string]int // runs per task in this run
+	failures    map[string]int // failed runs per task, against Retries
+	rateLimited map[string]int // rate-limit requeues per task
+	stopping    bool           // fail_fast fired: dispatch nothing more
 }
 
 func (s *selector) pass(ctx context.Context, out chan<- Job) error {
