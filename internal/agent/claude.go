@@ -51,8 +51,29 @@ type claudeEvent struct {
 }
 
 type claudeMessage struct {
-	Model   string          `json:"model"`
-	Content json.RawMessage `json:"content"`
+	Model   string        `json:"model"`
+	Content claudeContent `json:"content"`
+}
+
+// claudeContent is a message's content: an array of blocks, or a plain
+// string (a user message), decoded in the same pass as the line.
+type claudeContent []claudeBlock
+
+// UnmarshalJSON never fails: the line was valid JSON, so an error here is
+// a shape this parser does not know, which leaves the content empty (or
+// the blocks that did decode) rather than rejecting the line.
+func (c *claudeContent) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if json.Unmarshal(b, &s) == nil {
+			*c = claudeContent{{Type: "text", Text: s}}
+		}
+		return nil
+	}
+	var bs []claudeBlock
+	_ = json.Unmarshal(b, &bs)
+	*c = bs
+	return nil
 }
 
 type claudeBlock struct {
@@ -166,17 +187,10 @@ func (p *claudeParser) system(ev *claudeEvent) {
 }
 
 func (p *claudeParser) blocks(m *claudeMessage) []claudeBlock {
-	if m == nil || len(m.Content) == 0 {
+	if m == nil {
 		return nil
 	}
-	if s := jsonString(m.Content); s != "" {
-		return []claudeBlock{{Type: "text", Text: s}}
-	}
-	var bs []claudeBlock
-	if decodeLine(m.Content, &bs) != nil {
-		return nil
-	}
-	return bs
+	return m.Content
 }
 
 func (p *claudeParser) assistant(ev *claudeEvent) {
@@ -224,7 +238,7 @@ func (p *claudeParser) user(ev *claudeEvent) {
 		if b.Type != "tool_result" {
 			continue
 		}
-		text := jsonString(b.Content)
+		text := jsonStringPrefix(b.Content, 1024) // a result can be megabytes; the event shows one line
 		if text == "" {
 			var parts []claudeBlock
 			if decodeLine(b.Content, &parts) == nil {

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,5 +177,40 @@ func addTranscripts(f *testing.F, prefix string) {
 		for l := range strings.Lines(string(data)) {
 			f.Add([]byte(l))
 		}
+	}
+}
+
+func TestClaudeOddContentShapes(t *testing.T) {
+	t.Parallel()
+	stream := lines(cInit,
+		`{"type":"assistant","message":{"content":42}}`,
+		`{"type":"assistant","message":{"content":[{"type":"text","text":7},{"type":"text","text":"still read"}]}}`,
+		`{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"x","content":{"odd":true}}]}}`,
+		cOKDone)
+	res, log := replay(t, FormatClaude, stream, Request{TaskID: "T1", Contract: ContractTask}, 0)
+	if res.Class != ClassOK || hasWarning(log, "not stream-json") {
+		t.Fatalf("class %s (%s); odd shapes must not reject lines", res.Class, res.Err)
+	}
+	found := false
+	for _, e := range log.all() {
+		found = found || (e.Kind == sinks.KindText && e.Message == "still read")
+	}
+	if !found {
+		t.Error("the well-formed block next to an odd one was lost")
+	}
+}
+
+func TestJSONStringPrefix(t *testing.T) {
+	t.Parallel()
+	long := `"` + strings.Repeat(`ab\n\u00e9\"`, 400) + `"`
+	got := jsonStringPrefix(json.RawMessage(long), 100)
+	if len(got) < 50 || !strings.HasPrefix("ab\né\""+strings.Repeat("ab\né\"", 400), got) {
+		t.Errorf("prefix = %q", got)
+	}
+	if got := jsonStringPrefix(json.RawMessage(`"short"`), 100); got != "short" {
+		t.Errorf("short = %q", got)
+	}
+	if got := jsonStringPrefix(json.RawMessage(`[1]`), 1); got != "" {
+		t.Errorf("non-string = %q", got)
 	}
 }

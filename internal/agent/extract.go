@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -67,16 +68,19 @@ func extractFrom(text string, c Contract, taskID string) extraction {
 			text = inner
 		}
 	}
-	var covered []span
+	// Spans come enclosing-first, by end descending, and brace pairs nest
+	// or are disjoint; so a span inside an already judged JSON value
+	// directly follows it, and checking the last such value is enough.
+	covered := span{-1, -1}
 	for _, sp := range objectSpans(text) {
-		if slices.ContainsFunc(covered, func(c span) bool { return c.start <= sp.start && sp.end <= c.end }) {
+		if covered.start <= sp.start && sp.end <= covered.end {
 			continue // part of a larger JSON value already judged
 		}
 		obj := []byte(text[sp.start:sp.end])
 		if !json.Valid(obj) {
 			continue
 		}
-		covered = append(covered, sp)
+		covered = sp
 		if !looksLikeSummary(obj, c) {
 			continue
 		}
@@ -115,6 +119,9 @@ func fitContract(obj []byte, c Contract, taskID string) (*todo.Summary, *todo.Re
 }
 
 func looksLikeSummary(obj []byte, c Contract) bool {
+	if !bytes.Contains(obj, []byte(`"status"`)) && !bytes.Contains(obj, []byte(`"task_id"`)) && !bytes.Contains(obj, []byte(`"added_tasks"`)) {
+		return false // cheap test first; most quoted JSON is not a summary
+	}
 	var keys map[string]json.RawMessage
 	if json.Unmarshal(obj, &keys) != nil {
 		return false

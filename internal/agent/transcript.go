@@ -138,6 +138,22 @@ func jsonString(raw json.RawMessage) string {
 	return s
 }
 
+// jsonStringPrefix decodes about the first n bytes of a raw JSON string,
+// without unescaping the rest of a long one.
+func jsonStringPrefix(raw json.RawMessage, n int) string {
+	if len(raw) <= n+2 || raw[0] != '"' {
+		return jsonString(raw)
+	}
+	// Cut, close the string, and back off while the cut split an escape.
+	for cut := n; cut > n-8 && cut > 1; cut-- {
+		var s string
+		if json.Unmarshal(append(raw[:cut:cut], '"'), &s) == nil {
+			return s
+		}
+	}
+	return ""
+}
+
 // jsonStrings decodes a raw JSON value that should be an array of strings
 // (or of objects with a "message"); other shapes yield nil.
 func jsonStrings(raw json.RawMessage) []string {
