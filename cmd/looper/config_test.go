@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -142,5 +143,28 @@ func TestEveryGlobalFlagHasAKey(t *testing.T) {
 		if !keys[want] {
 			t.Errorf("no global flag for %s", want)
 		}
+	}
+}
+
+// TestExitCodes: a bad flag value is a usage error (2); an invalid config
+// file fails the commands that read it (1), naming file and line.
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("HOME", dir)
+	var errOut bytes.Buffer
+	if code := run(context.Background(), []string{"version", "--strategy", "fastest"}, io.Discard, &errOut); code != exitUsage {
+		t.Errorf("bad --strategy: exit %d, want %d (%s)", code, exitUsage, errOut.String())
+	}
+	if err := os.WriteFile(filepath.Join(dir, "looper.toml"), []byte("\n[parallel]\nmax_tasks = -1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"config"}, io.Discard, &errOut); code != exitFailure ||
+		!strings.Contains(errOut.String(), "looper.toml:3: parallel.max_tasks: got -1; want a whole number ≥ 0") {
+		t.Errorf("invalid file: exit %d, stderr %q", code, errOut.String())
+	}
+	if code := run(context.Background(), []string{"version"}, io.Discard, io.Discard); code != exitOK {
+		t.Errorf("version with an invalid file: exit %d", code)
 	}
 }

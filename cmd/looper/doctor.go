@@ -14,8 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/todo"
 )
@@ -229,26 +227,8 @@ func checkBacklog(r *doctorReport, cfg *config.Config, dir string) {
 
 // checkSchema validates the backlog against the extra schema_file.
 func checkSchema(r *doctorReport, schemaPath, backlogPath string) {
-	fix := "fix the schema file, or remove schema_file to use the bundled schema only"
-	c := jsonschema.NewCompiler()
-	sch, err := c.Compile(schemaPath)
-	if err != nil {
-		r.fail("schema", fmt.Sprintf("%s: %v", schemaPath, err), fix)
-		return
-	}
-	data, err := os.ReadFile(backlogPath)
-	if err != nil {
-		r.fail("schema", err.Error())
-		return
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		r.fail("schema", fmt.Sprintf("%s: %v", backlogPath, err))
-		return
-	}
-	if err := sch.Validate(inst); err != nil {
-		r.fail("schema", fmt.Sprintf("%s does not satisfy %s: %v", backlogPath, schemaPath, err),
-			"fix the backlog, or the schema if it is out of date")
+	if err := todo.CheckSchemaFile(backlogPath, schemaPath); err != nil {
+		r.fail("schema", err.Error(), "fix the backlog, or the schema file if it is out of date, or unset schema_file")
 		return
 	}
 	r.ok("schema", fmt.Sprintf("%s satisfies %s", backlogPath, schemaPath))
