@@ -37,7 +37,7 @@ type cli struct {
 	Tail       tailCmd       `cmd:"" help:"Print the newest run log of this project, or follow it."`
 	Clean      cleanCmd      `cmd:"" help:"Delete old run logs of this project."`
 
-	FakeAgent fakeAgentCmd `cmd:"" name:"fake-agent" hidden:"" help:"Impersonate the claude or codex CLI (for tests and demos)."`
+	FakeAgent fakeAgentCmd `cmd:"" name:"fake-agent" hidden:"" passthrough:"" help:"Impersonate the claude or codex CLI (for tests and demos)."`
 }
 
 func main() {
