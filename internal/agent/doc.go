@@ -45,8 +45,8 @@
 // re-parented to it and reaped: no process of the group outlives Run, even
 // in a container whose PID 1 reaps nothing. KillAll SIGKILLs every live
 // group at once (the second Ctrl-C). Only a process that leaves the group
-// (setsid) can escape; if it holds the pipes open, reading stops after a
-// second of silence.
+// (setsid) can escape; if it holds a pipe open, that pipe is closed once
+// its reader has waited a second for a byte after the group is gone.
 //
 // # Parsing
 //

@@ -128,7 +128,8 @@ type Result struct {
 	SessionID string
 	// Usage is the token and cost accounting the agent reported.
 	Usage sinks.Usage
-	// Duration is the wall time from start to the last byte of output.
+	// Duration is the attempt's wall time, from starting the agent until
+	// its process group was gone and all its output read.
 	Duration time.Duration
 	// ExitCode is the process exit status; -1 when it died from a signal
 	// or never started.
