@@ -42,34 +42,61 @@ type Scenario struct {
 	dir string
 }
 
-// Step is one action. Exactly one field is set.
+// Step is one action. Exactly one field is set (NoNewline goes with Raw);
+// doc.go shows each as JSON.
 type Step struct {
-	SleepMS     *int              `json:"sleep_ms,omitempty"`
-	Text        *string           `json:"text,omitempty"`
-	Reasoning   *string           `json:"reasoning,omitempty"`
-	Tool        *ToolStep         `json:"tool,omitempty"`
-	Command     *CommandStep      `json:"command,omitempty"`
-	WriteFile   *WriteFileStep    `json:"write_file,omitempty"`
-	GitCommit   *GitCommitStep    `json:"git_commit,omitempty"`
+	// SleepMS pauses (a signal still ends the run).
+	SleepMS *int `json:"sleep_ms,omitempty"`
+	// Text is an assistant message (codex: agent_message).
+	Text *string `json:"text,omitempty"`
+	// Reasoning is a thinking block (codex: reasoning item).
+	Reasoning *string `json:"reasoning,omitempty"`
+	// Tool is a tool call and its result.
+	Tool *ToolStep `json:"tool,omitempty"`
+	// Command is a shell command and its output, shown, not run.
+	Command *CommandStep `json:"command,omitempty"`
+	// WriteFile writes a file for real and shows the edit.
+	WriteFile *WriteFileStep `json:"write_file,omitempty"`
+	// GitCommit commits the working directory for real.
+	GitCommit *GitCommitStep `json:"git_commit,omitempty"`
+	// AppendTasks appends these task objects to the backlog.
 	AppendTasks []json.RawMessage `json:"append_tasks,omitempty"`
-	SetStatus   *SetStatusStep    `json:"set_status,omitempty"`
-	Summary     *SummaryStep      `json:"summary,omitempty"`
-	Final       *string           `json:"final,omitempty"`
-	Fail        *FailStep         `json:"fail,omitempty"`
-	RateLimit   *RateLimitStep    `json:"rate_limit,omitempty"`
-	Auth        *AuthStep         `json:"auth,omitempty"`
-	MaxTurns    *MaxTurnsStep     `json:"max_turns,omitempty"`
-	Stderr      *string           `json:"stderr,omitempty"`
-	Raw         *string           `json:"raw,omitempty"`
-	NoNewline   bool              `json:"no_newline,omitempty"` // with raw
-	HugeLine    *int              `json:"huge_line,omitempty"`
-	Flood       *int              `json:"flood,omitempty"`
-	Malformed   bool              `json:"malformed,omitempty"`
-	Hang        bool              `json:"hang,omitempty"`
-	Background  []string          `json:"background,omitempty"`
-	Exit        *int              `json:"exit,omitempty"`
-	Signal      string            `json:"signal,omitempty"`
-	Replay      *ReplayStep       `json:"replay,omitempty"`
+	// SetStatus changes a task's status in the backlog.
+	SetStatus *SetStatusStep `json:"set_status,omitempty"`
+	// Summary ends the turn with the contract's JSON object.
+	Summary *SummaryStep `json:"summary,omitempty"`
+	// Final ends the turn with this final message.
+	Final *string `json:"final,omitempty"`
+	// Fail ends the turn with an error.
+	Fail *FailStep `json:"fail,omitempty"`
+	// RateLimit ends the turn refused for a usage limit.
+	RateLimit *RateLimitStep `json:"rate_limit,omitempty"`
+	// Auth ends the turn with an authentication failure.
+	Auth *AuthStep `json:"auth,omitempty"`
+	// MaxTurns ends the turn at the turn limit (claude).
+	MaxTurns *MaxTurnsStep `json:"max_turns,omitempty"`
+	// Stderr writes a line to standard error.
+	Stderr *string `json:"stderr,omitempty"`
+	// Raw writes these bytes to stdout as one line.
+	Raw *string `json:"raw,omitempty"`
+	// NoNewline leaves the newline off a Raw line.
+	NoNewline bool `json:"no_newline,omitempty"`
+	// HugeLine writes one valid JSON line of about this many bytes.
+	HugeLine *int `json:"huge_line,omitempty"`
+	// Flood writes this many small text events.
+	Flood *int `json:"flood,omitempty"`
+	// Malformed writes a line of broken JSON.
+	Malformed bool `json:"malformed,omitempty"`
+	// Hang waits for a signal for ever.
+	Hang bool `json:"hang,omitempty"`
+	// Background starts this command and leaves it running in the group.
+	Background []string `json:"background,omitempty"`
+	// Exit ends the process now with this status.
+	Exit *int `json:"exit,omitempty"`
+	// Signal makes the process die by this signal (KILL, SEGV, TERM, ABRT).
+	Signal string `json:"signal,omitempty"`
+	// Replay copies a recorded transcript to stdout.
+	Replay *ReplayStep `json:"replay,omitempty"`
 }
 
 // ToolStep shows a tool call and its result (claude tool_use/tool_result,
