@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -94,4 +95,34 @@ func BenchmarkAttempt(b *testing.B) {
 			}
 		})
 	}
+	// The runner's own share: a generic agent that is a tiny C program
+	// (echo), so the Go start-up of the fake is not counted.
+	b.Run("echo", func(b *testing.B) {
+		echo, err := exec.LookPath("echo")
+		if err != nil {
+			b.Skip("no echo")
+		}
+		dir := b.TempDir()
+		spec := Spec{Name: "echo", Binary: echo, PromptArg: true, Grace: time.Second}
+		req := Request{Prompt: `{"task_id":"T1","status":"done"}`, Dir: dir, TaskID: "T1", Contract: ContractTask,
+			LastMessagePath: filepath.Join(dir, "last.json")}
+		var r Runner
+		for b.Loop() {
+			if res := r.Run(b.Context(), spec, req); res.Class != ClassOK {
+				b.Fatalf("class %s: %s", res.Class, res.Err)
+			}
+		}
+	})
+	// The baseline: exec.Command(echo).Run() alone, no runner.
+	b.Run("echo-exec-baseline", func(b *testing.B) {
+		echo, err := exec.LookPath("echo")
+		if err != nil {
+			b.Skip("no echo")
+		}
+		for b.Loop() {
+			if err := exec.Command(echo, "x").Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
