@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sourcegraph/conc/pool"
@@ -254,15 +255,12 @@ func attemptEvent(d *Deps, j Job, a Attempt) sinks.Event {
 	if reason := a.Reason(); reason != "" {
 		e.Level = slog.LevelWarn
 		e.Message = reason
-	} else {
-		e.Message = fmt.Sprintf("reported %s", a.Vote())
-		if r.Summary != nil && r.Summary.Summary != "" {
-			e.Message += ": " + r.Summary.Summary
-		}
+	} else if r.Summary != nil {
+		e.Message = r.Summary.Summary
 	}
 	if a.Worktree != nil {
 		e.Path = a.Worktree.Path
-		e.Message += fmt.Sprintf(" (+%d -%d lines in %d files)", a.Diff.Added, a.Diff.Removed, a.Diff.Files)
+		e.Message = strings.TrimPrefix(fmt.Sprintf("%s (+%d -%d lines in %d files)", e.Message, a.Diff.Added, a.Diff.Removed, a.Diff.Files), " ")
 	}
 	return e
 }

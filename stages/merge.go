@@ -306,13 +306,17 @@ func report(d *Deps, o Outcome) {
 	if !j.Started.IsZero() {
 		e.Duration = d.now().Sub(j.Started)
 	}
-	e.Message = o.Decision.Explanation
+	var notes []string
+	if len(o.Decision.Attempts) > 1 {
+		notes = append(notes, o.Decision.Votes)
+	}
 	if o.Merged {
-		e.Message += ", merged"
+		notes = append(notes, "merged")
 	}
 	for _, k := range o.Kept {
-		e.Message += ", kept " + k
+		notes = append(notes, "kept "+k)
 	}
+	e.Message = strings.Join(notes, ", ")
 	d.emit(e)
 }
 

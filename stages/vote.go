@@ -125,23 +125,30 @@ func Decide(b Ballot, quorum int) Decision {
 	return d
 }
 
-// explain renders a decision as one line: "T7 done: 2/3 verified, winner
-// codex#2, +41 -3 lines".
+// explain renders a decision as one line: "T7 done: 2/3 verified done,
+// winner codex#2, +41 -3 lines".
 func explain(d Decision) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: %s", d.Job.Task.ID, d.Status, d.Votes)
-	if w := d.WinningAttempt(); w != nil {
-		if len(d.Attempts) > 1 {
-			fmt.Fprintf(&b, ", winner %s", w.AgentID)
-		}
-		if w.Worktree != nil {
-			fmt.Fprintf(&b, ", +%d -%d lines", w.Diff.Added, w.Diff.Removed)
-		}
+	if w := d.WinningAttempt(); w != nil && len(d.Attempts) > 1 {
+		fmt.Fprintf(&b, ", winner %s", w.AgentID)
 	}
-	if d.Status == todo.SummaryBlocked && len(d.Blockers) > 0 {
-		fmt.Fprintf(&b, " (%s)", d.Blockers[0])
+	if detail := detail(d); detail != "" {
+		b.WriteString(", " + detail)
 	}
 	return b.String()
+}
+
+// detail is what a decision says beyond votes and winner: the size of the
+// winning change, or the first reason it is blocked.
+func detail(d Decision) string {
+	if w := d.WinningAttempt(); w != nil && w.Worktree != nil && d.Status == todo.SummaryDone {
+		return fmt.Sprintf("+%d -%d lines", w.Diff.Added, w.Diff.Removed)
+	}
+	if d.Status == todo.SummaryBlocked && len(d.Blockers) > 0 {
+		return d.Blockers[0]
+	}
+	return ""
 }
 
 func appendNew(list []string, s string) []string {
@@ -158,7 +165,7 @@ func Vote(d *Deps) pipeline.Stage[Ballot, Decision] {
 		for b := range in {
 			dec := Decide(b, d.Quorum)
 			ev := d.event(dec.Job, "vote", sinks.KindDecision)
-			ev.Message = dec.Explanation
+			ev.Message = detail(dec) // sinks render votes and winner themselves
 			ev.Status = dec.Status
 			ev.Votes = dec.Votes
 			ev.Files = dec.Files

@@ -80,14 +80,14 @@ func TestDecide(t *testing.T) {
 			name:     "a tie goes to blocked before skipped",
 			attempts: []Attempt{at(1, "skipped"), at(2, "blocked", blockers("no access"))},
 			status:   "blocked", winner: 1, votes: "1/2 blocked", blockers: []string{"no access"},
-			explain: "T1 blocked: 1/2 blocked, winner claude#2 (no access)",
+			explain: "T1 blocked: 1/2 blocked, winner claude#2, no access",
 		},
 		{
 			name:     "failed attempts vote blocked with their reason",
 			attempts: []Attempt{at(1, "", failed(agent.ClassTimeout, "timed out after 30m")), at(2, "", failed(agent.ClassCrashed, "exit status 2"))},
 			status:   "blocked", winner: -1, votes: "2/2 blocked",
 			blockers: []string{"claude#1: timed out after 30m (timeout)", "claude#2: exit status 2 (crashed)"},
-			explain:  "T1 blocked: 2/2 blocked (claude#1: timed out after 30m (timeout))",
+			explain:  "T1 blocked: 2/2 blocked, claude#1: timed out after 30m (timeout)",
 		},
 		{
 			name:     "the smallest diff wins among done votes, then fewer files, then agent order",

@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/stages"
 )
 
 // Exit codes, shared by every command.
@@ -26,6 +30,9 @@ const (
 type cli struct {
 	globalFlags `embed:""`
 
+	Run        runCmd        `cmd:"" default:"withargs" help:"Work through the backlog: one task at a time, or several with --parallel (the default command)."`
+	Pipe       pipeCmd       `cmd:"" help:"Run chosen pipeline stages for one pass over the backlog."`
+	Demo       demoCmd       `cmd:"" help:"Run a built-in 12-task example project with the fake agent."`
 	Version    versionCmd    `cmd:"" help:"Print looper's version."`
 	Init       initCmd       `cmd:"" help:"Write a starter backlog and its JSON schema under .looper/."`
 	Ls         lsCmd         `cmd:"" help:"List the backlog's tasks by status, priority and id."`
@@ -41,7 +48,46 @@ type cli struct {
 }
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := signalContext(os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// signalContext returns a context cancelled by the first SIGINT or SIGTERM,
+// with stages.ErrInterrupted as its cause: the run stops dispatching, gives
+// agents their grace period, puts in-flight tasks back and exits 130. A
+// second signal kills every agent process group at once and exits 130
+// without waiting.
+func signalContext(stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		first := true
+		for {
+			select {
+			case sig := <-signals:
+				if first {
+					first = false
+					fmt.Fprintf(stderr, "\nlooper: %s: stopping; agents get a grace period to exit (signal again to kill them now)\n", sig)
+					cancel(fmt.Errorf("%w by %s", stages.ErrInterrupted, sig))
+					continue
+				}
+				fmt.Fprintf(stderr, "looper: %s again: killing every agent now\n", sig)
+				agent.KillAll()
+				os.Exit(exitInterrupted)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(signals)
+		close(done)
+		cancel(nil)
+	}
 }
 
 // exitError carries an exit code other than 1 out of a command's Run.

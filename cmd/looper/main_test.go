@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -15,7 +13,7 @@ import (
 // scriptCommands are the programs testscript scripts can exec: looper itself
 // and whatever helpers the end-to-end tests need.
 var scriptCommands = map[string]func(){
-	"looper": func() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) },
+	"looper": main,
 	// The fake agent under the names it impersonates (internal/fakeagent).
 	"claude": fakeagent.Main,
 	"codex":  fakeagent.Main,

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/sinks"
+	"github.com/looper-go/looper/stages"
+	"github.com/looper-go/looper/todo"
+)
+
+// runCmd is `looper run`: work through the backlog until nothing is left,
+// review, and mark the project done.
+type runCmd struct {
+	File string `arg:"" optional:"" help:"Backlog file (default: --todo / todo_file, else .looper/todo.json or to-do.json)."`
+}
+
+func (runCmd) Help() string {
+	return `Sequential by default: one task per iteration, picked as upstream looper picks it (doing,
+then todo, then blocked; by priority, then id), each in a fresh agent process. With
+--parallel (or [parallel] enabled = true) up to --max-tasks tasks run at once, each with
+--max-agents agents that vote; in a git repository every attempt works in its own worktree
+and the winner is merged back. A missing backlog is written by the bootstrap agent; an
+invalid one is repaired first. When nothing is left to run, a review pass may add tasks;
+when it adds none, the PROJECT-DONE marker is appended.
+
+Exit status: 0 when every task that ran is done, 1 when a task failed or ended blocked (or
+fail_fast stopped the run), 130 when interrupted. Ctrl-C stops dispatching, gives agents a
+grace period, puts in-flight tasks back as they were and exits; a second Ctrl-C kills at once.`
+}
+
+func (c *runCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
+	cwd, err := workDir()
+	if err != nil {
+		return err
+	}
+	if c.File != "" {
+		cfg = cfg.Clone()
+		cfg.TodoFile = c.File
+	}
+	return runLoop(ctx, cfg, cwd, stdout)
+}
+
+// runLoop runs looper's loop in cwd with cfg: the body of run and demo.
+func runLoop(ctx context.Context, cfg *config.Config, cwd string, stdout io.Writer) (err error) {
+	// The output sees the signal context (its summary line says when the
+	// run was interrupted); the stages see fail_fast's too.
+	s, err := openSession(ctx, cfg, cwd, sessionOptions{Stdout: stdout})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := s.close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	ctx, failFast := context.WithCancelCause(ctx)
+	defer failFast(nil)
+	s.deps.FailFastCancel = failFast
+	s.gitInit(ctx)
+	if err := stages.Prepare(ctx, s.deps, cfg.Prompt); err != nil {
+		return exitCode(stages.Report{}, err)
+	}
+	if err := s.isolate(ctx); err != nil {
+		return err
+	}
+	nodes, err := stages.Registry(s.deps).Lookup(stages.DefaultStages...)
+	if err != nil {
+		return err
+	}
+	s.announce()
+	loop := &stages.Loop{Deps: s.deps, Nodes: nodes, Review: true}
+	rep, err := loop.Run(ctx)
+	if len(rep.Kept) > 0 {
+		s.emit(slog.LevelWarn, sinks.KindWarning, "kept for inspection (failed or blocked attempts; looper clean --worktrees --force removes them):\n  "+strings.Join(rep.Kept, "\n  "))
+	}
+	return exitCode(rep, err)
+}
+
+// announce says what the run is about to do and how many tasks it may run,
+// which also sizes the progress line.
+func (s *session) announce() {
+	d := s.deps
+	total := 0
+	if b, err := d.Store.Snapshot(); err == nil {
+		for _, t := range b.Tasks {
+			if t.Status != todo.StatusDone {
+				total++
+			}
+		}
+	}
+	mode := "sequential"
+	if d.Parallel {
+		tasks := "unlimited"
+		if d.MaxTasks > 0 {
+			tasks = fmt.Sprint(d.MaxTasks)
+		}
+		where := "in place"
+		if d.Repo != nil {
+			where = "a worktree per attempt"
+		}
+		mode = fmt.Sprintf("parallel: %s tasks at once, %d agent(s) per task, strategy %s, %s", tasks, d.MaxAgents, d.Strategy, where)
+	}
+	s.send(sinks.Event{Level: slog.LevelInfo, Kind: sinks.KindInfo, Stage: "run", Total: total,
+		Message: fmt.Sprintf("%s: %d task(s) to do, %s", d.TodoPath, total, mode)})
+}

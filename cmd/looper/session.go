@@ -1,0 +1,310 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sourcegraph/conc"
+
+	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/internal/prompts"
+	"github.com/looper-go/looper/internal/worktree"
+	"github.com/looper-go/looper/sinks"
+	"github.com/looper-go/looper/stages"
+	"github.com/looper-go/looper/todo"
+)
+
+// rateLimitRetries bounds how often one task is re-queued because its
+// agents were rate-limited, before it is blocked for the run.
+const rateLimitRetries = 5
+
+// eventBuffer is how many events may wait for the output sinks before an
+// emitter (an agent's output reader, a stage) waits: output never blocks
+// agents beyond this bounded buffer.
+const eventBuffer = 1024
+
+// session is everything one run of the pipeline needs, wired from the
+// configuration: the output sinks and run log, the backlog store holding
+// the lock, the git repository when attempts get worktrees, and the stages'
+// Deps. Commands open it, run a loop, and close it.
+type session struct {
+	cfg    *config.Config
+	cwd    string
+	root   string // project root: git top level, else cwd
+	runLog *sinks.RunLog
+	store  *stages.Store
+	deps   *stages.Deps
+	repo   *worktree.Repo
+
+	events chan sinks.Event
+	output conc.WaitGroup
+	sinkErr error
+}
+
+// sessionOptions are what differs between run, pipe and demo.
+type sessionOptions struct {
+	// ReadOnly opens the backlog without writing it (pipe without merge).
+	ReadOnly bool
+	// Stdout receives the console output.
+	Stdout io.Writer
+}
+
+// openSession wires a session from cfg for the project in cwd. On error
+// everything opened so far is closed again.
+func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionOptions) (_ *session, err error) {
+	s := &session{cfg: cfg, cwd: cwd, root: projectRoot(ctx, cwd)}
+	todoPath := cfg.TodoPath(cwd)
+	schemaPath := cfg.SchemaPath(cwd)
+	if schemaPath == "" {
+		schemaPath = filepath.Join(filepath.Dir(todoPath), "todo.schema.json")
+	}
+
+	specs, err := agentSpecs(cfg)
+	if err != nil {
+		return nil, err
+	}
+	runLog, err := sinks.OpenRunLog(cfg.LogDirPath(cwd), s.root, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("open the run log: %w (set log_dir or --log-dir to a writable directory)", err)
+	}
+	s.runLog = runLog
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+
+	mode := string(cfg.Parallel.OutputMode)
+	console, err := sinks.New(mode, sinks.Options{
+		Out:      o.Stdout,
+		Color:    sinks.UseColor(o.Stdout),
+		Progress: sinks.Terminal(o.Stdout),
+		Level:    cfg.SlogLevel(),
+		Start:    time.Now(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.events = make(chan sinks.Event, eventBuffer)
+	out := sinks.Tee(console, runLog.Sink())
+	s.output.Go(func() { s.sinkErr = out.Run(ctx, s.events) })
+
+	store, err := stages.OpenStore(todoPath, stages.StoreOptions{
+		ReadOnly: o.ReadOnly,
+		Warn:     func(msg string) { s.emit(slog.LevelWarn, sinks.KindWarning, msg) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.store = store
+
+	parallel := cfg.Parallel.Enabled
+	d := &stages.Deps{
+		Store:            store,
+		Runner:           &agent.Runner{Emit: s.send},
+		Agents:           specs,
+		SlotAgents:       cfg.Parallel.Agents,
+		IterAgent:        cfg.Roles.Iter,
+		ReviewAgent:      cfg.Roles.Review,
+		BootstrapAgent:   cfg.Roles.Bootstrap,
+		RepairAgent:      cfg.Roles.Repair,
+		Prompts:          prompts.Store{Dir: filepath.Join(cwd, "prompts")},
+		Emit:             s.send,
+		LastMessagePath:  runLog.LastMessagePath,
+		WorkDir:          cwd,
+		TodoPath:         todoPath,
+		SchemaPath:       schemaPath,
+		RunID:            runLog.ID(),
+		WorktreeCopy:     cfg.Worktree.Copy,
+		MaxTasks:         1,
+		MaxAgents:        1,
+		Strategy:         todo.StrategyPriority,
+		FailFast:         cfg.Parallel.FailFast,
+		MaxIterations:    cfg.MaxIterations,
+		LoopDelay:        cfg.LoopDelay(),
+		Retries:          cfg.Parallel.Retries,
+		RateLimitRetries: rateLimitRetries,
+		Quorum:           cfg.Parallel.Quorum,
+		Verify:           cfg.Parallel.Verify,
+		VerifyByTag:      cfg.Verify.ByTag,
+		VerifyTimeout:    cfg.Verify.Timeout,
+		Hook:             cfg.HookCommand,
+		ApplySummary:     cfg.ApplySummary,
+		Parallel:         parallel,
+	}
+	if cfg.Worktree.Setup != "" {
+		d.WorktreeSetup = []string{"/bin/sh", "-c", cfg.Worktree.Setup}
+	}
+	if parallel {
+		d.MaxTasks = cfg.Parallel.MaxTasks
+		d.MaxAgents = max(cfg.Parallel.MaxAgentsPerTask, 1)
+		d.Strategy = todo.Strategy(cfg.Parallel.Strategy)
+	}
+	s.deps = d
+	s.emit(slog.LevelInfo, sinks.KindInfo, "run log: "+runLog.Path())
+	return s, nil
+}
+
+// agentSpecs turns the configured agents into runner specs, validated now
+// so that a bad agent table fails before any task starts.
+func agentSpecs(cfg *config.Config) (map[string]agent.Spec, error) {
+	specs := map[string]agent.Spec{}
+	var errs []error
+	for _, name := range cfg.AgentNames() {
+		a, _ := cfg.Agent(name)
+		spec := agent.Spec{
+			Name: name, Binary: a.Binary, Model: a.Model, Reasoning: a.Reasoning, Args: a.Args,
+			PermissionMode: a.PermissionMode, Sandbox: a.Sandbox, Approval: a.Approval, Env: a.Env,
+			Timeout: a.Timeout, IdleTimeout: a.IdleTimeout,
+		}
+		if config.IsGeneric(name) {
+			spec.Dialect = agent.DialectGeneric
+			spec.Format = agent.Format(a.Format)
+			spec.PromptArg = a.PromptFormat == "arg"
+		} else {
+			spec.Dialect = agent.Dialect(name)
+		}
+		if err := spec.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("[agents.%s]: %w", name, err))
+			continue
+		}
+		specs[name] = spec
+	}
+	return specs, errors.Join(errs...)
+}
+
+// isolate decides where attempts work. Worktrees are used in parallel mode
+// inside a git repository with at least one commit (isolation "auto" or
+// "worktree"); otherwise attempts run in place, with a warning in parallel
+// mode, or an error when isolation = "worktree" was asked for. A main tree
+// with uncommitted changes refuses a worktree run: merges land there, and
+// looper never touches the user's changes.
+func (s *session) isolate(ctx context.Context) error {
+	cfg := s.cfg
+	if !cfg.Parallel.Enabled || cfg.Parallel.Isolation == config.IsolationNone {
+		return nil
+	}
+	explicit := cfg.Parallel.Isolation == config.IsolationWorktree
+	refuse := func(why, fix string) error {
+		if explicit {
+			return fmt.Errorf("isolation = %q: %s; %s, or set isolation = \"none\" to let tasks share the tree", config.IsolationWorktree, why, fix)
+		}
+		s.emit(slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("%s: parallel tasks share the working tree (%s for a worktree per attempt)", why, fix))
+		return nil
+	}
+	repo, err := worktree.Open(s.cwd)
+	if errors.Is(err, worktree.ErrNotRepo) {
+		return refuse(s.cwd+" is not in a git repository", "run git init and commit")
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := repo.Head(); err != nil {
+		return refuse("the repository has no commit yet", "commit something first")
+	}
+	branch, err := repo.Branch()
+	if err != nil {
+		return err
+	}
+	ignore := []string{".looper/"}
+	if rel, err := filepath.Rel(repo.Root(), s.deps.TodoPath); err == nil && filepath.IsLocal(rel) {
+		ignore = append(ignore, filepath.ToSlash(rel), filepath.ToSlash(rel)+".lock")
+	}
+	dirty, err := repo.Dirty(ignore...)
+	if err != nil {
+		return err
+	}
+	if len(dirty) > 0 {
+		shown := dirty
+		if len(shown) > 10 {
+			shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(dirty)-10))
+		}
+		return fmt.Errorf("parallel mode merges finished tasks into %s in %s, which has uncommitted changes: %s; commit or stash them first (looper never touches your changes), or use --isolation none",
+			branch, repo.Root(), strings.Join(shown, ", "))
+	}
+	if left, err := repo.Leftovers(); err == nil && len(left) > 0 {
+		var lines []string
+		for _, l := range left {
+			lines = append(lines, l.String())
+		}
+		s.emit(slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("%d worktree(s) from earlier runs are still here (looper clean --worktrees removes merged and empty ones; their tasks run again from the current tip):\n%s",
+			len(left), strings.Join(lines, "\n")))
+	}
+	s.repo = repo
+	s.deps.Repo = repo
+	return nil
+}
+
+// gitInit runs `git init` in cwd when git_init is on and cwd is in no
+// repository, as upstream did. A failure is a warning.
+func (s *session) gitInit(ctx context.Context) {
+	if !s.cfg.GitInit {
+		return
+	}
+	if _, err := worktree.Open(s.cwd); !errors.Is(err, worktree.ErrNotRepo) {
+		return
+	}
+	cmd := exec.CommandContext(ctx, "git", "init", "--quiet")
+	cmd.Dir = s.cwd
+	if out, err := cmd.CombinedOutput(); err != nil {
+		s.emit(slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("git init: %v: %s (set git_init = false to skip it)", err, strings.TrimSpace(string(out))))
+		return
+	}
+	s.root = s.cwd
+	s.emit(slog.LevelInfo, sinks.KindInfo, "initialised a git repository in "+s.cwd)
+}
+
+// send hands an event to the output sinks.
+func (s *session) send(e sinks.Event) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	s.events <- e
+}
+
+// emit sends a run-level message.
+func (s *session) emit(level slog.Level, kind sinks.Kind, msg string) {
+	s.send(sinks.Event{Level: level, Kind: kind, Stage: "run", Message: msg})
+}
+
+// close stops the output (which prints the final summary line), closes the
+// run log and releases the backlog lock. It returns the first output error.
+func (s *session) close() error {
+	var errs []error
+	if s.events != nil {
+		close(s.events)
+		s.output.Wait()
+		s.events = nil
+		errs = append(errs, s.sinkErr)
+	}
+	if s.runLog != nil {
+		errs = append(errs, s.runLog.Close())
+	}
+	if s.store != nil {
+		errs = append(errs, s.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// exitCode maps a finished loop to the process exit code: 130 when a signal
+// stopped it, 1 when fail_fast stopped it or any task failed or ended
+// blocked, else 0.
+func exitCode(rep stages.Report, err error) error {
+	switch {
+	case rep.Interrupted || errors.Is(err, stages.ErrInterrupted):
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted; in-flight tasks were put back as they were")}
+	case err != nil:
+		return err
+	case !rep.OK():
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d task(s) failed and %d ended blocked; see the blockers in the backlog (looper ls blocked)", rep.Failed, rep.Blocked)}
+	}
+	return nil
+}
