@@ -353,30 +353,21 @@ func TestFakeCancelledBeforeStart(t *testing.T) {
 
 // TestKillAll is not parallel: KillAll hits every agent of the process.
 func TestKillAll(t *testing.T) {
-	started := make(chan struct{})
-	done := make(chan fakeResult)
-	go func() {
-		done <- runFake(t, fakeRun{dialect: "claude", scenario: `"ignore-sigterm"`,
-			spec: func(s *Spec) { s.Grace = time.Hour }, // only KillAll can end it in time
-			ctx:  t.Context(),
-			req: func(r *Request) {
-				r.Prompt += "\n"
-			}})
-	}()
-	go func() {
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // the second Ctrl-C, once the agent runs
 		for liveGroups() == 0 {
-			time.Sleep(5 * time.Millisecond)
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
 		}
-		close(started)
+		time.Sleep(100 * time.Millisecond) // let it reach its hang
+		KillAll()
 	}()
-	select {
-	case <-started:
-	case <-time.After(runBound):
-		t.Fatal("the agent never started")
-	}
-	time.Sleep(100 * time.Millisecond) // let it reach its hang
-	KillAll()
-	r := <-done
+	r := runFake(t, fakeRun{dialect: "claude", scenario: `"ignore-sigterm"`,
+		spec: func(s *Spec) { s.Grace = time.Hour }}) // only KillAll can end it in time
 	if r.Class != ClassKilled || !strings.Contains(r.Err, "KillAll") {
 		t.Fatalf("class = %s (%s), want killed by KillAll", r.Class, r.Err)
 	}
