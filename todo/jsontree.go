@@ -3,25 +3,47 @@ package todo
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"unicode/utf8"
 )
 
-// decodeTree decodes data, which json.Valid has accepted, into the generic
-// form jsonschema validates (objects as map[string]any, arrays as []any,
-// numbers as json.Number) in one pass, and reports every repeated object
-// key, which encoding/json would silently resolve to the last value. It
-// does the work of a second decoder without a second parse of the file.
-func decodeTree(data []byte) (doc any, duplicates []Problem) {
+// decodeTree decodes data into the generic form jsonschema validates
+// (objects as map[string]any, arrays as []any, numbers as json.Number) in
+// one pass, checking the syntax as it goes exactly as json.Valid does, and
+// reports every repeated object key, which encoding/json would silently
+// resolve to the last value. ok is false for data that is not one JSON
+// value; syntaxProblem then says where and why.
+func decodeTree(data []byte) (doc any, duplicates []Problem, ok bool) {
 	d := &treeDecoder{data: data}
+	defer func() {
+		if r := recover(); r != nil {
+			if r != errSyntax {
+				panic(r)
+			}
+			doc, duplicates, ok = nil, nil, false
+		}
+	}()
 	d.space()
 	doc = d.value()
-	return doc, d.duplicates
+	d.space()
+	if d.pos != len(d.data) {
+		panic(errSyntax)
+	}
+	return doc, d.duplicates, true
 }
+
+// errSyntax unwinds decodeTree from any depth when the input is not JSON.
+var errSyntax = errors.New("todo: invalid JSON")
+
+// maxDepth is encoding/json's nesting limit, which decodeTree shares so
+// that it accepts exactly what json.Valid accepts.
+const maxDepth = 10000
 
 type treeDecoder struct {
 	data       []byte
 	pos        int
+	depth      int
 	path       []any // string keys and int indexes down to the current value
 	duplicates []Problem
 	lines      lineIndex
@@ -38,70 +60,160 @@ func (d *treeDecoder) space() {
 	}
 }
 
+// next returns the byte at the current position, failing at the end.
+func (d *treeDecoder) next() byte {
+	if d.pos >= len(d.data) {
+		panic(errSyntax)
+	}
+	return d.data[d.pos]
+}
+
+func (d *treeDecoder) expect(c byte) {
+	if d.next() != c {
+		panic(errSyntax)
+	}
+	d.pos++
+}
+
+func (d *treeDecoder) literal(word string) {
+	if !bytes.HasPrefix(d.data[d.pos:], []byte(word)) {
+		panic(errSyntax)
+	}
+	d.pos += len(word)
+}
+
 func (d *treeDecoder) value() any {
-	switch c := d.data[d.pos]; c {
-	case '{':
+	switch c := d.next(); {
+	case c == '{':
 		return d.object()
-	case '[':
+	case c == '[':
 		return d.array()
-	case '"':
+	case c == '"':
 		return d.str()
-	case 't':
-		d.pos += len("true")
+	case c == 't':
+		d.literal("true")
 		return true
-	case 'f':
-		d.pos += len("false")
+	case c == 'f':
+		d.literal("false")
 		return false
-	case 'n':
-		d.pos += len("null")
+	case c == 'n':
+		d.literal("null")
 		return nil
-	default:
-		start := d.pos
-		for d.pos < len(d.data) && !endsScalar(d.data[d.pos]) {
+	case c == '-' || isDigit(c):
+		return d.number()
+	}
+	panic(errSyntax)
+}
+
+// number scans -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
+func (d *treeDecoder) number() json.Number {
+	start := d.pos
+	if d.data[d.pos] == '-' {
+		d.pos++
+	}
+	if d.next() == '0' {
+		d.pos++
+	} else {
+		d.digits()
+	}
+	if d.pos < len(d.data) && d.data[d.pos] == '.' {
+		d.pos++
+		d.digits()
+	}
+	if d.pos < len(d.data) && (d.data[d.pos] == 'e' || d.data[d.pos] == 'E') {
+		d.pos++
+		if c := d.next(); c == '+' || c == '-' {
 			d.pos++
 		}
-		return json.Number(d.data[start:d.pos])
+		d.digits()
+	}
+	return json.Number(d.data[start:d.pos])
+}
+
+// digits scans one or more digits.
+func (d *treeDecoder) digits() {
+	if !isDigit(d.next()) {
+		panic(errSyntax)
+	}
+	for d.pos < len(d.data) && isDigit(d.data[d.pos]) {
+		d.pos++
 	}
 }
 
 func (d *treeDecoder) str() string {
 	d.pos++ // opening quote
 	start := d.pos
-	escaped := false
-	for d.data[d.pos] != '"' {
-		if d.data[d.pos] == '\\' {
-			escaped = true
+	simple := true
+	for {
+		c := d.next()
+		switch {
+		case c == '"':
+			raw := d.data[start:d.pos]
+			d.pos++
+			if simple && utf8.Valid(raw) {
+				return string(raw)
+			}
+			// Escapes, or invalid UTF-8 that encoding/json turns into U+FFFD.
+			var s string
+			if err := json.Unmarshal(d.data[start-1:d.pos], &s); err != nil {
+				panic(errSyntax)
+			}
+			return s
+		case c < 0x20:
+			panic(errSyntax)
+		case c == '\\':
+			simple = false
+			d.pos++
+			switch e := d.next(); e {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				d.pos++
+			case 'u':
+				d.pos++
+				for range 4 {
+					if !isHex(d.next()) {
+						panic(errSyntax)
+					}
+					d.pos++
+				}
+			default:
+				panic(errSyntax)
+			}
+		default:
 			d.pos++
 		}
-		d.pos++
 	}
-	raw := d.data[start:d.pos]
-	d.pos++ // closing quote
-	if !escaped && utf8.Valid(raw) {
-		return string(raw)
+}
+
+func isHex(c byte) bool {
+	return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func (d *treeDecoder) enter() {
+	d.depth++
+	if d.depth > maxDepth {
+		panic(errSyntax)
 	}
-	// Escapes, or invalid UTF-8 that encoding/json turns into U+FFFD.
-	var s string
-	if err := json.Unmarshal(d.data[start-1:d.pos], &s); err != nil {
-		panic("todo: decodeTree given invalid JSON: " + err.Error())
-	}
-	return s
+	d.pos++ // { or [
+	d.space()
 }
 
 func (d *treeDecoder) object() map[string]any {
-	d.pos++ // {
+	d.enter()
+	defer func() { d.depth-- }()
 	m := make(map[string]any, 16)
-	d.space()
-	if d.data[d.pos] == '}' {
+	if d.next() == '}' {
 		d.pos++
 		return m
 	}
 	for {
 		d.space()
 		keyStart := d.pos
+		if d.next() != '"' {
+			panic(errSyntax)
+		}
 		key := d.str()
 		d.space()
-		d.pos++ // :
+		d.expect(':')
 		d.space()
 		d.path = append(d.path, key)
 		if _, dup := m[key]; dup {
@@ -110,22 +222,22 @@ func (d *treeDecoder) object() map[string]any {
 		m[key] = d.value()
 		d.path = d.path[:len(d.path)-1]
 		d.space()
-		if d.data[d.pos] == ',' {
+		if d.next() == ',' {
 			d.pos++
 			continue
 		}
-		d.pos++ // }
+		d.expect('}')
 		return m
 	}
 }
 
 func (d *treeDecoder) array() []any {
-	d.pos++ // [
-	var a []any
-	d.space()
-	if d.data[d.pos] == ']' {
+	d.enter()
+	defer func() { d.depth-- }()
+	a := []any{}
+	if d.next() == ']' {
 		d.pos++
-		return []any{}
+		return a
 	}
 	for i := 0; ; i++ {
 		d.space()
@@ -133,11 +245,11 @@ func (d *treeDecoder) array() []any {
 		a = append(a, d.value())
 		d.path = d.path[:len(d.path)-1]
 		d.space()
-		if d.data[d.pos] == ',' {
+		if d.next() == ',' {
 			d.pos++
 			continue
 		}
-		d.pos++ // ]
+		d.expect(']')
 		return a
 	}
 }
@@ -160,14 +272,16 @@ func (d *treeDecoder) duplicate(key string, at int) {
 	d.duplicates = append(d.duplicates, p)
 }
 
-// jsonSyntax checks data is one JSON value and nothing else; on failure it
-// returns the problem with the position of the first error.
-func jsonSyntax(data []byte) (Problem, bool) {
+// parseJSON decodes data with decodeTree, or returns the problem that
+// stops it: a byte-order mark, or the first syntax error with its position.
+func parseJSON(data []byte) (doc any, duplicates []Problem, syntax *Problem) {
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-		return Problem{Line: 1, Column: 1, Message: "the file starts with a UTF-8 byte-order mark; save it without one"}, false
+		return nil, nil, &Problem{Line: 1, Column: 1, Message: "the file starts with a UTF-8 byte-order mark; save it without one"}
 	}
-	if json.Valid(data) {
-		return Problem{}, true
+	doc, duplicates, ok := decodeTree(data)
+	if !ok {
+		p := syntaxProblem(data)
+		return nil, nil, &p
 	}
-	return syntaxProblem(data), false
+	return doc, duplicates, nil
 }

@@ -66,10 +66,10 @@ func tooLarge(path string, size int64) error {
 // Each problem names its JSON path (tasks[3].priority) and its line and
 // column. On any problem Parse returns a nil Backlog.
 func Parse(name string, data []byte) (*Backlog, error) {
-	if p, ok := jsonSyntax(data); !ok {
-		return nil, &ValidationError{File: name, Problems: []Problem{p}}
+	doc, problems, syntax := parseJSON(data)
+	if syntax != nil {
+		return nil, &ValidationError{File: name, Problems: []Problem{*syntax}}
 	}
-	doc, problems := decodeTree(data)
 	problems = append(problems, taskFileProblems(doc, splitTasks)...)
 	// The conversion is lenient (a value of the wrong type, which the schema
 	// has reported, reads as empty) so the semantic checks can run anyway.
@@ -87,8 +87,8 @@ func Parse(name string, data []byte) (*Backlog, error) {
 	return b, nil
 }
 
-// syntaxProblem locates the first syntax error in data, which json.Valid
-// has rejected.
+// syntaxProblem locates the first syntax error in data, which decodeTree
+// has rejected, with encoding/json's description of it.
 func syntaxProblem(data []byte) Problem {
 	lines := newLineIndex(data)
 	dec := json.NewDecoder(bytes.NewReader(data))

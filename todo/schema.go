@@ -183,10 +183,10 @@ func CheckSchemaFile(path, schemaPath string) error {
 	if err != nil {
 		return err
 	}
-	if p, ok := jsonSyntax(data); !ok {
-		return &ValidationError{File: path, Problems: []Problem{p}}
+	doc, _, syntax := parseJSON(data)
+	if syntax != nil {
+		return &ValidationError{File: path, Problems: []Problem{*syntax}}
 	}
-	doc, _ := decodeTree(data)
 	problems := schemaProblems(sch, doc, nil)
 	if len(problems) == 0 {
 		return nil

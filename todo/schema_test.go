@@ -47,9 +47,9 @@ func TestSplitValidation(t *testing.T) {
 	b.SchemaVersion = 3
 	data, _ := b.Marshal()
 	data = bytes.Replace(data, []byte(`"title"`), []byte(`"titel"`), 1)
-	doc, dups := decodeTree(data)
-	if len(dups) != 0 {
-		t.Fatal(dups)
+	doc, dups, ok := decodeTree(data)
+	if len(dups) != 0 || !ok {
+		t.Fatal(dups, ok)
 	}
 	whole, split := schemaProblems(taskFileSchema(), doc, nil), taskFileProblems(doc, splitTasks)
 	sortProblems(whole)
@@ -111,8 +111,11 @@ func FuzzParse(f *testing.F) {
 		if validAgainst(older, data) && !validAgainst(taskFileSchema(), data) {
 			t.Fatalf("valid against the older schema but not against the bundled one")
 		}
-		if json.Valid(data) {
-			doc, _ := decodeTree(data)
+		doc, _, treeOK := decodeTree(data)
+		if treeOK != json.Valid(data) {
+			t.Fatalf("decodeTree accepts: %v, json.Valid: %v", treeOK, json.Valid(data))
+		}
+		if treeOK {
 			whole, split := schemaProblems(taskFileSchema(), doc, nil), taskFileProblems(doc, 1)
 			sortProblems(whole)
 			sortProblems(split)

@@ -49,10 +49,10 @@ func ParseReviewSummary(data []byte) (ReviewSummary, error) {
 }
 
 func parseContract(contract string, sch *jsonschema.Schema, data []byte, dst any) error {
-	if p, ok := jsonSyntax(data); !ok {
-		return &SummaryError{Contract: contract, Problems: []Problem{p}}
+	doc, problems, syntax := parseJSON(data)
+	if syntax != nil {
+		return &SummaryError{Contract: contract, Problems: []Problem{*syntax}}
 	}
-	doc, problems := decodeTree(data)
 	problems = append(problems, schemaProblems(sch, doc, nil)...)
 	if len(problems) > 0 {
 		sortProblems(problems)
