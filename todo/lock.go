@@ -29,6 +29,7 @@ type LockedError struct {
 	PID int
 }
 
+// Error names the holder and says how to get the backlog back.
 func (e *LockedError) Error() string {
 	holder := "another process"
 	fix := fmt.Sprintf("wait for it to finish, or stop it; the lock file is %s", e.Path)

@@ -17,6 +17,7 @@ type SummaryError struct {
 	Problems []Problem
 }
 
+// Error lists the problems on one line, for logs and blockers.
 func (e *SummaryError) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
