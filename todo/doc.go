@@ -45,7 +45,8 @@
 // is refused with the holder's pid; the kernel releases it when the holder
 // dies.
 //
-// Nothing in this package is safe for concurrent use: one goroutine owns a
-// Backlog (in looper, the merge stage) and one owns a ReadySet (the select
-// stage).
+// The functions (Load, Parse, ParseSummary, CompareIDs...) may be called from
+// any goroutine, but a Backlog and a ReadySet are not safe for concurrent
+// use: one goroutine owns a Backlog (in looper, the merge stage) and one owns
+// a ReadySet (the select stage).
 package todo
