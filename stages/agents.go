@@ -140,7 +140,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 	if a.Result.Class == agent.ClassRateLimited {
 		d.pauseAgent(a.Agent, rateLimitUntil(d, j, a.Result))
 	}
-	runHook(ctx, d, j, a, lastMessage)
+	runHook(ctx, d, j, a, a.Vote(), lastMessage)
 
 	if a.Worktree != nil && ctx.Err() == nil {
 		inspectWorktree(ctx, d, j, &a)

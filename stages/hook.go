@@ -16,7 +16,7 @@ import (
 // root, with a timeout. It is executed directly, never through a shell, so
 // a hostile task id cannot inject a command. A failing hook is reported and
 // never fails the task.
-func runHook(ctx context.Context, d *Deps, j Job, a Attempt, lastMessage string) {
+func runHook(ctx context.Context, d *Deps, j Job, a Attempt, status, lastMessage string) {
 	if d.Hook == "" {
 		return
 	}
@@ -25,13 +25,16 @@ func runHook(ctx context.Context, d *Deps, j Job, a Attempt, lastMessage string)
 		warnAttempt(d, j, a, fmt.Sprintf("hook %q: %v (hook_command must name an executable; it is run without a shell)", d.Hook, err))
 		return
 	}
-	argv := []string{path, j.Task.ID, a.Vote(), lastMessage, a.Label}
+	argv := []string{path, j.Task.ID, status, lastMessage, a.Label}
 	timeout := d.HookTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
 	r := runCommand(ctx, d.WorkDir, argv, os.Environ(), timeout)
 	e := d.event(j, "hook", sinks.KindCommand)
+	if j.Task.ID == "" {
+		e.Stage = "review"
+	}
 	e.AgentID = a.AgentID
 	e.Command = argv
 	e.ExitCode = r.ExitCode

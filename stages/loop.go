@@ -253,7 +253,11 @@ func (l *Loop) review(ctx context.Context) (int, error) {
 		AgentID: agentID, Iteration: iteration, Attempt: 1, Stage: "review",
 		Env: []string{"LOOPER_TODO=" + d.TodoPath, "LOOPER_MODE=review"},
 	})
-	runHook(ctx, d, Job{Iteration: iteration, Attempt: 1}, Attempt{AgentID: agentID, Label: label, Result: res}, lastMessage)
+	status := string(res.Class)
+	if res.Review != nil {
+		status = res.Review.Status
+	}
+	runHook(ctx, d, Job{Iteration: iteration, Attempt: 1}, Attempt{AgentID: agentID, Label: label, Result: res}, status, lastMessage)
 	if ctx.Err() != nil {
 		return 0, context.Cause(ctx)
 	}

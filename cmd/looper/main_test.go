@@ -31,6 +31,7 @@ func TestScript(t *testing.T) {
 		UpdateScripts:       golden.Updating(),
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
+		Cmds:                scriptCmds,
 		Setup: func(e *testscript.Env) error {
 			backlogs, err := filepath.Abs(filepath.Join("..", "..", "testdata", "backlogs"))
 			if err != nil {

@@ -44,8 +44,8 @@ type session struct {
 	deps   *stages.Deps
 	repo   *worktree.Repo
 
-	events chan sinks.Event
-	output conc.WaitGroup
+	events  chan sinks.Event
+	output  conc.WaitGroup
 	sinkErr error
 }
 

@@ -438,6 +438,7 @@ func (a *agent) checkSignal() {
 
 func (a *agent) onSignal(s os.Signal) {
 	if s == syscall.SIGTERM && a.sc.OnSigterm == "ignore" {
+		a.record(map[string]any{"event": "signal", "signal": s.String(), "ignored": true})
 		fmt.Fprintln(a.stderr, "fakeagent: ignoring SIGTERM")
 		return
 	}
