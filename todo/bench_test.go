@@ -175,3 +175,35 @@ func BenchmarkCompareIDs(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParsePhases splits Parse of the large backlog into its stages,
+// to show where the time goes: the one-pass decode, the schema validation
+// (the jsonschema library, tasks spread over the CPUs) and the conversion
+// plus semantic checks.
+func BenchmarkParsePhases(b *testing.B) {
+	_, data := largeFile(b)
+	doc, _, _ := decodeTree(data)
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			decodeTree(data)
+		}
+	})
+	b.Run("schema", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if ps := taskFileProblems(doc, splitTasks); len(ps) > 0 {
+				b.Fatal(ps)
+			}
+		}
+	})
+	b.Run("convert+validate", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			bl, _ := backlogFromTree(doc)
+			if err := bl.Validate(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -40,11 +40,17 @@ var errSyntax = errors.New("todo: invalid JSON")
 // that it accepts exactly what json.Valid accepts.
 const maxDepth = 10000
 
+// treeStep is one step of a path: an object key or an array index.
+type treeStep struct {
+	key   string
+	index int // -1 for a key
+}
+
 type treeDecoder struct {
 	data       []byte
 	pos        int
 	depth      int
-	path       []any // string keys and int indexes down to the current value
+	path       []treeStep // the keys and indexes down to the current value
 	duplicates []Problem
 	lines      lineIndex
 }
@@ -200,7 +206,7 @@ func (d *treeDecoder) enter() {
 func (d *treeDecoder) object() map[string]any {
 	d.enter()
 	defer func() { d.depth-- }()
-	m := make(map[string]any, 16)
+	m := make(map[string]any)
 	if d.next() == '}' {
 		d.pos++
 		return m
@@ -215,7 +221,7 @@ func (d *treeDecoder) object() map[string]any {
 		d.space()
 		d.expect(':')
 		d.space()
-		d.path = append(d.path, key)
+		d.path = append(d.path, treeStep{key: key, index: -1})
 		if _, dup := m[key]; dup {
 			d.duplicate(key, keyStart)
 		}
@@ -241,7 +247,7 @@ func (d *treeDecoder) array() []any {
 	}
 	for i := 0; ; i++ {
 		d.space()
-		d.path = append(d.path, i)
+		d.path = append(d.path, treeStep{index: i})
 		a = append(a, d.value())
 		d.path = d.path[:len(d.path)-1]
 		d.space()
@@ -260,11 +266,9 @@ func (d *treeDecoder) duplicate(key string, at int) {
 	}
 	ptr := make([]string, len(d.path))
 	for i, e := range d.path {
-		switch e := e.(type) {
-		case string:
-			ptr[i] = e
-		case int:
-			ptr[i] = strconv.Itoa(e)
+		ptr[i] = e.key
+		if e.index >= 0 {
+			ptr[i] = strconv.Itoa(e.index)
 		}
 	}
 	p := problemAt(ptr, "duplicate key %q: JSON keeps only the last value; remove one of them", key)
