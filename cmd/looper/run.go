@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"slices"
 	"strings"
+
+	"github.com/alecthomas/kong"
 
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/sinks"
@@ -33,10 +37,19 @@ fail_fast stopped the run), 130 when interrupted. Ctrl-C stops dispatching, give
 grace period, puts in-flight tasks back as they were and exits; a second Ctrl-C kills at once.`
 }
 
-func (c *runCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
+func (c *runCmd) Run(ctx context.Context, kctx *kong.Context, cfg *config.Config, stdout io.Writer) error {
 	cwd, err := workDir()
 	if err != nil {
 		return err
+	}
+	// run is the default command, as upstream's is: "looper FILE" runs the
+	// backlog FILE. A word that is neither a command nor an existing file
+	// is a usage error, not a backlog for the bootstrap agent to write
+	// (naming a new file after an explicit "run" still bootstraps it).
+	if c.File != "" && !slices.Contains(kctx.Args, "run") {
+		if _, err := os.Stat(c.File); err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("unexpected argument %s: not a command, and no backlog file of that name (see looper --help)", c.File)}
+		}
 	}
 	if c.File != "" {
 		cfg = cfg.Clone()
