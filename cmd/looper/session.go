@@ -185,8 +185,10 @@ func agentSpecs(cfg *config.Config) (map[string]agent.Spec, error) {
 // inside a git repository with at least one commit (isolation "auto" or
 // "worktree"); otherwise attempts run in place, with a warning in parallel
 // mode, or an error when isolation = "worktree" was asked for. A main tree
-// with uncommitted changes refuses a worktree run: merges land there, and
-// looper never touches the user's changes.
+// whose tracked files have uncommitted changes refuses a worktree run:
+// merges land there, and looper never touches the user's work in progress.
+// Untracked files are fine; if the tree becomes dirty during the run, a
+// merge that would touch those paths waits and says why (stages.Merge).
 func (s *session) isolate(ctx context.Context) error {
 	cfg := s.cfg
 	if !cfg.Parallel.Enabled || cfg.Parallel.Isolation == config.IsolationNone {
@@ -218,7 +220,7 @@ func (s *session) isolate(ctx context.Context) error {
 	if rel, err := filepath.Rel(repo.Root(), s.deps.TodoPath); err == nil && filepath.IsLocal(rel) {
 		ignore = append(ignore, filepath.ToSlash(rel), filepath.ToSlash(rel)+".lock")
 	}
-	dirty, err := repo.Dirty(ignore...)
+	dirty, err := repo.Modified(ignore...)
 	if err != nil {
 		return err
 	}

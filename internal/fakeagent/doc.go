@@ -37,7 +37,10 @@
 //  2. The JSON file named by LOOPER_FAKE_SCENARIOS: an object whose keys are
 //     task ids (iteration mode), "review", "bootstrap", "repair" (those
 //     modes) and "default"; each value is a builtin name or a scenario
-//     object.
+//     object. In iteration mode a key may also name the attempt and the
+//     agent, most specific first: "T1@2/claude#3", "T1/claude#3", "T1@2"
+//     (LOOPER_ATTEMPT and LOOPER_AGENT_ID), so tests can make one agent of
+//     a vote, or the re-run of a task, behave differently.
 //  3. The default for the mode: "success" in iteration mode (a short run
 //     that reports done for its task), "review" in review mode (reviewed,
 //     added_tasks 0), a plain sentence in bootstrap and repair mode.

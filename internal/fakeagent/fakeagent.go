@@ -131,6 +131,8 @@ type runContext struct {
 	cwd          string
 	mode         string
 	taskID       string
+	agentID      string // LOOPER_AGENT_ID, as "claude#2"
+	attempt      string // LOOPER_ATTEMPT, the run of the task in this looper run
 	todoPath     string
 	scenarioFile string
 	recordFile   string
@@ -143,6 +145,8 @@ func newRunContext(dialect, cwd, prompt string) runContext {
 		cwd:          cwd,
 		mode:         os.Getenv("LOOPER_MODE"),
 		taskID:       os.Getenv("LOOPER_TASK_ID"),
+		agentID:      os.Getenv("LOOPER_AGENT_ID"),
+		attempt:      os.Getenv("LOOPER_ATTEMPT"),
 		todoPath:     os.Getenv("LOOPER_TODO"),
 		scenarioFile: os.Getenv("LOOPER_FAKE_SCENARIOS"),
 		recordFile:   os.Getenv("LOOPER_FAKE_RECORD"),

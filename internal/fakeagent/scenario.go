@@ -368,9 +368,10 @@ func resolve(raw json.RawMessage, dir string) (Scenario, error) {
 var markerRE = regexp.MustCompile(`(?m)^\s*FAKEAGENT:\s*(.+?)\s*$`)
 
 // selectScenario picks the scenario for this run: a prompt marker first,
-// then the scenario file's entry for the task id (iteration mode) or the
-// mode ("review", "bootstrap", "repair"), then its "default", then the
-// built-in default for the mode.
+// then the scenario file's most specific entry for the attempt (iteration
+// mode: "T1@2/claude#3", "T1/claude#3", "T1@2", "T1", from LOOPER_TASK_ID,
+// LOOPER_ATTEMPT and LOOPER_AGENT_ID) or the mode ("review", "bootstrap",
+// "repair"), then its "default", then the built-in default for the mode.
 func selectScenario(prompt string, ctx runContext) (Scenario, error) {
 	if m := markerRE.FindStringSubmatch(prompt); m != nil {
 		v := m[1]
@@ -394,7 +395,12 @@ func selectScenario(prompt string, ctx runContext) (Scenario, error) {
 		}
 		keys := []string{ctx.mode, "default"}
 		if ctx.mode == "iteration" {
-			keys = []string{ctx.taskID, "default"}
+			keys = []string{
+				ctx.taskID + "@" + ctx.attempt + "/" + ctx.agentID,
+				ctx.taskID + "/" + ctx.agentID,
+				ctx.taskID + "@" + ctx.attempt,
+				ctx.taskID, "default",
+			}
 		}
 		for _, k := range keys {
 			if raw, ok := table[k]; ok && k != "" {

@@ -261,7 +261,7 @@ func (r *Repo) leftovers(ctx context.Context) ([]Leftover, error) {
 			return nil, err
 		}
 		if !l.Missing {
-			changes, err := statusPaths(ctx, l.Path)
+			changes, err := statusPaths(ctx, l.Path, "--untracked-files=all")
 			if err != nil {
 				return nil, err
 			}

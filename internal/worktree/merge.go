@@ -248,7 +248,7 @@ func (r *Repo) checkOverwrite(ctx context.Context, from, to, branch, into string
 	if len(changes) == 0 {
 		return nil
 	}
-	dirty, err := statusPaths(ctx, r.root)
+	dirty, err := statusPaths(ctx, r.root, "--untracked-files=all")
 	if err != nil {
 		return fmt.Errorf("merge %s into %s: %w", branch, into, err)
 	}

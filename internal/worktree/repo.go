@@ -249,7 +249,18 @@ func (r *Repo) Dirty(ignore ...string) ([]string, error) {
 	return r.dirty(context.Background(), ignore)
 }
 
+// Modified is Dirty without untracked files: the tracked files with
+// uncommitted (modified, deleted or staged) changes, which is the work in
+// progress a caller may want to protect before it starts merging.
+func (r *Repo) Modified(ignore ...string) ([]string, error) {
+	return r.changes(context.Background(), ignore, "--untracked-files=no")
+}
+
 func (r *Repo) dirty(ctx context.Context, ignore []string) ([]string, error) {
+	return r.changes(ctx, ignore, "--untracked-files=all")
+}
+
+func (r *Repo) changes(ctx context.Context, ignore []string, untracked string) ([]string, error) {
 	skip := []string{worktreesDir}
 	for _, p := range ignore {
 		rel, err := r.relPath(p)
@@ -264,7 +275,7 @@ func (r *Repo) dirty(ctx context.Context, ignore []string) ([]string, error) {
 		}
 		skip = append(skip, rel)
 	}
-	paths, err := statusPaths(ctx, r.root)
+	paths, err := statusPaths(ctx, r.root, untracked)
 	if err != nil {
 		return nil, err
 	}
@@ -278,8 +289,8 @@ func (r *Repo) dirty(ctx context.Context, ignore []string) ([]string, error) {
 }
 
 // statusPaths returns the changed paths git status reports in dir.
-func statusPaths(ctx context.Context, dir string) ([]string, error) {
-	out, err := gitRead(ctx, dir, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none", "--no-renames")
+func statusPaths(ctx context.Context, dir, untracked string) ([]string, error) {
+	out, err := gitRead(ctx, dir, "status", "--porcelain=v1", "-z", untracked, "--ignore-submodules=none", "--no-renames")
 	if err != nil {
 		return nil, fmt.Errorf("list uncommitted changes in %s: %w", dir, err)
 	}

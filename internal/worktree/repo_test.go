@@ -152,6 +152,16 @@ func TestDirty(t *testing.T) {
 	if _, err := r.Dirty(""); err == nil {
 		t.Errorf("Dirty with an empty ignore entry: no error")
 	}
+	tracked := slices.DeleteFunc(slices.Clone(all), func(p string) bool {
+		return strings.HasPrefix(p, "new dir/") || strings.HasPrefix(p, "tab")
+	})
+	modified, err := r.Modified()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(tracked, modified); diff != "" {
+		t.Errorf("Modified() lists only tracked changes (-want +got):\n%s", diff)
+	}
 }
 
 func TestParseStatus(t *testing.T) {
