@@ -28,8 +28,8 @@ type Config struct {
 	LoopDelaySeconds int    // pause between iterations
 	LogLevel         string // console log level: debug, info, warn, error, fatal
 	LogFormat        string // console log format: text, json, logfmt
-	LogTimestamps    bool   // prefix console lines with the time
-	LogCaller        bool   // add the source position to console lines
+	LogTimestamps    bool   // start text console lines with the time
+	LogCaller        bool   // end text console events with the emitting stage
 
 	Roles    Roles            // which agent plays each role
 	Agents   map[string]Agent // agent definitions by name; claude and codex always exist

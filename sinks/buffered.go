@@ -43,7 +43,7 @@ type held struct {
 func (b *buffered) Run(ctx context.Context, events <-chan Event) error {
 	s := newSession(ctx, b.o)
 	r := &router{con: s.con}
-	h := &holder{s: s, r: r, f: newFormatter(r, b.o.Color, b.o.Level), tasks: make(map[string]*heldTask),
+	h := &holder{s: s, r: r, f: newFormatter(r, b.o.style()), tasks: make(map[string]*heldTask),
 		budget: memBudget{max: heldBudget * b.o.SpillBytes}}
 	s.loop(events, false, h.event)
 	h.flushUnfinished()

@@ -1,7 +1,7 @@
 // Package sinks shows and records the one event stream every stage of a
 // looper run emits (see Event). A Sink drains a channel of events; the run
-// loop tees the stream to one console sink, picked by output_mode, and to
-// the JSONL run log, which is always written.
+// loop tees the stream to one console sink, picked by output_mode and
+// log_format, and to the JSONL run log, which is always written.
 //
 // # Console modes
 //
@@ -35,9 +35,43 @@
 // attempts, tokens and cost, including attempts a vote discarded and those
 // of run-level stages (review, bootstrap), which get a "(run)" row.
 //
+// # Time and caller
+//
+// Text lines start with the event's level ("INF [T012/claude#2] …"). With
+// Options.Timestamps (log_timestamps, off by default as upstream) they
+// start with the event's local time first, "10:04:05 INF …"; `looper
+// tail` always shows it, since a log is read after the fact. With
+// Options.Caller (log_caller) each event ends with the pipeline stage that
+// emitted it, "stage=merge", after its other attributes on its last line:
+// agent output has no Go source position worth showing, and the agent is
+// already in the line's prefix. Events without a stage get nothing.
+//
+// # Machine formats
+//
+// Options.Format (log_format) "json" or "logfmt" replaces the text
+// rendering, whatever the output mode: every event at or above
+// Options.Level is one record, printed the moment it arrives (no holding,
+// no table, no progress line, no colour). json is the run log's encoding,
+// one object per line with the Event field names and the time in UTC, with
+// DEL and the C1 controls written as \u escapes too, so no agent output
+// reaches the terminal raw. logfmt is the same record as key=value pairs
+// in the same order, written the way slog.NewTextHandler writes values
+// (quoted in Go syntax when they hold spaces, '=', '"' or anything
+// unprintable); nested objects flatten into dotted keys (usage.cost_usd=,
+// summary.status=) and arrays are their JSON text. Both formats always
+// carry the timestamp, stage and agent_id fields, so Timestamps and Caller
+// change nothing there. Instead of the summary line they end with a
+// record of type "run_result" with the same counts as fields:
+//
+//	{"timestamp":"…","level":"INFO","type":"run_result","content":"looper: 9 done, 2 blocked, 1 failed in 3m12s","done":9,"blocked":2,"failed":1,"interrupted":false,"duration_ns":192000000000}
+//
+// ("other" maps further statuses to their counts when there are any). The
+// run log never contains a run_result record.
+//
 // # The summary line
 //
-// Every console mode ends with one line, computed the same way:
+// Every console mode of the text format ends with one line, computed the
+// same way:
 //
 //	looper: 9 done, 2 blocked, 1 failed in 3m12s
 //

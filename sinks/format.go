@@ -20,25 +20,36 @@ import (
 // Write per record keep lines whole even if several goroutines shared it;
 // the sinks call it from one goroutine anyway.
 type formatter struct {
-	h        slog.Handler
-	color    bool
-	level    slog.Level
+	h slog.Handler
+	textStyle
 	prefixes map[prefixKey]string
 	buf      []byte
 }
 
+// textStyle is how a formatter writes its lines.
+type textStyle struct {
+	level      slog.Level // hide events below it
+	color      bool       // ANSI colours
+	timestamps bool       // start each line with the time, HH:MM:SS
+	caller     bool       // end each event with stage=<the stage that emitted it>
+}
+
+// style is the text style o asks for.
+func (o Options) style() textStyle {
+	return textStyle{level: o.Level, color: o.Color, timestamps: o.Timestamps, caller: o.Caller}
+}
+
 type prefixKey struct{ task, agent, stage string }
 
-func newFormatter(w io.Writer, color bool, level slog.Level) *formatter {
+func newFormatter(w io.Writer, st textStyle) *formatter {
 	return &formatter{
 		h: tint.NewTextHandler(w, &tint.Options{
-			Level:      level,
-			NoColor:    !color,
+			Level:      st.level,
+			NoColor:    !st.color,
 			TimeFormat: time.TimeOnly,
 		}),
-		color:    color,
-		level:    level,
-		prefixes: make(map[prefixKey]string),
+		textStyle: st,
+		prefixes:  make(map[prefixKey]string),
 	}
 }
 
@@ -66,6 +77,9 @@ func (f *formatter) event(e Event) {
 		return
 	}
 	head, body, attrs := render(e)
+	if f.caller && e.Stage != "" {
+		attrs = append(attrs, slog.String("stage", e.Stage))
+	}
 	f.lines(e.Time, levelOf(e), f.prefix(e.TaskID, e.AgentID, e.Stage), head, body, attrs)
 }
 
@@ -79,8 +93,12 @@ func (f *formatter) note(t time.Time, lvl slog.Level, task, agent, msg string) {
 }
 
 // lines writes body split into lines, one record each: head goes before
-// the first line, attrs after the last, the prefix before every one.
+// the first line, attrs after the last, the prefix before every one, and
+// the time t (tint leaves out a zero time) when timestamps are on.
 func (f *formatter) lines(t time.Time, lvl slog.Level, prefix, head, body string, attrs []slog.Attr) {
+	if !f.timestamps {
+		t = time.Time{}
+	}
 	body = strings.TrimSuffix(body, "\n")
 	first := true
 	for {

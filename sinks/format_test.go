@@ -116,7 +116,7 @@ func TestRenderKinds(t *testing.T) {
 		{Event{Kind: KindText, TaskID: "T\x1b1", Message: "id with ESC"}, "INF [T^[1] id with ESC\n"},
 	} {
 		var out bytes.Buffer
-		f := newFormatter(&out, false, slog.LevelDebug)
+		f := newFormatter(&out, textStyle{level: slog.LevelDebug})
 		f.event(tc.e)
 		if got := strings.ReplaceAll(out.String(), "DBG", "INF"); got != tc.want {
 			t.Errorf("%+v rendered %q, want %q", tc.e, got, tc.want)

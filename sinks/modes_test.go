@@ -10,29 +10,37 @@ import (
 	"github.com/looper-go/looper/internal/golden"
 )
 
-// TestGolden runs the fixed script through every mode, with and without
-// colour, and compares the exact output with testdata/<name>.golden.
+// TestGolden runs the fixed script through every mode and format, with
+// and without colour, timestamps and caller, and compares the exact output
+// with testdata/<name>.golden.
 func TestGolden(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		mode  string
-		color bool
-		level slog.Level
-		spill int64
+		name string
+		mode string
+		o    Options
 	}{
 		{name: "multiplexed", mode: ModeMultiplexed},
-		{name: "multiplexed-color", mode: ModeMultiplexed, color: true},
-		{name: "multiplexed-debug", mode: ModeMultiplexed, level: slog.LevelDebug},
+		{name: "multiplexed-color", mode: ModeMultiplexed, o: Options{Color: true}},
+		{name: "multiplexed-debug", mode: ModeMultiplexed, o: Options{Level: slog.LevelDebug}},
+		{name: "multiplexed-timestamps", mode: ModeMultiplexed, o: Options{Timestamps: true}},
+		{name: "multiplexed-caller", mode: ModeMultiplexed, o: Options{Caller: true, Color: true}},
 		{name: "buffered", mode: ModeBuffered},
-		{name: "buffered-color", mode: ModeBuffered, color: true},
+		{name: "buffered-color", mode: ModeBuffered, o: Options{Color: true}},
+		{name: "buffered-timestamps", mode: ModeBuffered, o: Options{Timestamps: true, Caller: true}},
 		{name: "summary", mode: ModeSummary},
-		{name: "summary-color", mode: ModeSummary, color: true},
-		{name: "summary-warn", mode: ModeSummary, level: slog.LevelError},
+		{name: "summary-color", mode: ModeSummary, o: Options{Color: true}},
+		{name: "summary-warn", mode: ModeSummary, o: Options{Level: slog.LevelError}},
+		{name: "summary-timestamps", mode: ModeSummary, o: Options{Timestamps: true}},
+		{name: "json", mode: ModeMultiplexed, o: Options{Format: FormatJSON}},
+		{name: "json-debug", mode: ModeSummary, o: Options{Format: FormatJSON, Level: slog.LevelDebug}},
+		{name: "logfmt", mode: ModeBuffered, o: Options{Format: FormatLogfmt}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
-			s, err := New(tc.mode, fixedOptions(Options{Out: &out, Color: tc.color, Level: tc.level, TempDir: t.TempDir()}))
+			o := tc.o
+			o.Out, o.TempDir = &out, t.TempDir()
+			s, err := New(tc.mode, fixedOptions(o))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -40,7 +48,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden.Check(t, tc.name+".golden", out.Bytes())
-			if !tc.color && bytes.Contains(out.Bytes(), []byte("\x1b")) {
+			if !tc.o.Color && bytes.Contains(out.Bytes(), []byte("\x1b")) {
 				t.Errorf("output without colour contains an escape sequence:\n%q", out.String())
 			}
 		})

@@ -8,7 +8,7 @@ type multiplexed struct{ o Options }
 
 func (m *multiplexed) Run(ctx context.Context, events <-chan Event) error {
 	s := newSession(ctx, m.o)
-	f := newFormatter(s.con, m.o.Color, m.o.Level)
+	f := newFormatter(s.con, m.o.style())
 	s.loop(events, m.o.Progress, f.event)
 	return s.finish()
 }

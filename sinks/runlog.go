@@ -1,15 +1,12 @@
 package sinks
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -31,8 +28,7 @@ type RunLog struct {
 	mu     sync.Mutex
 	f      *os.File
 	batch  []byte
-	enc    *json.Encoder
-	line   bytes.Buffer
+	enc    *eventEncoder
 	err    error
 	closed bool
 }
@@ -105,10 +101,7 @@ func OpenRunLog(logDir, projectRoot string, now time.Time) (*RunLog, error) {
 			return nil, fmt.Errorf("cannot create the run log: %w (set log_dir in looper.toml or LOOPER_LOG_DIR to a writable directory)", err)
 		}
 		lockShared(f)
-		l := &RunLog{dir: dir, id: id, path: path, f: f}
-		l.enc = json.NewEncoder(&l.line)
-		l.enc.SetEscapeHTML(false)
-		return l, nil
+		return &RunLog{dir: dir, id: id, path: path, f: f, enc: newEventEncoder()}, nil
 	}
 }
 
@@ -146,36 +139,14 @@ func (s runLogSink) Run(_ context.Context, events <-chan Event) error {
 	return s.l.Err()
 }
 
-// append adds e to the batch as one JSON line, in UTC as upstream wrote
-// timestamps. A summary that is not valid JSON is kept as a string, and an
-// event that cannot be encoded at all becomes an error line saying why.
+// append adds e to the batch as one JSON line (see eventEncoder.encode).
 func (l *RunLog) append(e Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return
 	}
-	e.Time = e.Time.UTC()
-	if err := l.encode(e); err != nil {
-		if len(e.Summary) > 0 && !json.Valid(e.Summary) {
-			q, _ := json.Marshal(string(e.Summary))
-			e.Summary = q
-		}
-		if l.encode(e) != nil {
-			_ = l.encode(Event{Time: e.Time, Level: slog.LevelError, Kind: KindError, TaskID: e.TaskID, AgentID: e.AgentID,
-				Attempt: e.Attempt, Iteration: e.Iteration, Stage: e.Stage,
-				Message: fmt.Sprintf("a %s event could not be logged: %v", e.Kind, err)})
-		}
-	}
-}
-
-func (l *RunLog) encode(e Event) error {
-	l.line.Reset()
-	if err := l.enc.Encode(e); err != nil {
-		return err
-	}
-	l.batch = append(l.batch, l.line.Bytes()...)
-	return nil
+	l.batch = append(l.batch, l.enc.encode(e)...)
 }
 
 // flush writes the batch, complete lines only, in one write.

@@ -33,8 +33,24 @@ const (
 	ModeSummary = "summary"
 )
 
+// Console formats, the values of log_format / --log-format.
+const (
+	// FormatText renders events for people, in the output mode's layout.
+	FormatText = "text"
+	// FormatJSON prints every event as one JSON object per line, the run
+	// log's encoding.
+	FormatJSON = "json"
+	// FormatLogfmt prints every event as one line of key=value pairs with
+	// the run log's field names.
+	FormatLogfmt = "logfmt"
+)
+
+// Formats lists the console formats Options.Format accepts, the default
+// first, for flag enums and error messages.
+func Formats() []string { return []string{FormatText, FormatJSON, FormatLogfmt} }
+
 // Options configures a console sink. The zero value (apart from Out) shows
-// info-level events without colour or progress line.
+// info-level events as text, without time, colour or progress line.
 type Options struct {
 	// Out receives the output; it must not be nil.
 	Out io.Writer
@@ -60,6 +76,20 @@ type Options struct {
 	// SpillBytes is how much output of one attempt buffered mode holds in
 	// memory before it spills to a temp file; 0 or less means 1 MiB.
 	SpillBytes int64
+	// Format is the console format: FormatText ("" means it) renders the
+	// output mode; FormatJSON and FormatLogfmt replace it, whatever the
+	// mode, with one machine-readable record per event (see the package
+	// documentation), for log_format.
+	Format string
+	// Timestamps starts every text line with the time of its event
+	// (HH:MM:SS, local time), for log_timestamps. The json and logfmt
+	// formats always carry the time.
+	Timestamps bool
+	// Caller ends every text event with the pipeline stage that emitted
+	// it, as "stage=merge" (the agent is already in the line's prefix), for
+	// log_caller. The json and logfmt formats always carry the stage and
+	// agent.
+	Caller bool
 }
 
 // DefaultSpillBytes is the per-attempt memory buffered mode uses when
@@ -103,17 +133,29 @@ func Names() []string {
 	return names
 }
 
-// New returns the console sink for an output mode name. It panics if o.Out
-// is nil and returns an error naming the valid modes for an unknown name,
-// since the name comes from the user's config or command line.
+// New returns the console sink for an output mode name and o.Format. It
+// panics if o.Out is nil and returns an error naming the valid values for
+// an unknown mode or format, since both come from the user's config or
+// command line. With the json or logfmt format the mode is still checked,
+// but the sink prints records instead of the mode's layout.
 func New(mode string, o Options) (Sink, error) {
 	o = o.withDefaults()
+	var sink Sink
 	for _, m := range modes {
 		if m.name == mode {
-			return m.new(o), nil
+			sink = m.new(o)
 		}
 	}
-	return nil, fmt.Errorf("unknown output mode %q: use one of %s", mode, strings.Join(Names(), ", "))
+	if sink == nil {
+		return nil, fmt.Errorf("unknown output mode %q: use one of %s", mode, strings.Join(Names(), ", "))
+	}
+	switch o.Format {
+	case "", FormatText:
+		return sink, nil
+	case FormatJSON, FormatLogfmt:
+		return &records{o: o}, nil
+	}
+	return nil, fmt.Errorf("unknown log format %q: use one of %s", o.Format, strings.Join(Formats(), ", "))
 }
 
 // Terminal reports whether w is a terminal, which is when a progress line

@@ -21,7 +21,7 @@ type summary struct{ o Options }
 
 func (m *summary) Run(ctx context.Context, events <-chan Event) error {
 	s := newSession(ctx, m.o)
-	f := newFormatter(s.con, m.o.Color, m.o.Level)
+	f := newFormatter(s.con, m.o.style())
 	t := newTaskTable()
 	s.loop(events, m.o.Progress, func(e Event) {
 		t.observe(e)

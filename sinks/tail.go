@@ -60,7 +60,8 @@ func Tail(ctx context.Context, path string, w io.Writer, o TailOptions) error {
 		o.Location = time.Local
 	}
 	r := &tailRenderer{o: o}
-	r.f = newFormatter(&r.out, o.Color, o.Level)
+	// A log is read after the fact: its lines always show when they happened.
+	r.f = newFormatter(&r.out, textStyle{level: o.Level, color: o.Color, timestamps: true})
 
 	rl := &reverseLines{r: f, pos: st.Size(), max: maxLogLine, chunk: tailChunk}
 	_, offset, _, err := rl.next() // the partial line after the last newline

@@ -29,11 +29,12 @@ func writeScriptLog(t *testing.T) string {
 	return l.Path()
 }
 
-// multiplexedLines returns the lines the multiplexed golden file holds for
-// the script, without the summary line.
+// multiplexedLines returns the lines the multiplexed golden file with
+// timestamps (Tail always shows them) holds for the script, without the
+// summary line.
 func multiplexedLines(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "multiplexed.golden"))
+	data, err := os.ReadFile(filepath.Join("testdata", "multiplexed-timestamps.golden"))
 	if err != nil {
 		t.Fatal(err)
 	}

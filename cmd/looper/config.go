@@ -27,8 +27,8 @@ type globalFlags struct {
 	LogDir     string `config:"log_dir" placeholder:"DIR" group:"config" help:"Base directory of run logs."`
 	LogLevel   string `config:"log_level" placeholder:"LEVEL" group:"config" help:"Console log level"`
 	LogFormat  string `config:"log_format" placeholder:"FORMAT" group:"config" help:"Console log format"`
-	LogTimes   bool   `name:"log-timestamps" config:"log_timestamps" negatable:"" group:"config" help:"Prefix console lines with the time."`
-	LogCaller  bool   `config:"log_caller" negatable:"" group:"config" help:"Add the source position to console lines."`
+	LogTimes   bool   `name:"log-timestamps" config:"log_timestamps" negatable:"" group:"config" help:"Start console lines with the time."`
+	LogCaller  bool   `config:"log_caller" negatable:"" group:"config" help:"End console lines with the stage that emitted them."`
 
 	Workflow      string `config:"workflow" placeholder:"NAME" group:"loop" help:"Workflow"`
 	MaxIterations int    `config:"max_iterations" placeholder:"N" group:"loop" help:"Most tasks dispatched in one run."`

@@ -89,6 +89,10 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		Progress: sinks.Terminal(o.Stdout),
 		Level:    cfg.SlogLevel(),
 		Start:    time.Now(),
+
+		Format:     cfg.LogFormat,
+		Timestamps: cfg.LogTimestamps,
+		Caller:     cfg.LogCaller,
 	})
 	if err != nil {
 		return nil, err
