@@ -13,16 +13,20 @@ import (
 	"github.com/looper-go/looper/todo"
 )
 
-// initCmd writes a starter backlog and the bundled schema.
+// initCmd writes a starter backlog, the bundled schema and an example
+// looper.toml.
 type initCmd struct {
-	Force bool `help:"Overwrite the backlog and schema if they exist."`
+	Force      bool `help:"Overwrite the backlog, schema and looper.toml if they exist."`
+	SkipConfig bool `help:"Do not write .looper/looper.toml."`
 }
 
 func (initCmd) Help() string {
-	return `Writes .looper/todo.json (or the --todo / todo_file path) with one example task, and the
+	return `Writes .looper/todo.json (or the --todo / todo_file path) with one example task, the
 bundled JSON schema beside it as todo.schema.json (or at schema_file), for editors and
-agents. Existing files are left alone unless --force is given; then nothing is written
-unless both can be.`
+agents, and .looper/looper.toml: every configuration key at its default, each with its
+documentation (--skip-config leaves it out). Existing files are left alone unless --force
+is given; then nothing is written unless all can be. A looper.toml or .looper.toml the
+project already has is never shadowed by a new .looper/looper.toml.`
 }
 
 func (c *initCmd) Run(cfg *config.Config, stdout io.Writer) error {
@@ -42,17 +46,21 @@ func (c *initCmd) Run(cfg *config.Config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	files := []struct {
-		path string
-		data []byte
-	}{{backlog, data}, {schema, todo.SchemaJSON}}
+	files := []initFile{{path: backlog, data: data}, {path: schema, data: todo.SchemaJSON}}
+	configPath := filepath.Join(dir, config.ProjectFiles[0])
+	if !c.SkipConfig {
+		if err := checkNoOtherProjectConfig(dir); err != nil {
+			return &exitError{code: exitFailure, err: err}
+		}
+		files = append(files, initFile{configPath, config.ExampleTOML(), " or --skip-config to keep it"})
+	}
 
 	// Check everything before writing anything.
 	for _, f := range files {
 		_, err := os.Stat(f.path)
 		switch {
 		case err == nil && !c.Force:
-			return &exitError{code: exitFailure, err: fmt.Errorf("%s already exists; use --force to overwrite it", shortPath(dir, f.path))}
+			return &exitError{code: exitFailure, err: fmt.Errorf("%s already exists; use --force to overwrite it%s", shortPath(dir, f.path), f.fix)}
 		case err != nil && !errors.Is(err, fs.ErrNotExist):
 			return &exitError{code: exitFailure, err: err}
 		}
@@ -76,8 +84,50 @@ func (c *initCmd) Run(cfg *config.Config, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", shortPath(dir, f.path))
 	}
+	if !c.SkipConfig {
+		for _, f := range cfg.Files {
+			if f.Kind == config.SourceUserFile && f.Loaded && !sameFile(f.Path, configPath) {
+				fmt.Fprintf(stdout, "note: %s sets every key, so its values win over your user config %s; delete the keys you want to take from there\n",
+					shortPath(dir, configPath), f.Path)
+			}
+		}
+	}
 	fmt.Fprintf(stdout, "next: edit the tasks in %s, check them with `looper validate`, then `looper run`\n", shortPath(dir, backlog))
 	return nil
+}
+
+// initFile is one file init writes; fix is added to the error saying it
+// exists.
+type initFile struct {
+	path string
+	data []byte
+	fix  string
+}
+
+// checkNoOtherProjectConfig refuses to create .looper/looper.toml when the
+// project's config is another of the project file names: the new file
+// would be read first and silently take its place.
+func checkNoOtherProjectConfig(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, config.ProjectFiles[0])); err == nil {
+		return nil
+	}
+	for _, name := range config.ProjectFiles[1:] {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return fmt.Errorf("%s is this project's config; a new %s would be read instead of it: use --skip-config, or move %s to %s first",
+				name, config.ProjectFiles[0], name, config.ProjectFiles[0])
+		}
+	}
+	return nil
+}
+
+// sameFile reports whether a and b name the same existing file.
+func sameFile(a, b string) bool {
+	ai, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	bi, err := os.Stat(b)
+	return err == nil && os.SameFile(ai, bi)
 }
 
 // exampleBacklog is the starter backlog: the project named after its
