@@ -30,9 +30,9 @@ type Store struct {
 	now      func() time.Time
 	warn     func(string)
 
-	mu    sync.Mutex
-	last  *todo.Backlog
-	prior map[string]todo.Status // tasks this run marked doing → status before
+	mu       sync.Mutex
+	lastData []byte                 // the last valid backlog read or written
+	prior    map[string]todo.Status // tasks this run marked doing → status before
 	saves int
 }
 
@@ -98,14 +98,15 @@ func (s *Store) Snapshot() (*todo.Backlog, error) {
 }
 
 // read loads the file, falling back to the last good version when it is
-// broken. Called with mu held.
+// broken. Called with mu held. Every call returns a fresh Backlog the
+// caller may change: the last good version is kept as bytes.
 func (s *Store) read() (*todo.Backlog, error) {
-	b, err := todo.Load(s.path)
+	b, data, err := s.load()
 	if err == nil {
-		s.last = b
-		return clone(b)
+		s.lastData = data
+		return b, nil
 	}
-	if s.last == nil {
+	if s.lastData == nil {
 		return nil, err
 	}
 	backup := ""
@@ -120,7 +121,25 @@ func (s *Store) read() (*todo.Backlog, error) {
 		msg += "; the broken file is kept as " + backup
 	}
 	s.warn(msg)
-	return clone(s.last)
+	return todo.Parse(s.path, s.lastData)
+}
+
+// load reads and parses the backlog file, with todo.Load's size cap.
+func (s *Store) load() (*todo.Backlog, []byte, error) {
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if fi.Size() > todo.MaxFileSize {
+		_, err := todo.Load(s.path) // the size error, worded once, in todo
+		return nil, nil, err
+	}
+	data, err := os.ReadFile(s.path)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := todo.Parse(s.path, data)
+	return b, data, err
 }
 
 // Update applies fn to a fresh copy of the backlog and saves the result
@@ -151,15 +170,11 @@ func (s *Store) update(fn func(b *todo.Backlog) error) error {
 	if s.readOnly || bytes.Equal(before, after) {
 		return nil
 	}
-	if onDisk, err := os.ReadFile(s.path); err == nil && bytes.Equal(onDisk, after) {
-		s.last = b
-		return nil
-	}
-	if err := todo.Save(s.path, b); err != nil {
+	if err := todo.WriteFileAtomic(s.path, after); err != nil {
 		return err
 	}
 	s.saves++
-	s.last = b
+	s.lastData = after
 	return nil
 }
 
@@ -243,12 +258,4 @@ func (s *Store) Apply(ids []string, fn func(b *todo.Backlog) error) error {
 	}
 	s.settle(ids...)
 	return nil
-}
-
-func clone(b *todo.Backlog) (*todo.Backlog, error) {
-	data, err := b.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	return todo.Parse("backlog", data)
 }
