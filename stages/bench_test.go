@@ -179,4 +179,3 @@ func BenchmarkDecide(b *testing.B) {
 		Decide(ballot, 0)
 	}
 }
-

@@ -33,7 +33,7 @@ type Store struct {
 	mu       sync.Mutex
 	lastData []byte                 // the last valid backlog read or written
 	prior    map[string]todo.Status // tasks this run marked doing → status before
-	saves int
+	saves    int
 }
 
 // StoreOptions configures OpenStore.
