@@ -43,8 +43,9 @@ func (t *tailBuffer) String() string {
 }
 
 // runCommand runs argv in dir, in its own process group, with a timeout.
-// On timeout or cancellation the whole group gets SIGTERM, then SIGKILL
-// after a grace period, so no helper process outlives it.
+// On timeout or cancellation the whole group gets SIGTERM, the leader
+// SIGKILL after a grace period, and the group SIGKILL when the leader is
+// gone, so no helper process outlives it.
 func runCommand(ctx context.Context, dir string, argv []string, env []string, timeout time.Duration) commandResult {
 	start := time.Now()
 	if timeout > 0 {
@@ -59,16 +60,13 @@ func runCommand(ctx context.Context, dir string, argv []string, env []string, ti
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Cancel asks the whole group to stop; if the leader has not exited
+	// after the grace period, exec kills it (WaitDelay), and the group kill
+	// after Run takes down whatever it left behind.
 	cmd.Cancel = func() error {
-		pgid := cmd.Process.Pid
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
-		go func() {
-			time.Sleep(2 * time.Second)
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		}()
-		return nil
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 	}
-	cmd.WaitDelay = 5 * time.Second
+	cmd.WaitDelay = 2 * time.Second
 	err := cmd.Run()
 	r := commandResult{Output: out.String(), Duration: time.Since(start)}
 	var exit *exec.ExitError
