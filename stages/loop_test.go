@@ -364,25 +364,37 @@ func TestMaxIterationsBoundsDispatchedTasks(t *testing.T) {
 	})
 }
 
-func TestDecisionsFinishingTogetherAreSavedTogether(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		r := newFakeRunner(done(time.Minute))
-		h := newHarness(t, r, independent(8)...)
-		h.deps.MaxTasks = 8
-		if _, err := h.run(t.Context(), false); err != nil {
+func TestQueuedDecisionsAreSavedTogether(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, newFakeRunner(done(0)), independent(8)...)
+	in := make(chan Decision, 8)
+	for i := 1; i <= 8; i++ {
+		id := fmt.Sprintf("T%d", i)
+		if _, err := h.deps.Store.MarkDoing(id); err != nil {
 			t.Fatal(err)
 		}
-		// 8 saves mark the tasks doing; the 8 outcomes that arrive at the
-		// same moment must need fewer than 8 more.
-		if saves := h.deps.Store.Saves(); saves >= 16 {
-			t.Errorf("%d saves for 8 dispatches and 8 simultaneous outcomes; outcomes were not coalesced", saves)
+		in <- Decide(Ballot{Job: Job{Task: todo.Task{ID: id}, PrevStatus: todo.StatusTodo}, Attempts: []Attempt{{AgentID: "claude#1", Result: okResult(id, "done")}}}, 0)
+	}
+	close(in)
+	before := h.deps.Store.Saves()
+	out := make(chan Outcome, 8)
+	if err := Merge(h.deps).Run(t.Context(), in, out); err != nil {
+		t.Fatal(err)
+	}
+	if saves := h.deps.Store.Saves() - before; saves != 1 {
+		t.Errorf("8 queued decisions took %d saves, want 1 (group commit)", saves)
+	}
+	if len(out) != 8 {
+		t.Errorf("%d outcomes, want 8", len(out))
+	}
+	for _, tk := range h.backlog().Tasks {
+		if tk.Status != todo.StatusDone {
+			t.Errorf("%s is %s", tk.ID, tk.Status)
 		}
-		for _, tk := range h.backlog().Tasks {
-			if tk.Status != todo.StatusDone {
-				t.Errorf("%s is %s", tk.ID, tk.Status)
-			}
-		}
-	})
+	}
+	if restored, _ := h.deps.Store.RestoreInFlight(); len(restored) != 0 {
+		t.Errorf("tasks with an outcome were restored: %v", restored)
+	}
 }
 
 func TestEditsAnAgentMakesToOtherTasksAreKept(t *testing.T) {
