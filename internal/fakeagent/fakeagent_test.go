@@ -135,7 +135,8 @@ func TestSelectScenario(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "s.json")
-	if err := os.WriteFile(file, []byte(`{"T1":"blocked","review":"flood","default":"noop"}`), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(`{"T1":"blocked","review":"flood","default":"noop",
+		"T1/claude#2":"fail","T1@2":"hang","T1@2/claude#3":"crash"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	pick := func(prompt string, rc runContext) []Step {
@@ -150,6 +151,19 @@ func TestSelectScenario(t *testing.T) {
 	same := func(a, b []Step) bool { x, _ := json.Marshal(a); y, _ := json.Marshal(b); return bytes.Equal(x, y) }
 	if !same(pick("x", runContext{mode: "iteration", taskID: "T1"}), builtins["blocked"].Steps) {
 		t.Error("the task's entry was not chosen")
+	}
+	for _, c := range []struct {
+		attempt, agent, want string
+	}{
+		{"1", "claude#1", "blocked"}, // no more specific entry
+		{"1", "claude#2", "fail"},    // the agent's entry
+		{"2", "claude#1", "hang"},    // the attempt's entry
+		{"2", "claude#2", "fail"},    // agent beats attempt
+		{"2", "claude#3", "crash"},   // attempt and agent beat both
+	} {
+		if !same(pick("x", runContext{mode: "iteration", taskID: "T1", attempt: c.attempt, agentID: c.agent}), builtins[c.want].Steps) {
+			t.Errorf("attempt %s of %s: %s was not chosen", c.attempt, c.agent, c.want)
+		}
 	}
 	if !same(pick("x", runContext{mode: "iteration", taskID: "T2"}), builtins["noop"].Steps) {
 		t.Error("the default entry was not chosen")
