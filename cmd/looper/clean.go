@@ -5,34 +5,62 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/internal/worktree"
 	"github.com/looper-go/looper/sinks"
+	"github.com/looper-go/looper/todo"
 )
 
-// cleanCmd deletes old run logs of the current project.
+// cleanCmd deletes old run logs of the current project and, with
+// --worktrees, the attempt worktrees and branches earlier runs left.
 type cleanCmd struct {
-	Keep   *int   `placeholder:"N" help:"Keep the N newest runs, delete the others."`
-	Age    ageArg `placeholder:"AGE" help:"Delete runs older than AGE: 7d, 1.5d, 36h, 90m."`
-	DryRun bool   `help:"Print what would be deleted, delete nothing."`
-	Yes    bool   `help:"Delete every run when neither --keep nor --age is given."`
+	Keep      *int   `placeholder:"N" help:"Keep the N newest runs, delete the others."`
+	Age       ageArg `placeholder:"AGE" help:"Delete runs older than AGE: 7d, 1.5d, 36h, 90m."`
+	DryRun    bool   `help:"Print what would be deleted, delete nothing."`
+	Yes       bool   `help:"Delete every run when neither --keep nor --age is given."`
+	Worktrees bool   `help:"Remove leftover attempt worktrees and branches that are merged or empty."`
+	Force     bool   `help:"With --worktrees, also remove unmerged commits, uncommitted changes, locked worktrees and stray directories."`
 }
 
 func (cleanCmd) Help() string {
 	return `A run is its <run-id>.jsonl log and its <run-id>-<label>.last.json files. With both
 --keep and --age, a run goes if either says so. With neither, every run goes, and
 looper refuses unless --yes is given (no prompt: safe unattended). A run a looper
-process is still writing is never deleted.`
+process is still writing is never deleted.
+
+--worktrees cleans the git repository: the worktrees under
+.looper/worktrees/<run>/<task>-<attempt> and the branches looper/<run>/<task>/<attempt>
+that interrupted or failed runs left. Those whose commits are all in the checked-out
+branch (merged) or that have none (empty) are removed; unmerged commits, uncommitted
+changes, locked worktrees and directories git does not know are kept, each with the
+reason, unless --force is given. It refuses while a looper run holds the backlog lock.
+With only --worktrees the run logs are left alone; add --keep, --age or --yes to clean
+both.`
 }
 
 func (c *cleanCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
 	if c.Keep != nil && *c.Keep < 0 {
 		return &exitError{code: exitUsage, err: fmt.Errorf("--keep must be 0 or more, not %d", *c.Keep)}
+	}
+	if c.Force && !c.Worktrees {
+		return &exitError{code: exitUsage, err: errors.New("--force applies to --worktrees only; run logs a looper process is writing are never deleted")}
+	}
+	logs := c.Keep != nil || c.Age != 0 || c.Yes
+	if c.Worktrees {
+		if err := c.cleanWorktrees(ctx, cfg, stdout); err != nil {
+			return err
+		}
+		if !logs {
+			return nil
+		}
 	}
 	dir, err := projectLogDir(ctx, cfg)
 	if err != nil {
@@ -90,6 +118,103 @@ func (c *cleanCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer
 		return fmt.Errorf("some run files could not be removed: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// cleanWorktrees removes the attempt worktrees and branches earlier runs
+// left, holding the backlog lock so that no run is creating attempts
+// meanwhile (a fresh attempt looks empty), and prints each one removed and
+// each one kept with the reason.
+func (c *cleanCmd) cleanWorktrees(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
+	cwd, err := workDir()
+	if err != nil {
+		return err
+	}
+	repo, err := worktree.Open(cwd)
+	if errors.Is(err, worktree.ErrNotRepo) {
+		return fmt.Errorf("--worktrees: %s is not in a git repository, so it has no looper worktrees; run looper clean --worktrees inside the repository", cwd)
+	}
+	if err != nil {
+		return err
+	}
+	backlog := shortPath(cwd, cfg.TodoPath(cwd))
+	lock, err := todo.AcquireLock(backlog)
+	var locked *todo.LockedError
+	switch {
+	case errors.As(err, &locked):
+		return fmt.Errorf("refusing to clean worktrees while a looper run uses them (its fresh attempts look empty): %w", err)
+	case err == nil:
+		defer lock.Release()
+	default:
+		// With no directory for the backlog there is no lock file: no run
+		// can be using this backlog.
+		if _, serr := os.Stat(filepath.Dir(backlog)); !errors.Is(serr, fs.ErrNotExist) {
+			return err
+		}
+	}
+
+	into := "HEAD"
+	if b, err := repo.Branch(); err == nil {
+		into = b
+	}
+	var removed, kept []worktree.Leftover
+	if c.DryRun {
+		left, lerr := repo.Leftovers()
+		for _, l := range left {
+			if c.Force || l.Removable() {
+				removed = append(removed, l)
+			} else {
+				kept = append(kept, l)
+			}
+		}
+		err = lerr
+	} else {
+		removed, kept, err = repo.Clean(ctx, c.Force)
+	}
+	verb, keepVerb := "removed", "kept"
+	if c.DryRun {
+		verb, keepVerb = "would remove", "would keep"
+	}
+	for _, l := range removed {
+		fmt.Fprintf(stdout, "%s %s\n", verb, l)
+	}
+	for _, l := range kept {
+		fmt.Fprintf(stdout, "%s %s: %s\n", keepVerb, l, keptReason(l, into, c.DryRun))
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("clean worktrees: %w", err)
+	case len(removed)+len(kept) == 0:
+		fmt.Fprintf(stdout, "no looper worktrees or branches in %s\n", repo.Root())
+	default:
+		fmt.Fprintf(stdout, "worktrees: %s %d, %s %d\n", verb, len(removed), keepVerb, len(kept))
+	}
+	return nil
+}
+
+// keptReason says why Clean kept a leftover and what to do about it.
+func keptReason(l worktree.Leftover, into string, dryRun bool) string {
+	var why []string
+	switch l.State {
+	case worktree.StateUnmerged:
+		s := plural(l.Ahead, "commit") + " not merged into " + into
+		if l.Branch != "" {
+			s += " (git merge " + l.Branch + " keeps them)"
+		}
+		why = append(why, s)
+	case worktree.StateStray:
+		why = append(why, "a directory git does not know as a worktree (look inside)")
+	}
+	if n := len(l.Changes); n > 0 {
+		why = append(why, plural(n, "uncommitted change")+" in "+l.Path)
+	}
+	if l.Locked {
+		why = append(why, "locked (git worktree unlock "+l.Path+")")
+	}
+	s := strings.Join(why, "; ") + "; --force removes it"
+	if dryRun && l.Missing {
+		s += " (git's record of the missing directory would be dropped)"
+	}
+	return s
 }
 
 // ageArg is the --age value, parsed by parseAge.

@@ -34,7 +34,7 @@ type cli struct {
 	Pipe       pipeCmd       `cmd:"" help:"Run chosen pipeline stages for one pass over the backlog."`
 	Demo       demoCmd       `cmd:"" help:"Run a built-in 12-task example project with the fake agent."`
 	Version    versionCmd    `cmd:"" help:"Print looper's version."`
-	Init       initCmd       `cmd:"" help:"Write a starter backlog and its JSON schema under .looper/."`
+	Init       initCmd       `cmd:"" help:"Write a starter backlog, its JSON schema and an example looper.toml under .looper/."`
 	Ls         lsCmd         `cmd:"" help:"List the backlog's tasks by status, priority and id."`
 	Validate   validateCmd   `cmd:"" help:"Check the backlog; list every problem with its line and column."`
 	Fmt        fmtCmd        `cmd:"" help:"Rewrite the backlog in canonical form (sorted, upstream layout)."`
@@ -42,7 +42,7 @@ type cli struct {
 	Doctor     doctorCmd     `cmd:"" help:"Check agents, git, the backlog, the log directory and the config files."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
 	Tail       tailCmd       `cmd:"" help:"Print the newest run log of this project, or follow it."`
-	Clean      cleanCmd      `cmd:"" help:"Delete old run logs of this project."`
+	Clean      cleanCmd      `cmd:"" help:"Delete old run logs of this project, or leftover attempt worktrees."`
 
 	FakeAgent fakeAgentCmd `cmd:"" name:"fake-agent" hidden:"" passthrough:"" help:"Impersonate the claude or codex CLI (for tests and demos)."`
 }
