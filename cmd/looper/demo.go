@@ -77,7 +77,7 @@ func (c *demoCmd) Run(ctx context.Context, kctx *kong.Context, stdout io.Writer)
 	if err := writeDemoProject(ctx, dir); err != nil {
 		return fmt.Errorf("set up the demo project in %s: %w", dir, err)
 	}
-	exe, err := os.Executable()
+	exe, err := selfPath()
 	if err != nil {
 		return err
 	}
@@ -167,4 +167,23 @@ func writeDemoProject(ctx context.Context, dir string) error {
 		}
 	}
 	return nil
+}
+
+// selfPath is how to run this looper again: the name it was started under,
+// made absolute (through PATH when it has no slash), so that a looper that
+// is one of several commands in one binary (a test binary under testscript)
+// is started as looper again; else the executable itself.
+func selfPath() (string, error) {
+	name := os.Args[0]
+	if !strings.Contains(name, string(filepath.Separator)) {
+		if p, err := exec.LookPath(name); err == nil {
+			name = p
+		}
+	}
+	if abs, err := filepath.Abs(name); err == nil {
+		if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+			return abs, nil
+		}
+	}
+	return os.Executable()
 }
