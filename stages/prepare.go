@@ -50,12 +50,12 @@ func Prepare(ctx context.Context, d *Deps, userPrompt string) error {
 	if err == nil {
 		return nil
 	}
-	backup := fmt.Sprintf("%s.invalid-%s", d.TodoPath, d.now().UTC().Format("20060102T150405"))
 	data, rerr := os.ReadFile(d.TodoPath)
 	if rerr != nil {
 		return rerr
 	}
-	if werr := os.WriteFile(backup, data, 0o600); werr != nil {
+	backup, werr := keepCopy(d.TodoPath, "invalid", d.now(), data)
+	if werr != nil {
 		return werr
 	}
 	d.info("repair", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("backlog %s is invalid (a copy is kept as %s); asking the %s agent to repair it:\n%v", d.TodoPath, backup, d.RepairAgent, err))
@@ -100,4 +100,26 @@ func runHelperAgent(ctx context.Context, d *Deps, name, mode, prompt string, dat
 		return fmt.Errorf("%s agent %s failed: %s (%s)", mode, name, res.Err, res.Class)
 	}
 	return nil
+}
+
+// keepCopy writes data next to path as <path>.<what>-<time>, adding -2, -3,
+// ... rather than ever replacing an earlier copy, and returns its name.
+func keepCopy(path, what string, now time.Time, data []byte) (string, error) {
+	base := fmt.Sprintf("%s.%s-%s", path, what, now.UTC().Format("20060102T150405"))
+	name := base
+	for n := 2; ; n++ {
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			name = fmt.Sprintf("%s-%d", base, n)
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return name, err
+	}
 }

@@ -111,9 +111,8 @@ func (s *Store) read() (*todo.Backlog, error) {
 	}
 	backup := ""
 	if data, rerr := os.ReadFile(s.path); rerr == nil && !s.readOnly {
-		backup = fmt.Sprintf("%s.broken-%s", s.path, s.now().UTC().Format("20060102T150405.000000000"))
-		if werr := os.WriteFile(backup, data, 0o600); werr != nil {
-			backup = ""
+		if name, werr := keepCopy(s.path, "broken", s.now(), data); werr == nil {
+			backup = name
 		}
 	}
 	msg := fmt.Sprintf("backlog %s became invalid during the run (%v); continuing from the last valid version", s.path, err)
