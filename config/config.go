@@ -73,6 +73,7 @@ type Agent struct {
 	Env            []string      // extra KEY=VALUE for the child, sorted by key
 	Timeout        time.Duration // whole attempt; after it the process group is killed
 	IdleTimeout    time.Duration // no output for this long kills the attempt; 0 = off
+	Grace          time.Duration // SIGTERM to SIGKILL when an attempt is stopped; 0 = SIGKILL at once
 }
 
 // ParallelStrategy orders ready tasks when several can run at once.
@@ -179,7 +180,7 @@ func Defaults() *Config {
 // defaultAgent is the starting point of an agent table: the built-ins get
 // their binary, every agent the standard timeouts.
 func defaultAgent(name string) Agent {
-	a := Agent{Args: []string{}, Env: []string{}, Timeout: 30 * time.Minute}
+	a := Agent{Args: []string{}, Env: []string{}, Timeout: 30 * time.Minute, Grace: 10 * time.Second}
 	if isBuiltin(name) {
 		a.Binary = name
 	}

@@ -46,8 +46,8 @@ const seedExamples = `# Two typical setups:
 
 // agentExampleFields lists, per built-in agent, the keys that apply to it.
 var agentExampleFields = map[string][]string{
-	AgentClaude: {"binary", "model", "args", "permission_mode", "env", "timeout", "idle_timeout"},
-	AgentCodex:  {"binary", "model", "reasoning", "args", "sandbox", "approval", "env", "timeout", "idle_timeout"},
+	AgentClaude: {"binary", "model", "args", "permission_mode", "env", "timeout", "idle_timeout", "grace"},
+	AgentCodex:  {"binary", "model", "reasoning", "args", "sandbox", "approval", "env", "timeout", "idle_timeout", "grace"},
 }
 
 // genericExample is the commented generic agent table.
@@ -64,6 +64,7 @@ const genericExample = `
 #   env = {}
 #   timeout = "30m"
 #   idle_timeout = "0"
+#   grace = "10s"
 `
 
 // ExampleTOML returns a commented looper.toml that sets every key to its

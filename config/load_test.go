@@ -579,3 +579,28 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// TestAgentGrace checks [agents.<name>] grace: 10s by default, a duration
+// or "0" (SIGKILL at once), and anything else an error naming the file and
+// line.
+func TestAgentGrace(t *testing.T) {
+	s := newSandbox(t)
+	if g := s.mustLoad("").Agents["claude"].Grace; g != 10*time.Second {
+		t.Errorf("default grace = %s, want 10s", g)
+	}
+	s.write(filepath.Join(s.project, "looper.toml"), "[agents.claude]\ngrace = \"1500ms\"\n[agents.codex]\ngrace = \"0\"\n")
+	c := s.mustLoad("")
+	if g := c.Agents["claude"].Grace; g != 1500*time.Millisecond {
+		t.Errorf("claude grace = %s, want 1.5s", g)
+	}
+	if g := c.Agents["codex"].Grace; g != 0 {
+		t.Errorf("codex grace = %s, want 0", g)
+	}
+	for _, bad := range []string{`"-1s"`, `"soon"`, `10`} {
+		s.write(filepath.Join(s.project, "looper.toml"), "[agents.claude]\n\ngrace = "+bad+"\n")
+		_, err := s.load("")
+		if err == nil || !strings.Contains(err.Error(), "looper.toml:3") || !strings.Contains(err.Error(), "agents.claude.grace") {
+			t.Errorf("grace = %s: error = %v, want one naming looper.toml:3 and agents.claude.grace", bad, err)
+		}
+	}
+}

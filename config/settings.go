@@ -187,6 +187,9 @@ var agentFields = []*agentField{
 	{name: "idle_timeout", spec: spec{kind: kindDuration},
 		doc: `Stop an attempt that prints nothing for this long. "0": off.`,
 		get: func(a *Agent) any { return a.IdleTimeout }, set: func(a *Agent, v any) { a.IdleTimeout = v.(time.Duration) }},
+	{name: "grace", spec: spec{kind: kindDuration},
+		doc: `When an attempt is stopped (timeout, idle_timeout, Ctrl-C, fail_fast), the time between SIGTERM and SIGKILL to the agent's process group. "0": SIGKILL at once.`,
+		get: func(a *Agent) any { return a.Grace }, set: func(a *Agent, v any) { a.Grace = v.(time.Duration) }},
 }
 
 // builtinAgentEnv lists upstream's environment variables for the built-in

@@ -167,7 +167,10 @@ func agentSpecs(cfg *config.Config) (map[string]agent.Spec, error) {
 		spec := agent.Spec{
 			Name: name, Binary: a.Binary, Model: a.Model, Reasoning: a.Reasoning, Args: a.Args,
 			PermissionMode: a.PermissionMode, Sandbox: a.Sandbox, Approval: a.Approval, Env: a.Env,
-			Timeout: a.Timeout, IdleTimeout: a.IdleTimeout,
+			Timeout: a.Timeout, IdleTimeout: a.IdleTimeout, Grace: a.Grace,
+		}
+		if a.Grace == 0 {
+			spec.Grace = -1 // grace = "0": SIGKILL at once (a zero Spec.Grace means the default)
 		}
 		if config.IsGeneric(name) {
 			spec.Dialect = agent.DialectGeneric
