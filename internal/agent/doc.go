@@ -44,7 +44,10 @@
 // (PR_SET_CHILD_SUBREAPER, once, process-wide) so those orphans are
 // re-parented to it and reaped: no process of the group outlives Run, even
 // in a container whose PID 1 reaps nothing. KillAll SIGKILLs every live
-// group at once (the second Ctrl-C). Only a process that leaves the group
+// group at once (the second Ctrl-C). On Linux the leader also gets SIGKILL
+// from the kernel when looper itself dies (PR_SET_PDEATHSIG), so even a
+// looper killed with SIGKILL leaves no agent running; what the agent
+// started is orphaned then, and ends by itself. Only a process that leaves the group
 // (setsid) can escape; if it holds a pipe open, that pipe is closed once
 // its reader has waited a second for a byte after the group is gone.
 //

@@ -21,6 +21,9 @@ func TestMain(m *testing.M) {
 	case "claude", "codex":
 		fakeagent.Main()
 	}
+	if os.Getenv(orphanParentEnv) != "" {
+		orphanParent()
+	}
 	dir, err := os.MkdirTemp("", "agent-fake-bin-")
 	if err != nil {
 		panic(err)

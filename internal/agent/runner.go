@@ -285,7 +285,7 @@ func start(ctx context.Context, spec Spec, req Request, argv []string) (*attempt
 		cmd.Stdin = inR
 	}
 	cmd.Stdout, cmd.Stderr = outW, errW
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = groupAttr()
 	a.group = newProcGroup(0, spec.Grace)
 	cmd.Cancel = func() error {
 		a.group.attach(cmd.Process.Pid)
