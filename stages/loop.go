@@ -76,7 +76,7 @@ func (l *Loop) Run(ctx context.Context) (Report, error) {
 			return rep, serr
 		}
 		if err != nil {
-			return rep, err
+			return rep, l.abort(err, &rep)
 		}
 		if !l.Review || rep.Failed > 0 || rep.Blocked > 0 {
 			return rep, nil
@@ -150,6 +150,18 @@ func (l *Loop) stopped(ctx context.Context, err error, rep *Report) (bool, error
 		rep.Interrupted = true
 	}
 	return true, errors.Join(cause, rerr)
+}
+
+// abort handles a broken pipeline (a stage returned an error): the tasks in
+// flight are put back as they were, as for an interrupt, and the error is
+// returned with any failure to restore them.
+func (l *Loop) abort(err error, rep *Report) error {
+	restored, rerr := l.Deps.Store.RestoreInFlight()
+	rep.Restored = restored
+	if len(restored) > 0 {
+		l.Deps.info("loop", slog.LevelWarn, sinks.KindWarning, "put back as they were before the run: "+strings.Join(restored, ", "))
+	}
+	return errors.Join(err, rerr)
 }
 
 // pass runs the pipeline once: one Tick into select, every value out of the

@@ -451,3 +451,24 @@ func TestABacklogBrokenByAnAgentIsRecoveredAndNothingIsLost(t *testing.T) {
 		}
 	})
 }
+
+func TestABrokenPromptTemplateStopsTheRunBeforeAnyAgent(t *testing.T) {
+	t.Parallel()
+	r := newFakeRunner(done(0))
+	h := newHarness(t, r, task{id: "T1"})
+	dir := t.TempDir()
+	if err := writeFile(dir+"/iteration.txt", "{{.NoSuchField}}"); err != nil {
+		t.Fatal(err)
+	}
+	h.deps.Prompts.Dir = dir
+	_, err := h.run(t.Context(), false)
+	if err == nil || !strings.Contains(err.Error(), "iteration.txt") {
+		t.Fatalf("err %v, want the broken template named", err)
+	}
+	if len(r.order) != 0 {
+		t.Errorf("agents ran with a broken prompt: %v", r.order)
+	}
+	if got := h.status("T1"); got != todo.StatusTodo {
+		t.Errorf("T1 is %s after the aborted run, want todo again", got)
+	}
+}
