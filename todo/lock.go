@@ -3,7 +3,9 @@ package todo
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -40,17 +42,32 @@ func (e *LockedError) Error() string {
 	return fmt.Sprintf("%s is in use by %s; %s", e.Backlog, holder, fix)
 }
 
-// LockPath returns the lock file AcquireLock uses for a backlog.
+// LockPath returns the lock file AcquireLock uses for a backlog that is
+// not a symbolic link (one that is gets its target's).
 func LockPath(backlogPath string) string { return backlogPath + ".lock" }
+
+// lockTarget is the file whose lock guards backlogPath: the backlog itself,
+// or, when it is a symbolic link, the file the link points to, so that
+// every name of one backlog shares one lock (a symlinked directory needs
+// nothing: the lock file is then the same file too).
+func lockTarget(backlogPath string) string {
+	if fi, err := os.Lstat(backlogPath); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if resolved, err := filepath.EvalSymlinks(backlogPath); err == nil {
+			return resolved
+		}
+	}
+	return backlogPath
+}
 
 // AcquireLock takes the lock on backlogPath without waiting. If another
 // process (or another Lock in this process) holds it, the error is a
 // *LockedError naming the holder's pid. The lock file is opened
 // close-on-exec, so agents looper starts never inherit the lock; a child
 // that is being started shares it only until its exec, so a Release followed
-// at once by AcquireLock can, rarely, find it still held.
+// at once by AcquireLock can, rarely, find it still held. A backlog reached
+// through a symbolic link is locked at the link's target.
 func AcquireLock(backlogPath string) (*Lock, error) {
-	path := LockPath(backlogPath)
+	path := LockPath(lockTarget(backlogPath))
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", backlogPath, err)

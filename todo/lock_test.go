@@ -152,3 +152,37 @@ func TestLockUnwritableDir(t *testing.T) {
 		t.Errorf("AcquireLock in a missing dir = %v", err)
 	}
 }
+
+// TestLockThroughSymlink locks one backlog by its name and through a
+// symbolic link to it: both names share one lock, so two loopers can never
+// work on one file.
+func TestLockThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	backlog := filepath.Join(dir, "todo.json")
+	if err := os.WriteFile(backlog, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	alias := filepath.Join(dir, "alias.json")
+	if err := os.Symlink("todo.json", alias); err != nil {
+		t.Fatal(err)
+	}
+	l, err := AcquireLock(backlog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AcquireLock(alias); !errors.As(err, new(*LockedError)) {
+		t.Errorf("lock through a symlink while the target is locked = %v, want *LockedError", err)
+	}
+	l.Release()
+	l, err = AcquireLock(alias)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	if l.Path() != LockPath(backlog) {
+		t.Errorf("lock through a symlink is %s, want the target's %s", l.Path(), LockPath(backlog))
+	}
+	if _, err := AcquireLock(backlog); !errors.As(err, new(*LockedError)) {
+		t.Errorf("lock of the target while locked through a symlink = %v, want *LockedError", err)
+	}
+}
