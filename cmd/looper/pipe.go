@@ -29,7 +29,7 @@ Without merge nothing is written: "--stages select,execute,vote" runs the agents
 and shows their decisions as a dry run. There is no review pass.`
 }
 
-func (c *pipeCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) (err error) {
+func (c *pipeCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
 	// Check the composition before opening anything: a registry over empty
 	// deps builds the same typed nodes.
 	nodes, err := stages.Registry(&stages.Deps{}).Lookup(c.Stages...)
@@ -48,33 +48,22 @@ func (c *pipeCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer)
 		cfg.TodoFile = c.File
 	}
 	writes := slices.Contains(c.Stages, "merge")
-	// The output sees the signal context (its summary line says when the
-	// run was interrupted); the stages see fail_fast's too.
-	s, err := openSession(ctx, cfg, cwd, sessionOptions{Stdout: stdout, ReadOnly: !writes})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := s.close(); err == nil && cerr != nil {
-			err = cerr
-		}
-	}()
-	ctx, failFast := context.WithCancelCause(ctx)
-	defer failFast(nil)
-	s.deps.FailFastCancel = failFast
-	if _, err := s.store.Snapshot(); err != nil {
-		return err
-	}
-	if writes {
-		if err := s.isolate(ctx); err != nil {
+	return withSession(ctx, cfg, cwd, sessionOptions{Stdout: stdout, ReadOnly: !writes}, func(ctx context.Context, s *session) error {
+		if _, err := s.store.Snapshot(); err != nil {
 			return err
 		}
-	}
-	if nodes, err = stages.Registry(s.deps).Lookup(c.Stages...); err != nil {
-		return err
-	}
-	s.announce()
-	loop := &stages.Loop{Deps: s.deps, Nodes: nodes}
-	rep, err := loop.Run(ctx)
-	return exitCode(rep, err)
+		if writes {
+			if err := s.isolate(ctx); err != nil {
+				return err
+			}
+		}
+		nodes, err := stages.Registry(s.deps).Lookup(c.Stages...)
+		if err != nil {
+			return err
+		}
+		s.announce()
+		loop := &stages.Loop{Deps: s.deps, Nodes: nodes}
+		rep, err := loop.Run(ctx)
+		return exitCode(rep, err)
+	})
 }

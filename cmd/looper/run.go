@@ -59,39 +59,27 @@ func (c *runCmd) Run(ctx context.Context, kctx *kong.Context, cfg *config.Config
 }
 
 // runLoop runs looper's loop in cwd with cfg: the body of run and demo.
-func runLoop(ctx context.Context, cfg *config.Config, cwd string, stdout io.Writer) (err error) {
-	// The output sees the signal context (its summary line says when the
-	// run was interrupted); the stages see fail_fast's too.
-	s, err := openSession(ctx, cfg, cwd, sessionOptions{Stdout: stdout})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := s.close(); err == nil && cerr != nil {
-			err = cerr
+func runLoop(ctx context.Context, cfg *config.Config, cwd string, stdout io.Writer) error {
+	return withSession(ctx, cfg, cwd, sessionOptions{Stdout: stdout}, func(ctx context.Context, s *session) error {
+		s.gitInit(ctx)
+		if err := stages.Prepare(ctx, s.deps, cfg.Prompt); err != nil {
+			return exitCode(stages.Report{}, err)
 		}
-	}()
-	ctx, failFast := context.WithCancelCause(ctx)
-	defer failFast(nil)
-	s.deps.FailFastCancel = failFast
-	s.gitInit(ctx)
-	if err := stages.Prepare(ctx, s.deps, cfg.Prompt); err != nil {
-		return exitCode(stages.Report{}, err)
-	}
-	if err := s.isolate(ctx); err != nil {
-		return err
-	}
-	nodes, err := stages.Registry(s.deps).Lookup(stages.DefaultStages...)
-	if err != nil {
-		return err
-	}
-	s.announce()
-	loop := &stages.Loop{Deps: s.deps, Nodes: nodes, Review: true}
-	rep, err := loop.Run(ctx)
-	if len(rep.Kept) > 0 {
-		s.emit(slog.LevelWarn, sinks.KindWarning, "kept for inspection (failed or blocked attempts; looper clean --worktrees --force removes them):\n  "+strings.Join(rep.Kept, "\n  "))
-	}
-	return exitCode(rep, err)
+		if err := s.isolate(ctx); err != nil {
+			return err
+		}
+		nodes, err := stages.Registry(s.deps).Lookup(stages.DefaultStages...)
+		if err != nil {
+			return err
+		}
+		s.announce()
+		loop := &stages.Loop{Deps: s.deps, Nodes: nodes, Review: true}
+		rep, err := loop.Run(ctx)
+		if len(rep.Kept) > 0 {
+			s.emit(slog.LevelWarn, sinks.KindWarning, "kept for inspection (failed or blocked attempts; looper clean --worktrees --force removes them):\n  "+strings.Join(rep.Kept, "\n  "))
+		}
+		return exitCode(rep, err)
+	})
 }
 
 // announce says what the run is about to do and how many tasks it may run,

@@ -157,6 +157,26 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	return s, nil
 }
 
+// withSession opens a session, runs body with a context that fail_fast can
+// cancel, and closes the session (which prints the final summary line)
+// whatever body returns. The output sees the caller's context, so its
+// summary says when the run was interrupted; the stages see fail_fast's.
+func withSession(ctx context.Context, cfg *config.Config, cwd string, o sessionOptions, body func(context.Context, *session) error) (err error) {
+	s, err := openSession(ctx, cfg, cwd, o)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := s.close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	ctx, failFast := context.WithCancelCause(ctx)
+	defer failFast(nil)
+	s.deps.FailFastCancel = failFast
+	return body(ctx, s)
+}
+
 // agentSpecs turns the configured agents into runner specs, validated now
 // so that a bad agent table fails before any task starts.
 func agentSpecs(cfg *config.Config) (map[string]agent.Spec, error) {
