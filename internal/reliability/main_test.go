@@ -110,6 +110,9 @@ func defaultConfig(p *project) map[string]string {
 		"agents.claude.binary":  strconv.Quote(filepath.Join(p.root, "bin", "claude")),
 		"agents.claude.timeout": `"60s"`,
 		"agents.claude.grace":   `"1s"`,
+		"agents.codex.binary":   strconv.Quote(filepath.Join(p.root, "bin", "codex")),
+		"agents.codex.timeout":  `"60s"`,
+		"agents.codex.grace":    `"1s"`,
 	}
 }
 
@@ -160,8 +163,10 @@ func newProject(t *testing.T, tasks []task, scenarios any, config map[string]str
 			t.Fatal(err)
 		}
 	}
-	wrapper := fmt.Sprintf("#!/bin/sh\nexec %s fake-agent claude \"$@\"\n", shellQuote(looperBin))
-	p.write(filepath.Join(bin, "claude"), wrapper, 0o755)
+	for _, dialect := range []string{"claude", "codex"} {
+		wrapper := fmt.Sprintf("#!/bin/sh\nexec %s fake-agent %s \"$@\"\n", shellQuote(looperBin), dialect)
+		p.write(filepath.Join(bin, dialect), wrapper, 0o755)
+	}
 	p.write(p.todoPath, string(backlogJSON(tasks)), 0o644)
 	p.setScenarios(scenarios)
 	keys := defaultConfig(p)
@@ -180,6 +185,9 @@ func newProject(t *testing.T, tasks []task, scenarios any, config map[string]str
 		"LOOPER_FAKE_RECORD="+p.record,
 		"LOOPER_FAKE_SCENARIOS="+p.scenarios,
 		tagVar+"="+p.tag,
+		"GIT_AUTHOR_NAME=looper tests", "GIT_AUTHOR_EMAIL=tests@looper.invalid",
+		"GIT_COMMITTER_NAME=looper tests", "GIT_COMMITTER_EMAIL=tests@looper.invalid",
+		"GIT_CONFIG_NOSYSTEM=1",
 	)
 	t.Cleanup(func() {
 		for _, pid := range p.leftovers() {
@@ -187,6 +195,36 @@ func newProject(t *testing.T, tasks []task, scenarios any, config map[string]str
 		}
 	})
 	return p
+}
+
+// gitInit makes the project a git repository on branch main with one
+// commit (a README; .looper/ is ignored), so parallel runs get a worktree
+// per attempt.
+func (p *project) gitInit() {
+	p.t.Helper()
+	p.write(filepath.Join(p.dir, "README.md"), "# test project\n", 0o644)
+	p.write(filepath.Join(p.dir, ".gitignore"), ".looper/\n", 0o644)
+	for _, args := range [][]string{
+		{"init", "-q", "-b", "main"},
+		{"config", "commit.gpgsign", "false"},
+		{"add", "README.md", ".gitignore"},
+		{"commit", "-q", "-m", "start"},
+	} {
+		p.git(args...)
+	}
+}
+
+// git runs git in the project and returns its output.
+func (p *project) git(args ...string) string {
+	p.t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = p.dir
+	cmd.Env = p.env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
 }
 
 // cleanEnviron is the test's environment without the variables looper
@@ -445,6 +483,9 @@ type recordEvent struct {
 	Signal  string    `json:"signal"`
 	Ignored bool      `json:"ignored"`
 	Trial   string    `json:"trial"` // TestCrashSafety's agents
+	// Env holds the LOOPER_* variables the agent got (LOOPER_AGENT_ID,
+	// LOOPER_ATTEMPT, ...).
+	Env map[string]string `json:"env"`
 }
 
 // records reads the record. A line cut short by a SIGKILL is skipped.
@@ -562,6 +603,7 @@ type logEvent struct {
 	Class    string   `json:"class"`
 	Message  string   `json:"content"`
 	Blockers []string `json:"blockers"`
+	Duration int64    `json:"duration_ns"`
 	// The run_result line that ends a complete log.
 	Done        int  `json:"done"`
 	Blocked     int  `json:"blocked"`

@@ -1,0 +1,124 @@
+package reliability
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/looper-go/looper/todo"
+)
+
+// rateLimited is a claude that is refused for a usage limit that resets in
+// secs seconds (claude reports the reset as a whole-second epoch, so it
+// comes between secs-1 and secs seconds later).
+func rateLimited(secs int) any {
+	return map[string]any{"steps": []any{map[string]any{"rate_limit": map[string]any{"resets_in_s": secs}}}}
+}
+
+var working = map[string]any{"steps": []any{map[string]any{"sleep_ms": 300}, map[string]any{"summary": map[string]any{}}}}
+
+// TestRateLimitPausesAndRequeues has T1's first attempt refused for a rate
+// limit, two tasks at a time out of six: no agent starts until the reset
+// time claude reported (the tasks dispatched meanwhile wait, and say so),
+// T1 is re-queued without counting as a failure and runs again after the
+// reset, and the run ends with every task done and exit status 0.
+func TestRateLimitPausesAndRequeues(t *testing.T) {
+	var tasks []task
+	for _, id := range []string{"T1", "T2", "T3", "T4", "T5", "T6"} {
+		tasks = append(tasks, task{ID: id})
+	}
+	p := newProject(t, tasks, map[string]any{"T1@1": rateLimited(2), "default": working, "review": "review"}, nil)
+	code, out := p.looper(time.Minute, "run", "--parallel", "--max-tasks", "2")
+	if code != 0 {
+		t.Fatalf("exit %d, want 0: a rate limit is not a failure\n%s", code, out)
+	}
+	for _, want := range []string{"rate-limited; re-queued for", "claude is rate-limited; waiting", "looper: 6 done, 0 blocked, 0 failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if st := statuses(p.backlog()); countStatus(st, todo.StatusDone) != 6 {
+		t.Errorf("statuses: %v", st)
+	}
+	evs := p.records()
+	var limitedAt time.Time
+	for _, e := range evs {
+		if e.Event == "exit" && e.Code != nil && *e.Code != 0 {
+			limitedAt = e.Time
+		}
+	}
+	if limitedAt.IsZero() {
+		t.Fatal("no agent exited with the rate limit")
+	}
+	var t1, after []recordEvent
+	for _, e := range starts(evs) {
+		if e.TaskID == "T1" {
+			t1 = append(t1, e)
+		}
+		if e.Time.After(limitedAt) {
+			after = append(after, e)
+		}
+	}
+	if len(t1) != 2 {
+		t.Fatalf("T1 ran %d times, want 2", len(t1))
+	}
+	if len(after) == 0 {
+		t.Fatal("no agent started after the rate limit")
+	}
+	first := slices.MinFunc(after, func(a, b recordEvent) int { return a.Time.Compare(b.Time) })
+	if paused := first.Time.Sub(limitedAt); paused < 900*time.Millisecond {
+		t.Errorf("%s's agent started %s after claude was rate-limited, before the reset time", first.TaskID, paused.Round(time.Millisecond))
+	} else {
+		t.Logf("claude paused %s after the rate limit", paused.Round(time.Millisecond))
+	}
+	if t1[1].Time.Before(limitedAt.Add(900 * time.Millisecond)) {
+		t.Errorf("T1 ran again at %s, before the reset time", t1[1].Time.Sub(limitedAt))
+	}
+}
+
+// TestRateLimitedAgentDoesNotStopOthers votes claude against codex on
+// every task, each attempt in its own worktree, one task at a time. Claude
+// is rate-limited on T1 for 3 to 4 seconds: T1 is decided by codex's vote,
+// and on T2 codex starts as soon as the task is dispatched while claude
+// waits for its reset time.
+func TestRateLimitedAgentDoesNotStopOthers(t *testing.T) {
+	tasks := []task{{ID: "T1"}, {ID: "T2"}, {ID: "T3"}}
+	p := newProject(t, tasks, map[string]any{"T1/claude#1": rateLimited(4), "default": working, "review": "review"}, nil)
+	p.gitInit()
+	code, out := p.looper(time.Minute, "run", "--parallel", "--max-tasks", "1", "--max-agents", "2", "--agents", "claude,codex", "--isolation", "worktree")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if !strings.Contains(out, "claude is rate-limited; waiting") {
+		t.Errorf("output does not say claude waits:\n%s", out)
+	}
+	evs := p.records()
+	var limitedAt time.Time
+	for _, e := range evs {
+		if e.Event == "exit" && e.Code != nil && *e.Code != 0 {
+			limitedAt = e.Time
+		}
+	}
+	startOf := func(task, agent string) time.Time {
+		for _, e := range starts(evs) {
+			if e.TaskID == task && e.Env["LOOPER_AGENT_ID"] == agent {
+				return e.Time
+			}
+		}
+		t.Fatalf("no start of %s on %s", agent, task)
+		return time.Time{}
+	}
+	codexT2, claudeT2 := startOf("T2", "codex#2"), startOf("T2", "claude#1")
+	t.Logf("T2: codex started %s, claude %s after claude's rate limit",
+		codexT2.Sub(limitedAt).Round(time.Millisecond), claudeT2.Sub(limitedAt).Round(time.Millisecond))
+	if codexT2.Sub(limitedAt) > 2500*time.Millisecond {
+		t.Errorf("codex waited for claude's rate limit")
+	}
+	if claudeT2.Sub(limitedAt) < 2900*time.Millisecond {
+		t.Errorf("claude started again before its reset time")
+	}
+	if st := statuses(p.backlog()); countStatus(st, todo.StatusDone) != 3 {
+		t.Errorf("statuses: %v", st)
+	}
+}
