@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -20,7 +21,9 @@ import (
 // upstream did: a missing backlog is written by the bootstrap agent (from
 // userPrompt, the user's idea, when given), an invalid one (malformed JSON
 // included) is fixed by the repair agent. The invalid file is copied aside
-// first, so nothing the user wrote is lost. A missing schema file is
+// first, so nothing the user wrote is lost. A file larger than
+// todo.MaxFileSize is refused with todo.Load's error, neither copied nor
+// repaired. A missing schema file is
 // written from the bundled schema; an existing one is never rewritten.
 func Prepare(ctx context.Context, d *Deps, userPrompt string) error {
 	if d.SchemaPath != "" {
@@ -50,9 +53,15 @@ func Prepare(ctx context.Context, d *Deps, userPrompt string) error {
 	if err == nil {
 		return nil
 	}
-	data, rerr := os.ReadFile(d.TodoPath)
+	data, rerr := readBacklog(d.TodoPath)
 	if rerr != nil {
 		return rerr
+	}
+	if data == nil {
+		// Too large to be a backlog (a wrong path, a runaway file): refused
+		// as it is; copying it or asking an agent to read it would only
+		// spend memory, disk and tokens on it.
+		return err
 	}
 	backup, werr := keepCopy(d.TodoPath, "invalid", d.now(), data)
 	if werr != nil {
@@ -67,6 +76,29 @@ func Prepare(ctx context.Context, d *Deps, userPrompt string) error {
 	}
 	d.info("repair", slog.LevelInfo, sinks.KindInfo, "backlog repaired")
 	return nil
+}
+
+// readBacklog reads a backlog that failed to load, for its copy. It
+// returns nil data for a file larger than todo.MaxFileSize, and reads at
+// most that much (the file may grow after its size is checked), so memory
+// stays bounded whatever the file is.
+func readBacklog(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > todo.MaxFileSize {
+		return nil, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(f, todo.MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > todo.MaxFileSize {
+		return nil, nil
+	}
+	return data, nil
 }
 
 // runHelperAgent runs the bootstrap or repair agent in the project root.
