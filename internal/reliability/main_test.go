@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -272,6 +273,7 @@ type run struct {
 	done    chan struct{}
 	ended   time.Time
 	code    int
+	peak    atomic.Int64 // the highest VmHWM (peak resident memory) seen, in bytes
 }
 
 // start starts looper with args in the project directory. Its output goes
@@ -299,6 +301,7 @@ func (p *project) startEnv(env []string, args ...string) *run {
 	if err := cmd.Start(); err != nil {
 		p.t.Fatal(err)
 	}
+	go r.watchMemory()
 	go func() {
 		err := cmd.Wait()
 		r.ended = time.Now()
@@ -314,6 +317,31 @@ func (p *project) startEnv(env []string, args ...string) *run {
 		}
 	})
 	return r
+}
+
+// watchMemory samples looper's peak resident memory (VmHWM, a high-water
+// mark kept by the kernel) until it exits.
+func (r *run) watchMemory() {
+	path := fmt.Sprintf("/proc/%d/status", r.cmd.Process.Pid)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if data, err := os.ReadFile(path); err == nil {
+			for line := range strings.Lines(string(data)) {
+				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+					kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+					if kb*1024 > r.peak.Load() {
+						r.peak.Store(kb * 1024)
+					}
+				}
+			}
+		}
+		select {
+		case <-r.done:
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // exitCode is a process's exit status, 128+n when a signal n killed it.
