@@ -40,7 +40,8 @@
 // schemas before it is applied. Marshal writes upstream's layout (key order,
 // 2-space indent, trailing newline) without HTML escaping; Save and
 // WriteFileAtomic replace the file atomically (temporary file, fsync,
-// rename, fsync of the directory), keeping its mode. AcquireLock takes an
+// rename, fsync of the directory), keeping its mode; RemoveTemporaries
+// clears the temporary files of saves a crash cut short. AcquireLock takes an
 // advisory flock on <backlog>.lock so a second looper on the same backlog
 // is refused with the holder's pid; the kernel releases it when the holder
 // dies.

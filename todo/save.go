@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Marshal renders the backlog the way upstream writes it, so files looper
@@ -68,7 +69,7 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPattern(base))
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -95,6 +96,45 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 		return err
 	}
 	return syncDir(dir)
+}
+
+// tempPattern is the name WriteFileAtomic gives its temporary file, for
+// os.CreateTemp, next to the file it replaces.
+func tempPattern(base string) string { return "." + base + ".tmp-*" }
+
+// RemoveTemporaries deletes the temporary files that saves of path left
+// behind when their writer died between creating the file and renaming it
+// (a crash, SIGKILL, a power cut), and returns their names. It must be
+// called only by the holder of path's lock (AcquireLock): a save in
+// progress in another process would lose its file.
+func RemoveTemporaries(path string) ([]string, error) {
+	target := path
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		target = resolved
+	}
+	dir, base := filepath.Split(target)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	prefix := strings.TrimSuffix(tempPattern(base), "*")
+	var removed []string
+	var errs []error
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), prefix) || !e.Type().IsRegular() {
+			continue
+		}
+		name := filepath.Join(dir, e.Name())
+		if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, name)
+	}
+	return removed, errors.Join(errs...)
 }
 
 // syncDir makes a rename in dir durable.

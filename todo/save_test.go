@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/diff"
@@ -161,5 +162,41 @@ func TestWriteFileAtomicFailures(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 0 {
 		t.Errorf("failed writes left %d files behind", len(entries))
+	}
+}
+
+// TestRemoveTemporaries leaves the temporary files of two interrupted saves
+// next to a backlog (one of them named with glob characters) and checks
+// that RemoveTemporaries deletes exactly those, also through a symbolic
+// link to the backlog.
+func TestRemoveTemporaries(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "todo[1].json")
+	keep := []string{"todo[1].json", "todo[1].json.lock", ".todo[1].json.orig", ".other.json.tmp-1", "todo[1].json.tmp-2"}
+	stale := []string{".todo[1].json.tmp-123", ".todo[1].json.tmp-456"}
+	for _, name := range append(slices.Clone(keep), stale...) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(t.TempDir(), "alias.json")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := RemoveTemporaries(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range removed {
+		got = append(got, filepath.Base(r))
+	}
+	if !slices.Equal(got, stale) {
+		t.Errorf("removed %q, want %q", got, stale)
+	}
+	for _, name := range keep {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s was removed: %v", name, err)
+		}
 	}
 }
