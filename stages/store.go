@@ -47,7 +47,7 @@ type StoreOptions struct {
 }
 
 // OpenStore takes the lock on the backlog at path (creating its directory
-// when needed). The backlog itself is read on first use, so Prepare can
+// when needed) and removes the temporary files of saves a crash cut short. The backlog itself is read on first use, so Prepare can
 // bootstrap or repair it under the lock.
 func OpenStore(path string, o StoreOptions) (*Store, error) {
 	s := &Store{path: path, readOnly: o.ReadOnly, now: o.Now, warn: o.Warn, prior: map[string]todo.Status{}}
@@ -66,6 +66,15 @@ func OpenStore(path string, o StoreOptions) (*Store, error) {
 			return nil, err
 		}
 		s.lock = lock
+		// Under the lock, no save is in progress: temporary files next to
+		// the backlog are what a writer killed mid-save left.
+		if removed, err := todo.RemoveTemporaries(path); len(removed) > 0 || err != nil {
+			msg := fmt.Sprintf("removed %d temporary file(s) an interrupted save of %s left behind", len(removed), path)
+			if err != nil {
+				msg += fmt.Sprintf(" (%v)", err)
+			}
+			s.warn(msg)
+		}
 	}
 	return s, nil
 }
