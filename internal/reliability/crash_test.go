@@ -70,7 +70,8 @@ func crashBacklog(rng *rand.Rand, n int) []task {
 //   - the run log holds only complete JSON lines.
 //
 // Finally a plain `looper run` finishes whatever the last kill left, with
-// every task done. LOOPER_CRASH_SEED replays a seed.
+// every task done and no temporary file of a save cut short left beside the
+// backlog. LOOPER_CRASH_SEED replays a seed.
 func TestCrashSafety(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("LOOPER_CRASH_SEED"); s != "" {
@@ -104,7 +105,8 @@ func TestCrashSafety(t *testing.T) {
 	}
 	t.Logf("an uninterrupted run of %d tasks takes %s", crashTasks, full.Round(time.Millisecond))
 
-	var trials, killed, finished, resumed, redone, maxTemps int
+	var trials, killed, finished, resumed, redone int
+	temps := map[string]bool{} // temporary files of saves cut short
 	var killTimes []time.Duration
 	for killed < crashKills {
 		trials++
@@ -167,8 +169,9 @@ func TestCrashSafety(t *testing.T) {
 				redone++ // its work was lost with looper; the next run does it again
 			}
 		}
-		temps, _ := filepath.Glob(filepath.Join(filepath.Dir(p.todoPath), ".todo.json.tmp-*"))
-		maxTemps = max(maxTemps, len(temps))
+		for _, name := range p.temporaries() {
+			temps[name] = true
+		}
 	}
 
 	// A plain run finishes what the last kill left.
@@ -181,11 +184,20 @@ func TestCrashSafety(t *testing.T) {
 		t.Errorf("the final run left tasks undone: %v", st)
 	}
 	p.noLeftovers(5 * time.Second)
+	if left := p.temporaries(); len(left) > 0 {
+		t.Errorf("temporary files of interrupted saves outlived the next run: %q", left)
+	}
 	slices.Sort(killTimes)
 	t.Logf("%d trials: %d killed (after %s … %s), %d finished first; %d resumed a killed run; "+
-		"%d agent runs lost with looper and redone; at most %d temporary file(s) left",
+		"%d agent runs lost with looper and redone; %d save(s) cut short, their temporary files removed by the next run",
 		trials, killed, killTimes[0].Round(time.Millisecond), killTimes[len(killTimes)-1].Round(time.Millisecond),
-		finished, resumed, redone, maxTemps)
+		finished, resumed, redone, len(temps))
+}
+
+// temporaries lists the temporary files of backlog saves beside it.
+func (p *project) temporaries() []string {
+	names, _ := filepath.Glob(filepath.Join(filepath.Dir(p.todoPath), ".todo.json.tmp-*"))
+	return names
 }
 
 // checkCrashState checks the backlog after a run: it loads, holds exactly

@@ -242,27 +242,46 @@ func TestOversizedInputs(t *testing.T) {
 	}
 	refuse("a backlog of 50 MiB + 1 byte", 64*mib)
 	// A backlog that is one 100 MB line.
-	line := bytes.Repeat([]byte("x"), 100_000_000)
-	p.write(p.todoPath, `{"schema_version":1,"source_files":[],"tasks":[{"id":"T1","title":"`+string(line)+`","priority":1,"status":"todo"}]}`, 0o644)
+	f, err := os.Create(p.todoPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"schema_version":1,"source_files":[],"tasks":[{"id":"T1","title":"`)
+	chunk := bytes.Repeat([]byte("x"), mib)
+	for written := 0; written < 100_000_000; written += len(chunk) {
+		f.Write(chunk)
+	}
+	f.WriteString(`","priority":1,"status":"todo"}]}`)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	refuse("a 100 MB line", 64*mib)
 
 	// Just under the limit: about 160,000 tasks load in bounded memory.
-	var big []task
-	for i := range 160_000 {
-		big = append(big, task{ID: "T" + strconv.Itoa(i+1), Title: "Task " + strings.Repeat("x", 200), Status: "done"})
+	const bigTasks = 160_000
+	var big bytes.Buffer
+	big.WriteString(`{"schema_version": 1, "source_files": [], "tasks": [`)
+	title := strings.Repeat("x", 236)
+	for i := range bigTasks {
+		if i > 0 {
+			big.WriteByte(',')
+		}
+		big.WriteString("\n  {\"id\": \"T" + strconv.Itoa(i+1) + "\", \"title\": \"Task " + title + "\", \"priority\": 3, \"status\": \"done\"}")
 	}
-	data := backlogJSON(big)
-	if len(data) > todo.MaxFileSize || len(data) < 45*mib {
-		t.Fatalf("the large backlog is %d MiB; want it just under the limit", len(data)/mib)
+	big.WriteString("\n]}\n")
+	if big.Len() > todo.MaxFileSize || big.Len() < 45*mib {
+		t.Fatalf("the large backlog is %d MiB; want it just under the limit", big.Len()/mib)
 	}
-	p.write(p.todoPath, string(data), 0o644)
+	if err := os.WriteFile(p.todoPath, big.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	r := p.start("validate")
 	if code := r.wait(time.Minute); code != 0 {
-		t.Errorf("validate of a %d MiB backlog: exit %d\n%s", len(data)/mib, code, r.tail())
+		t.Errorf("validate of a %d MiB backlog: exit %d\n%s", big.Len()/mib, code, r.tail())
 	}
-	t.Logf("a valid %d MiB backlog (%d tasks) validates with a peak of %d MiB", len(data)/mib, len(big), r.peak.Load()/mib)
+	t.Logf("a valid %d MiB backlog (%d tasks) validates with a peak of %d MiB", big.Len()/mib, bigTasks, r.peak.Load()/mib)
 	if peak := r.peak.Load(); peak > 1024*mib {
-		t.Errorf("validating a %d MiB backlog peaked at %d MiB", len(data)/mib, peak/mib)
+		t.Errorf("validating a %d MiB backlog peaked at %d MiB", big.Len()/mib, peak/mib)
 	}
 
 	// An agent's 100 MB line: truncated to max_line (16 MiB), skipped, and

@@ -621,17 +621,18 @@ func (p *project) runLogs() []string {
 
 // logEvent is the part of a run-log line the tests read.
 type logEvent struct {
-	Kind     string   `json:"type"`
-	Level    string   `json:"level"`
-	Stage    string   `json:"stage"`
-	TaskID   string   `json:"task_id"`
-	AgentID  string   `json:"agent_id"`
-	Attempt  int      `json:"attempt"`
-	Status   string   `json:"status"`
-	Class    string   `json:"class"`
-	Message  string   `json:"content"`
-	Blockers []string `json:"blockers"`
-	Duration int64    `json:"duration_ns"`
+	Time     time.Time `json:"timestamp"`
+	Kind     string    `json:"type"`
+	Level    string    `json:"level"`
+	Stage    string    `json:"stage"`
+	TaskID   string    `json:"task_id"`
+	AgentID  string    `json:"agent_id"`
+	Attempt  int       `json:"attempt"`
+	Status   string    `json:"status"`
+	Class    string    `json:"class"`
+	Message  string    `json:"content"`
+	Blockers []string  `json:"blockers"`
+	Duration int64     `json:"duration_ns"`
 	// The run_result line that ends a complete log.
 	Done        int  `json:"done"`
 	Blocked     int  `json:"blocked"`
