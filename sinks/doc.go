@@ -100,8 +100,10 @@
 // 0700, file 0600), upstream looper's layout, and RunLog.Sink appends every
 // event to it as one JSON line with the Event struct's field names, times
 // in UTC. Lines are batched and written whole, at the latest when the sink
-// finds no further event waiting, so the log is current and a killed run
-// leaves no torn line. RunLog.LastMessagePath names each attempt's
+// finds no further event waiting, so the log is current and an
+// interrupted run (Ctrl-C) leaves only whole lines; a run killed outright
+// in the middle of a write can end with a torn line, which Tail skips.
+// RunLog.LastMessagePath names each attempt's
 // last-message file beside it. ListRuns groups a project's files back into
 // runs, and Tail prints a log the way the multiplexed mode does, following
 // it as it grows: `looper tail` and `looper clean` are built on these.

@@ -18,10 +18,12 @@ import (
 // per line, in <log_dir>/<slug>-<hash8>/<run-id>.jsonl, the layout upstream
 // looper used, so its logs and ours sit side by side. The file is 0600 and
 // its directory 0700, because agent output can contain secrets. Lines are
-// written whole (a batch of complete lines per write), so a run killed at
-// any moment leaves a log that ends with a complete line. While open, the
-// log holds a shared lock on its file, which tells `looper clean` the run
-// is still going.
+// written whole (a batch of complete lines per write), so a reader never
+// sees half a line followed by another. Only a process killed outright
+// (SIGKILL, a crash) in the middle of a write can leave the last line cut
+// short: the kernel stops a write to a file between pages; Tail skips such
+// a line. While open, the log holds a shared lock on its file, which tells
+// `looper clean` the run is still going.
 type RunLog struct {
 	dir, id, path string
 
