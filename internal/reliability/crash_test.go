@@ -67,7 +67,8 @@ func crashBacklog(rng *rand.Rand, n int) []task {
 //   - no task that was done when the trial began was run again, and no task
 //     ran twice within one looper process;
 //   - no agent process is left (they die with looper: PR_SET_PDEATHSIG);
-//   - the run log holds only complete JSON lines.
+//   - the run log holds only complete JSON lines, but for its last line,
+//     which a SIGKILL in the middle of a write can cut short.
 //
 // Finally a plain `looper run` finishes whatever the last kill left, with
 // every task done and no temporary file of a save cut short left beside the
@@ -100,12 +101,13 @@ func TestCrashSafety(t *testing.T) {
 	}
 	full := time.Since(began)
 	p.checkCrashState(ids, nil, "the uninterrupted run")
+	p.checkLogs(true)
 	if st := statuses(p.backlog()); countStatus(st, todo.StatusDone) != crashTasks {
 		t.Fatalf("uninterrupted run left tasks undone: %v", st)
 	}
 	t.Logf("an uninterrupted run of %d tasks takes %s", crashTasks, full.Round(time.Millisecond))
 
-	var trials, killed, finished, resumed, redone int
+	var trials, killed, finished, resumed, redone, torn int
 	temps := map[string]bool{} // temporary files of saves cut short
 	var killTimes []time.Duration
 	for killed < crashKills {
@@ -150,6 +152,7 @@ func TestCrashSafety(t *testing.T) {
 		}
 		what := fmt.Sprintf("trial %s (killed after %s)", trial, delay.Round(time.Millisecond))
 		after := p.checkCrashState(ids, before, what)
+		torn = p.checkLogs(code == 0)
 
 		// Runs of this trial: each task at most once, and never one that
 		// was already done.
@@ -180,6 +183,7 @@ func TestCrashSafety(t *testing.T) {
 		t.Fatalf("final run: exit %d\n%s", code, out)
 	}
 	p.checkCrashState(ids, nil, "the final run")
+	p.checkLogs(true)
 	if st := statuses(p.backlog()); countStatus(st, todo.StatusDone) != crashTasks {
 		t.Errorf("the final run left tasks undone: %v", st)
 	}
@@ -189,9 +193,10 @@ func TestCrashSafety(t *testing.T) {
 	}
 	slices.Sort(killTimes)
 	t.Logf("%d trials: %d killed (after %s … %s), %d finished first; %d resumed a killed run; "+
-		"%d agent runs lost with looper and redone; %d save(s) cut short, their temporary files removed by the next run",
+		"%d agent runs lost with looper and redone; %d save(s) cut short, their temporary files removed by the next run; "+
+		"%d run log(s) ending with a torn line",
 		trials, killed, killTimes[0].Round(time.Millisecond), killTimes[len(killTimes)-1].Round(time.Millisecond),
-		finished, resumed, redone, len(temps))
+		finished, resumed, redone, len(temps), torn)
 }
 
 // temporaries lists the temporary files of backlog saves beside it.
@@ -229,10 +234,25 @@ func (p *project) checkCrashState(ids []string, before map[string]todo.Status, w
 	if n := len(b.Tasks) - len(after); n > 1 {
 		p.t.Errorf("%s: %d PROJECT-DONE markers", what, n)
 	}
-	for _, log := range p.runLogs() {
-		p.readLog(log)
-	}
 	return after
+}
+
+// checkLogs checks the run logs: those of killed runs hold whole JSON
+// lines but may end with a torn one (a SIGKILL can cut a write short),
+// which it counts; the newest, when finished, must be whole.
+func (p *project) checkLogs(finished bool) (torn int) {
+	p.t.Helper()
+	logs := p.runLogs()
+	for i, log := range logs {
+		if finished && i == len(logs)-1 {
+			p.readLog(log)
+			continue
+		}
+		if _, cut := p.readKilledLog(log); cut {
+			torn++
+		}
+	}
+	return torn
 }
 
 func countStatus(m map[string]todo.Status, st todo.Status) int {
@@ -312,6 +332,7 @@ func TestCrashSafetyWorktrees(t *testing.T) {
 		p.noLeftovers(10 * time.Second) // a git command looper started may finish first
 		what := fmt.Sprintf("trial %d (killed after %s)", trial, delay.Round(time.Millisecond))
 		p.checkCrashState(ids, before, what)
+		p.checkLogs(false)
 		p.checkRepo(what)
 	}
 
@@ -323,6 +344,7 @@ func TestCrashSafetyWorktrees(t *testing.T) {
 		t.Errorf("the final run does not report the killed runs' worktrees:\n%s", out)
 	}
 	p.checkCrashState(ids, nil, "the final run")
+	p.checkLogs(true)
 	p.checkRepo("the final run")
 	if st := statuses(p.backlog()); countStatus(st, todo.StatusDone) != len(tasks) {
 		t.Errorf("the final run left tasks undone: %v", st)
