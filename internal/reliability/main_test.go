@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +26,11 @@ import (
 var looperBin string
 
 func TestMain(m *testing.M) {
+	if runtime.GOOS != "linux" {
+		// The tests find processes in /proc and rely on PR_SET_PDEATHSIG.
+		fmt.Println("internal/reliability: skipped: Linux only")
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "looper-reliability-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
