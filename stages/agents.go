@@ -92,9 +92,9 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 		a.Dir = wt.Path
 	}
 
-	name = prompts.Iteration
+	promptName := prompts.Iteration
 	if d.Parallel {
-		name = prompts.IterationParallel
+		promptName = prompts.IterationParallel
 	}
 	data := prompts.Data{
 		TodoPath:   d.TodoPath,
@@ -115,7 +115,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 	if a.Worktree != nil {
 		data.Branch = a.Worktree.Branch
 	}
-	prompt, err := d.Prompts.Render(name, data)
+	prompt, err := d.Prompts.Render(promptName, data)
 	if err != nil {
 		return a, err
 	}

@@ -76,6 +76,10 @@ func (s *selector) pass(ctx context.Context, out chan<- Job) error {
 				}
 			}
 		}
+		// The pass is over when nothing is in flight or about to be sent,
+		// and nothing can be dispatched later: fail_fast fired, or no task
+		// is parked and none is ready (or the iteration limit is reached).
+		// A ready task held back only by the loop delay waits for it.
 		if pending == nil && inFlight == 0 && (s.stopping || (len(parked) == 0 && (ready.Len() == 0 || !s.hasCapacity(0)))) {
 			return nil
 		}
@@ -161,9 +165,6 @@ func (s *selector) dispatch(j *Job) error {
 	prev, err := d.Store.MarkDoing(j.Task.ID)
 	if err != nil {
 		return err
-	}
-	if p, ok := d.Store.Prior(j.Task.ID); ok {
-		prev = p
 	}
 	j.PrevStatus = prev
 	j.Task.Status = todo.StatusDoing

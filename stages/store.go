@@ -186,8 +186,9 @@ func (s *Store) update(fn func(b *todo.Backlog) error) error {
 	return nil
 }
 
-// MarkDoing sets a dispatched task to doing, remembering its status before
-// so that RestoreInFlight can put it back.
+// MarkDoing sets a dispatched task to doing and returns the status it had
+// before this run first marked it (a retried task is already doing), which
+// RestoreInFlight puts back if the task never reaches an outcome.
 func (s *Store) MarkDoing(id string) (prev todo.Status, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -196,10 +197,10 @@ func (s *Store) MarkDoing(id string) (prev todo.Status, err error) {
 		if t == nil {
 			return fmt.Errorf("task %s is no longer in %s", id, s.path)
 		}
-		prev = t.Status
 		if _, ok := s.prior[id]; !ok {
-			s.prior[id] = prev
+			s.prior[id] = t.Status
 		}
+		prev = s.prior[id]
 		if t.Status == todo.StatusDoing {
 			return nil
 		}
@@ -217,14 +218,6 @@ func (s *Store) settle(ids ...string) {
 	for _, id := range ids {
 		delete(s.prior, id)
 	}
-}
-
-// Prior returns the status a task had before this run marked it doing.
-func (s *Store) Prior(id string) (todo.Status, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, ok := s.prior[id]
-	return st, ok
 }
 
 // RestoreInFlight puts every task this run marked doing, and that has not
