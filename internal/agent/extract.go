@@ -168,30 +168,41 @@ func objectSpans(s string) []span {
 	return out
 }
 
+// stringState tracks whether a byte scan is inside a JSON string, so that
+// braces in strings are not counted.
+type stringState struct{ in, escaped bool }
+
+// skip reports whether ch belongs to a string (its quotes included once
+// open), updating the state; open says whether a '"' may open a string here.
+func (st *stringState) skip(ch byte, open bool) bool {
+	switch {
+	case st.in && st.escaped:
+		st.escaped = false
+	case st.in && ch == '\\':
+		st.escaped = true
+	case st.in && ch == '"':
+		st.in = false
+	case st.in:
+	case ch == '"' && open:
+		st.in = true
+	default:
+		return false
+	}
+	return true
+}
+
 // scanAll walks s once with a stack of open braces and returns the balanced
 // pairs, keeping only about the last keep of them (the ones closing last).
 func scanAll(s string, keep int) []span {
 	var out []span
 	var stack []int
-	inString, escaped := false, false
+	var st stringState
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case ch == '\\':
-				escaped = true
-			case ch == '"':
-				inString = false
-			}
+		if st.skip(ch, len(stack) > 0) {
 			continue
 		}
 		switch ch {
-		case '"':
-			if len(stack) > 0 {
-				inString = true
-			}
 		case '{':
 			stack = append(stack, i)
 		case '}':
@@ -212,24 +223,14 @@ func scanAll(s string, keep int) []span {
 // fresh string state, giving up after maxObjectBytes.
 func matchObject(s string, start int) (int, bool) {
 	depth := 0
-	inString, escaped := false, false
+	var st stringState
 	limit := min(len(s), start+maxObjectBytes)
 	for i := start; i < limit; i++ {
 		ch := s[i]
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case ch == '\\':
-				escaped = true
-			case ch == '"':
-				inString = false
-			}
+		if st.skip(ch, true) {
 			continue
 		}
 		switch ch {
-		case '"':
-			inString = true
 		case '{':
 			depth++
 		case '}':
