@@ -33,6 +33,10 @@ var (
 	formatValues     = []string{"claude", "codex", "text"}
 	sandboxValues    = []string{"read-only", "workspace-write", "danger-full-access"}
 	approvalValues   = []string{"untrusted", "on-failure", "on-request", "never"}
+	// permModeValues are the modes Claude Code 2.1.328 accepts for
+	// --permission-mode (internal/agent enforces the same list; a test in
+	// cmd/looper keeps them equal).
+	permModeValues = []string{"acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"}
 )
 
 var settings = []*setting{
@@ -169,8 +173,8 @@ var agentFields = []*agentField{
 	{name: "format", spec: spec{kind: kindString, enum: append([]string{""}, formatValues...)},
 		doc: `Generic agents: the output stream they print (claude stream-json, codex --json, or plain text). Required for them.`,
 		get: func(a *Agent) any { return a.Format }, set: func(a *Agent, v any) { a.Format = v.(string) }},
-	{name: "permission_mode", spec: spec{kind: kindString},
-		doc: `Claude --permission-mode (default, acceptEdits, plan, ...). Empty: --dangerously-skip-permissions, as upstream.`,
+	{name: "permission_mode", spec: spec{kind: kindString, enum: append([]string{""}, permModeValues...)},
+		doc: `Claude --permission-mode: acceptEdits, auto, bypassPermissions, default, dontAsk, manual or plan. Empty: --dangerously-skip-permissions, as upstream.`,
 		get: func(a *Agent) any { return a.PermissionMode }, set: func(a *Agent, v any) { a.PermissionMode = v.(string) }},
 	{name: "sandbox", spec: spec{kind: kindString, enum: append([]string{""}, sandboxValues...)},
 		doc: `Codex --sandbox policy. Empty: the runner's default.`,

@@ -59,12 +59,20 @@ const (
 	DefaultCodexApproval = "never"
 )
 
-// Values the codex CLI accepts for --sandbox and approval_policy.
+// Values the codex CLI accepts for --sandbox and approval_policy, and
+// Claude Code for --permission-mode. claudePermModes is the list Claude
+// Code 2.1.328 accepts; it rejects "delegate" (exit 1), which older
+// versions had.
 var (
 	codexSandboxes  = []string{"read-only", "workspace-write", "danger-full-access"}
 	codexApprovals  = []string{"untrusted", "on-failure", "on-request", "never"}
-	claudePermModes = []string{"acceptEdits", "bypassPermissions", "default", "delegate", "dontAsk", "plan", "auto", "manual"}
+	claudePermModes = []string{"acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"}
 )
+
+// ClaudePermissionModes returns the values Claude Code accepts for
+// --permission-mode, so that the config package's key table can be checked
+// against the list Validate enforces.
+func ClaudePermissionModes() []string { return slices.Clone(claudePermModes) }
 
 // Spec describes how to run one configured agent: which binary, which
 // dialect, which model and flags, and the limits of one attempt. It is built

@@ -70,7 +70,9 @@ var claudeFlags = map[string]claudeFlag{
 	"-v": flagBool, "--version": flagBool,
 }
 
-var claudePermissionModes = []string{"acceptEdits", "bypassPermissions", "default", "delegate", "dontAsk", "plan", "auto", "manual"}
+// claudePermissionModes are the modes Claude Code 2.1.328 accepts; it rejects
+// "delegate", which older versions had.
+var claudePermissionModes = []string{"acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"}
 
 // parseClaude reads argv the way `claude` (commander.js) does.
 func parseClaude(args []string) (options, error) {
