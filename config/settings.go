@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -226,6 +227,17 @@ func lookupSetting(key string) (*setting, bool) {
 	if s, ok := staticSettings[key]; ok {
 		return s, true
 	}
+	if rest, ok := strings.CutPrefix(key, "prices."); ok {
+		i := strings.LastIndexByte(rest, '.')
+		if i < 0 {
+			return nil, false
+		}
+		model := rest[:i]
+		if uq, err := strconv.Unquote(model); err == nil {
+			model = uq
+		}
+		return lookupPriceSetting(model, rest[i+1:])
+	}
 	rest, ok := strings.CutPrefix(key, "agents.")
 	if !ok {
 		return nil, false
@@ -264,13 +276,18 @@ func agentSetting(name string, f *agentField) *setting {
 	}
 }
 
-// allSettings returns every key of c in display order: the fixed keys, then
-// each defined agent's keys.
+// allSettings returns every key of c in display order: the fixed keys,
+// each defined agent's keys, then each priced model's keys.
 func (c *Config) allSettings() []*setting {
 	out := slices.Clone(settings)
 	for _, name := range c.AgentNames() {
 		for _, f := range agentFields {
 			out = append(out, agentSetting(name, f))
+		}
+	}
+	for _, model := range c.PriceNames() {
+		for _, f := range priceFields {
+			out = append(out, priceSetting(model, f))
 		}
 	}
 	return out
