@@ -180,7 +180,7 @@ type procOutcome struct {
 func conclude(spec Spec, req Request, t *transcript, po procOutcome, now time.Time) Result {
 	res := Result{
 		SessionID:  t.sessionID,
-		Usage:      t.usage,
+		Usage:      estimateCost(spec, t.usage), // codex reports no cost: price.go estimates it
 		ExitCode:   po.exitCode,
 		StderrTail: po.stderrTail,
 	}

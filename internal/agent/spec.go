@@ -130,6 +130,14 @@ type Spec struct {
 	// MaxLine is the longest output line kept whole, in bytes: 0 means
 	// DefaultMaxLine.
 	MaxLine int
+	// Version is the CLI's version as preflight read it from --version
+	// ("2.1.328"), so that messages about output looper cannot read can
+	// name the release that printed it. Empty: unknown.
+	Version string
+	// Price is what the agent's model costs, for agents that report tokens
+	// but no cost (codex): the runner estimates the attempt's cost from it
+	// and marks it as an estimate. Nil: no estimate.
+	Price *Price
 }
 
 // resolved returns s with the dialect inferred, the binary and format

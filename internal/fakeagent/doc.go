@@ -20,7 +20,11 @@
 // scenario makes more tool calls. The prompt is the positional argument,
 // else stdin.
 //
-// codex: only `codex exec` is supported. --json selects JSONL output
+// Both answer --version as the real CLIs do, with the versions the
+// conformance suite ran ("2.1.328 (Claude Code)", "codex-cli 0.169.0"), or
+// LOOPER_FAKE_VERSION when it is set.
+//
+// codex: only `codex exec` (and `codex --version`) is supported. --json selects JSONL output
 // (otherwise progress goes to stderr and the final message to stdout);
 // -m, -c key=value (model_reasoning_effort and approval_policy values are
 // validated), --sandbox, -C, --skip-git-repo-check (without it, a working
