@@ -272,7 +272,12 @@ func renderAttempt(e Event) (string, string, []slog.Attr) {
 			attrs = append(attrs, slog.Int64("tokens", n))
 		}
 		if e.Usage.CostUSD != 0 {
-			attrs = append(attrs, slog.String("cost", fmtCost(e.Usage.CostUSD)))
+			if e.Usage.CostEstimated {
+				// "est_cost=~$0.0123": looper's estimate, not the agent's figure.
+				attrs = append(attrs, slog.String("est_cost", strings.TrimSuffix(fmtCostOf(e.Usage.CostUSD, true), " (est.)")))
+			} else {
+				attrs = append(attrs, slog.String("cost", fmtCost(e.Usage.CostUSD)))
+			}
 		}
 	}
 	if e.ExitCode != 0 {
@@ -402,6 +407,19 @@ func fmtCost(c float64) string {
 		return "<$0.01"
 	}
 	return "$" + strconv.FormatFloat(c, 'f', 2, 64)
+}
+
+// fmtCostOf renders a cost, marked "~$0.0123 (est.)" when it is looper's
+// estimate rather than the agent's own figure: estimates get four decimals,
+// since a small codex attempt costs fractions of a cent.
+func fmtCostOf(c float64, estimated bool) string {
+	switch {
+	case !estimated || c == 0:
+		return fmtCost(c)
+	case c > 0 && c < 0.00005:
+		return "~<$0.0001 (est.)"
+	}
+	return "~$" + strconv.FormatFloat(c, 'f', 4, 64) + " (est.)"
 }
 
 // appendClean appends s to dst with terminal control characters made
