@@ -43,7 +43,7 @@ type taskRow struct {
 	first, last       time.Time
 	tokens            int64
 	cost              float64
-	estimated         bool // some of cost is looper's estimate (codex)
+	estimated         bool     // some of cost is looper's estimate (codex)
 	stages            []string // for the row of run-level attempts
 }
 
