@@ -32,8 +32,12 @@ and the winner is merged back. A missing backlog is written by the bootstrap age
 invalid one is repaired first. When nothing is left to run, a review pass may add tasks;
 when it adds none, the PROJECT-DONE marker is appended.
 
+Before any task moves, every agent the run may use is checked (looper doctor shows the same
+checks): its binary resolves and claude and codex answer --version. When one cannot be used,
+looper exits with status 3 and the fix, and nothing is written.
+
 Exit status: 0 when every task that ran is done, 1 when a task failed or ended blocked (or
-fail_fast stopped the run), 130 when interrupted. Ctrl-C stops dispatching, gives agents a
+fail_fast stopped the run), 3 when an agent cannot be used, 130 when interrupted. Ctrl-C stops dispatching, gives agents a
 grace period, puts in-flight tasks back as they were and exits; a second Ctrl-C kills at once.`
 }
 

@@ -67,10 +67,13 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		schemaPath = filepath.Join(filepath.Dir(todoPath), "todo.schema.json")
 	}
 
-	specs, err := agentSpecs(cfg)
+	// Preflight first: an agent that cannot run stops the run before the
+	// run log, the backlog or any worktree is opened.
+	specs, checks, err := preflight(ctx, cfg, cwd)
 	if err != nil {
 		return nil, err
 	}
+	priceWarnings := priceAgents(cfg, specs)
 	runLog, err := sinks.OpenRunLog(cfg.LogDirPath(cwd), s.root, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("open the run log: %w (set log_dir or --log-dir to a writable directory)", err)
@@ -100,6 +103,7 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	s.events = make(chan sinks.Event, eventBuffer)
 	out := sinks.Tee(console, runLog.Sink())
 	s.output.Go(func() { s.sinkErr = out.Run(ctx, s.events) })
+	s.reportAgents(checks, priceWarnings)
 
 	store, err := stages.OpenStore(todoPath, stages.StoreOptions{
 		ReadOnly: o.ReadOnly,
@@ -175,37 +179,6 @@ func withSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	defer failFast(nil)
 	s.deps.FailFastCancel = failFast
 	return body(ctx, s)
-}
-
-// agentSpecs turns the configured agents into runner specs, validated now
-// so that a bad agent table fails before any task starts.
-func agentSpecs(cfg *config.Config) (map[string]agent.Spec, error) {
-	specs := map[string]agent.Spec{}
-	var errs []error
-	for _, name := range cfg.AgentNames() {
-		a, _ := cfg.Agent(name)
-		spec := agent.Spec{
-			Name: name, Binary: a.Binary, Model: a.Model, Reasoning: a.Reasoning, Args: a.Args,
-			PermissionMode: a.PermissionMode, Sandbox: a.Sandbox, Approval: a.Approval, Env: a.Env,
-			Timeout: a.Timeout, IdleTimeout: a.IdleTimeout, Grace: a.Grace,
-		}
-		if a.Grace == 0 {
-			spec.Grace = -1 // grace = "0": SIGKILL at once (a zero Spec.Grace means the default)
-		}
-		if config.IsGeneric(name) {
-			spec.Dialect = agent.DialectGeneric
-			spec.Format = agent.Format(a.Format)
-			spec.PromptArg = a.PromptFormat == "arg"
-		} else {
-			spec.Dialect = agent.Dialect(name)
-		}
-		if err := spec.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("[agents.%s]: %w", name, err))
-			continue
-		}
-		specs[name] = spec
-	}
-	return specs, errors.Join(errs...)
 }
 
 // isolate decides where attempts work. Worktrees are used in parallel mode

@@ -92,10 +92,14 @@ func (p Preflight) check(ctx context.Context, spec Spec) Check {
 	path, err := exec.LookPath(r.Binary)
 	if err != nil {
 		var ee *exec.Error
-		if errors.As(err, &ee) {
-			err = ee.Err
+		switch {
+		case errors.Is(err, exec.ErrNotFound):
+			c.Err = fmt.Errorf("%q not found in PATH: %w", r.Binary, exec.ErrNotFound)
+		case errors.As(err, &ee):
+			c.Err = fmt.Errorf("%q: %w", r.Binary, ee.Err)
+		default:
+			c.Err = err // a *fs.PathError names the file
 		}
-		c.Err = fmt.Errorf("%s: %q: %w", r.Name, r.Binary, err)
 		c.Fix = installFix(r)
 		return c
 	}
@@ -111,7 +115,7 @@ func (p Preflight) check(ctx context.Context, spec Spec) Check {
 	}
 	banner, err := Probe(ctx, timeout, r.Env, p.Dir, path, "--version")
 	if err != nil {
-		c.Err = fmt.Errorf("%s: %s --version failed: %w", r.Name, path, err)
+		c.Err = fmt.Errorf("%s --version failed: %w", path, err)
 		c.Fix = fmt.Sprintf("run %s --version yourself to see why; reinstall it (%s), or point %s at a working one",
 			path, installCommand(r.Dialect), binarySetting(r))
 		return c
