@@ -11,6 +11,7 @@ import (
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/internal/agent"
 	"github.com/looper-go/looper/sinks"
+	"github.com/looper-go/looper/stages"
 )
 
 // agentSpec turns one configured agent into a runner spec, unvalidated:
@@ -58,8 +59,8 @@ func preflight(ctx context.Context, cfg *config.Config, cwd string) (map[string]
 		}
 		specs[c.Spec.Name] = c.Spec
 	}
-	if err := context.Cause(ctx); err != nil && ctx.Err() != nil {
-		return nil, nil, err
+	if ctx.Err() != nil { // Ctrl-C during preflight: exit 130, not 3
+		return nil, nil, exitCode(stages.Report{}, context.Cause(ctx))
 	}
 	if len(failed) > 0 {
 		return nil, nil, &exitError{code: exitAgent, err: errors.New(strings.Join(failed, "\n") + "\nnothing was run; the backlog is as it was")}
