@@ -130,6 +130,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 	if d.LastMessagePath != nil {
 		lastMessage = d.LastMessagePath(a.Label)
 	}
+	checkpoint := checkpointInPlace(d, j, a)
 	a.Result = d.Runner.Run(ctx, spec, agent.Request{
 		Prompt:          prompt,
 		Dir:             a.Dir,
@@ -150,6 +151,9 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 		stopUsing(d, j, a)
 	}
 	reportDenials(d, j, a)
+	if ctx.Err() == nil {
+		commitInPlace(d, j, &a, checkpoint)
+	}
 	runHook(ctx, d, j, a, a.Vote(), lastMessage)
 
 	if a.Worktree != nil && ctx.Err() == nil {

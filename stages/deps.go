@@ -51,6 +51,13 @@ type Deps struct {
 	TodoPath, SchemaPath string
 	// Repo is the git repository for worktree isolation; nil runs in place.
 	Repo *worktree.Repo
+	// Checkout is the git repository an in-place attempt works in
+	// (sequential mode), nil outside git: after each attempt looper commits
+	// what the agent changed and left uncommitted (see commitInPlace).
+	Checkout *worktree.Repo
+	// CheckoutIgnore lists more paths looper writes in the project (the log
+	// directory, when it is inside), which an in-place commit leaves out.
+	CheckoutIgnore []string
 	// RunID names this run (worktree directories and branches use it).
 	RunID string
 	// WorktreeCopy lists files copied into every worktree; WorktreeSetup is

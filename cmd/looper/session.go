@@ -294,6 +294,20 @@ func (s *session) gitInit(ctx context.Context) {
 	s.emit(slog.LevelInfo, sinks.KindInfo, "initialised a git repository in "+s.cwd)
 }
 
+// commitInPlace gives a sequential run the repository its attempts work
+// in, so looper commits what an agent changed and left uncommitted (its own
+// commit denied, its sandbox keeping .git read-only). Parallel runs commit
+// in each attempt's worktree instead; outside git there is nothing to do.
+func (s *session) commitInPlace() {
+	if s.cfg.Parallel.Enabled {
+		return
+	}
+	if repo, err := worktree.Open(s.cwd); err == nil {
+		s.deps.Checkout = repo
+		s.deps.CheckoutIgnore = []string{s.cfg.LogDirPath(s.cwd)}
+	}
+}
+
 // send hands an event to the output sinks.
 func (s *session) send(e sinks.Event) {
 	if e.Time.IsZero() {
