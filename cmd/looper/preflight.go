@@ -21,7 +21,10 @@ func agentSpec(cfg *config.Config, name string) agent.Spec {
 	spec := agent.Spec{
 		Name: name, Binary: a.Binary, Model: a.Model, Reasoning: a.Reasoning, Args: a.Args,
 		PermissionMode: a.PermissionMode, Sandbox: a.Sandbox, Approval: a.Approval, Env: a.Env,
-		Timeout: a.Timeout, IdleTimeout: a.IdleTimeout, Grace: a.Grace,
+		Timeout: a.Timeout, IdleTimeout: a.IdleTimeout, Grace: a.Grace, RetryTimeout: a.RetryTimeout,
+	}
+	if a.RetryTimeout == 0 {
+		spec.RetryTimeout = -1 // retry_timeout = "0": off (a zero Spec.RetryTimeout means the default)
 	}
 	if a.Grace == 0 {
 		spec.Grace = -1 // grace = "0": SIGKILL at once (a zero Spec.Grace means the default)

@@ -37,8 +37,9 @@ checks): its binary resolves and claude and codex answer --version. When one can
 looper exits with status 3 and the fix, and nothing is written.
 
 Exit status: 0 when every task that ran is done, 1 when a task failed or ended blocked (or
-fail_fast stopped the run), 3 when an agent cannot be used, 130 when interrupted. Ctrl-C stops dispatching, gives agents a
-grace period, puts in-flight tasks back as they were and exits; a second Ctrl-C kills at once.`
+fail_fast stopped the run), 3 when an agent cannot be used (missing, bad credentials, model
+API unreachable), 130 when interrupted. Ctrl-C stops dispatching, gives agents a grace
+period, puts in-flight tasks back as they were and exits; a second Ctrl-C kills at once.`
 }
 
 func (c *runCmd) Run(ctx context.Context, kctx *kong.Context, cfg *config.Config, stdout io.Writer) error {
@@ -66,6 +67,7 @@ func (c *runCmd) Run(ctx context.Context, kctx *kong.Context, cfg *config.Config
 func runLoop(ctx context.Context, cfg *config.Config, cwd string, stdout io.Writer) error {
 	return withSession(ctx, cfg, cwd, sessionOptions{Stdout: stdout}, func(ctx context.Context, s *session) error {
 		s.gitInit(ctx)
+		s.commitInPlace()
 		if err := stages.Prepare(ctx, s.deps, cfg.Prompt); err != nil {
 			return exitCode(stages.Report{}, err)
 		}
