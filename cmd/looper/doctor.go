@@ -28,8 +28,8 @@ func (doctorCmd) Help() string {
 is 1 when any check fails. Agents are checked as looper run checks them before it starts
 (those of the four roles and of parallel.agents): the binary resolves, claude and codex
 answer --version within --timeout with a version in the range looper was tested with
-(claude-code ` + agent.TestedClaudeVersion + `, codex ` + agent.TestedCodexVersion + `; another minor version is a warning), and
-the permission mode is one Claude accepts.`
+(claude-code ` + agent.TestedClaudeVersion + `, codex ` + agent.TestedCodexVersion + `;
+another minor version is a warning), and the permission mode is one Claude accepts.`
 }
 
 // doctorReport collects check results and prints them as they come.
