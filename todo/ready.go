@@ -363,4 +363,3 @@ func (r *ReadySet) pop() int32 {
 	r.heap = h
 	return top
 }
-
