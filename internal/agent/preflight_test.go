@@ -212,3 +212,31 @@ func TestParseVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestPreflightBounded: with Parallel 1, no two --version probes overlap
+// (each probe notes a lock file another one left), and the checks come back
+// in the order of the specs.
+func TestPreflightBounded(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var specs []Spec
+	for i := range 3 {
+		script := writeScript(t, dir, fmt.Sprintf("claude%d", i), fmt.Sprintf(`cd %s
+if [ -e lock ]; then echo overlap >> overlaps; fi
+touch lock
+sleep 0.1
+rm lock
+echo "2.1.%d (Claude Code)"
+`, dir, i))
+		specs = append(specs, Spec{Name: fmt.Sprintf("c%d", i), Dialect: DialectClaude, Binary: script})
+	}
+	checks := Preflight{Parallel: 1}.Run(t.Context(), specs)
+	for i, c := range checks {
+		if c.Err != nil || c.Spec.Name != specs[i].Name || c.Version != fmt.Sprintf("2.1.%d", i) {
+			t.Errorf("check %d = %+v", i, c)
+		}
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "overlaps")); err == nil {
+		t.Errorf("probes overlapped with Parallel 1: %q", data)
+	}
+}
