@@ -310,12 +310,12 @@ func TestFakeIdleTimeout(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d, func(t *testing.T) {
 			t.Parallel()
-			// Output every 300ms for a while keeps it alive; then silence.
-			// The idle limit is generous: a loaded CI machine can take a
-			// second to start the fake.
+			// Output every 100ms for a while keeps it alive; then silence.
+			// The idle limit is far above the gaps: a loaded CI machine can
+			// take seconds to start the fake under -race.
 			r := runFake(t, fakeRun{dialect: d,
-				scenario: `{"line_delay_ms": 300, "steps": [{"text":"a"},{"text":"b"},{"text":"c"},{"text":"d"},{"text":"e"},{"hang":true}]}`,
-				spec:     func(s *Spec) { s.IdleTimeout = 3 * time.Second }})
+				scenario: `{"line_delay_ms": 100, "steps": [{"text":"a"},{"text":"b"},{"text":"c"},{"text":"d"},{"text":"e"},{"hang":true}]}`,
+				spec:     func(s *Spec) { s.IdleTimeout = 8 * time.Second }})
 			if r.Class != ClassIdleTimeout {
 				t.Fatalf("class = %s (%s), want idle-timeout", r.Class, r.Err)
 			}
