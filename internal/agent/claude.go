@@ -26,6 +26,8 @@ type claudeParser struct {
 	// the result's permission_denials (with the input) replace the
 	// system/permission_denied line (without it) instead of adding to it.
 	deniedAt map[string]int
+	// msg is the message liteEvent decodes into, reused line after line.
+	msg claudeMessage
 }
 
 // claudeEvent is the union of the stream-json line shapes the runner reads.
@@ -157,10 +159,12 @@ func (p *claudeParser) line(b []byte) lineKind {
 
 func (p *claudeParser) event(b []byte) lineKind {
 	var ev claudeEvent
-	if err := decodeLine(b, &ev); err != nil {
-		p.t.badLines++
-		p.em.warn(fmt.Sprintf("agent printed a line that is not stream-json (%s): %s", jsonErr(err), clip(string(b), 200)))
-		return lineProgress
+	if !jsonValid(b) || !p.liteEvent(b, &ev) {
+		if err := decodeLine(b, &ev); err != nil {
+			p.t.badLines++
+			p.em.warn(fmt.Sprintf("agent printed a line that is not stream-json (%s): %s", jsonErr(err), clip(string(b), 200)))
+			return lineProgress
+		}
 	}
 	if ev.SessionID != "" && p.t.sessionID == "" {
 		p.t.sessionID = ev.SessionID

@@ -38,6 +38,7 @@ func streamLines(size int) []byte {
 	}
 	str := func(s string) string { b, _ := json.Marshal(s); return string(b) }
 	var b strings.Builder
+	b.Grow(size + 2048)
 	b.WriteString(`{"type":"system","subtype":"init","cwd":"/home/user/project","session_id":"6170607e-7232-407c-82c3-7fc983d60064","model":"claude-sonnet-4-5-20250929","permissionMode":"bypassPermissions"}` + "\n")
 	for i := 0; b.Len() < size; i++ {
 		var line string
