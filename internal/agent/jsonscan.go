@@ -237,18 +237,15 @@ func skipValid(b []byte, i int) int {
 
 // skipString returns the index just after the valid string at b[i].
 func skipString(b []byte, i int) int {
-	i++
-	for {
-		j := bytes.IndexAny(b[i:], `"\`)
-		if j < 0 {
-			return len(b)
-		}
-		i += j
-		if b[i] == '"' {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '"':
 			return i + 1
+		case '\\':
+			i++
 		}
-		i += 2
 	}
+	return len(b)
 }
 
 // jsonMember is one member of an object: its key as written (quotes
@@ -307,32 +304,4 @@ func jsonElems(arr []byte, fn func(elem []byte)) {
 			i = skipSpace(arr, i+1)
 		}
 	}
-}
-
-// jsonStr decodes a valid JSON value that should be a string, as
-// encoding/json does (invalid UTF-8 becomes U+FFFD); ok is false for any
-// other value, which encoding/json would leave its field unchanged for.
-func jsonStr(v []byte) (s string, ok bool) {
-	if len(v) < 2 || v[0] != '"' {
-		return "", false
-	}
-	body := v[1 : len(v)-1]
-	if bytes.IndexByte(body, '\\') < 0 && utf8.Valid(body) {
-		return string(body), true
-	}
-	if json.Unmarshal(v, &s) != nil {
-		return "", false
-	}
-	return s, true
-}
-
-// jsonBool decodes a valid JSON value that should be a boolean.
-func jsonBool(v []byte) (b, ok bool) {
-	switch string(v) {
-	case "true":
-		return true, true
-	case "false":
-		return false, true
-	}
-	return false, false
 }

@@ -92,3 +92,20 @@ func TestJSONScanMembers(t *testing.T) {
 		t.Fatalf("elements = %s, want %s", got, want)
 	}
 }
+
+// FuzzUnquote holds unquote to encoding/json's decoding of the same
+// string.
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`plain`, `a\nb\"c\\d\/e\tf\bg\fh\r`, `\u00e9\u20AC`, `\ud83d\ude00`, `\ud83d`, `\ud83dx`, `\ud83d\u0041`, `\ude00\ud83d`,
+		"\xff\xfe", "caf\xc3\xa9", `\`, `\u12`, `\x`, `"`, "\x01", `\uD800\uDC00`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var want string
+		err := json.Unmarshal(append(append([]byte{'"'}, body...), '"'), &want)
+		got, ok := unquote(body)
+		if ok != (err == nil) || got != want {
+			t.Fatalf("unquote(%q) = %q, %v; encoding/json: %q, %v", body, got, ok, want, err)
+		}
+	})
+}
