@@ -142,7 +142,12 @@ func (s runLogSink) Run(_ context.Context, events <-chan Event) error {
 }
 
 // append adds e to the batch as one JSON line (see eventEncoder.encode).
+// An event derived from an agent's line is left out: the line's own
+// record holds it, and Tail derives it again (TailOptions.Expand).
 func (l *RunLog) append(e Event) {
+	if e.Derived {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {

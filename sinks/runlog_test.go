@@ -218,7 +218,7 @@ func TestRunLogWritesPerBatch(t *testing.T) {
 		ch <- Event{Time: t0, Kind: KindText, Message: strconv.Itoa(i)}
 		ch <- Event{Time: t0, Kind: KindText, Message: "next"}
 		data, _ := os.ReadFile(l.Path())
-		if !strings.HasSuffix(string(data), `"content":"`+strconv.Itoa(i)+`"}`+"\n") {
+		if !strings.Contains(string(data), `"content":"`+strconv.Itoa(i)+`"}`+"\n") || !strings.HasSuffix(string(data), "\n") {
 			t.Fatalf("after event %d the log ends %q", i, data[max(0, len(data)-40):])
 		}
 	}

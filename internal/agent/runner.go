@@ -91,7 +91,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	em.send(sinks.Event{Kind: sinks.KindCommand, Level: slog.LevelInfo, Command: shown,
 		Message: fmt.Sprintf("started %s (pid %d)", spec.Name, a.cmd.Process.Pid)})
 
-	parser := newParser(spec.Format, em)
+	parser := newParser(spec.Format, em.deriving())
 	var stderr tailBuffer
 	readersDone := make(chan struct{})
 	var readers sync.WaitGroup
@@ -395,14 +395,16 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 		if err != nil {
 			return
 		}
-		em.raw(line)
+		skip := !parsing || (truncatedFrom > 0 && spec.Format != FormatText)
+		if skip {
+			em.raw(line, "")
+		} else {
+			em.raw(line, spec.Format)
+		}
 		if truncatedFrom > 0 {
 			em.warn(fmt.Sprintf("%s printed a line of %d bytes, more than max_line (%d); it was truncated and, unless the output is text, skipped", spec.Name, truncatedFrom, spec.MaxLine))
-			if spec.Format != FormatText {
-				continue
-			}
 		}
-		if !parsing {
+		if skip {
 			continue
 		}
 		var kind lineKind
