@@ -150,44 +150,64 @@ type tailRenderer struct {
 }
 
 // logRecord is a run log line: an Event whose raw line is a string or,
-// for a line that was JSON, the JSON value itself.
+// for a line that was a JSON object or array, that JSON itself; or, for
+// the stdout lines of an attempt, several such lines (see lineGroups).
 type logRecord struct {
 	Event
-	Raw json.RawMessage `json:"raw"`
+	Raw   json.RawMessage   `json:"raw"`
+	Lines []json.RawMessage `json:"lines"`
 }
 
-// decodeRecord reads one log line; ok is false if it is not an event.
-func decodeRecord(line []byte) (e Event, ok bool) {
+// decodeRecord reads one log line as the events it holds: one, or one
+// KindRaw per line of a "lines" record. ok is false if it is not an event.
+func decodeRecord(line []byte) (events []Event, ok bool) {
 	line = bytes.TrimSpace(line)
 	if len(line) == 0 || line[0] != '{' {
-		return e, false
+		return nil, false
 	}
 	var rec logRecord
 	if json.Unmarshal(line, &rec) != nil {
-		return e, false
+		return nil, false
 	}
-	e = rec.Event
+	if rec.Lines == nil {
+		e := rec.Event
+		setRaw(&e, rec.Raw)
+		return []Event{e}, true
+	}
+	for _, l := range rec.Lines {
+		e := rec.Event
+		setRaw(&e, l)
+		events = append(events, e)
+	}
+	return events, true
+}
+
+// setRaw sets e's raw line from its JSON in the log: a string is the line
+// itself, an object or array is a line that was that JSON.
+func setRaw(e *Event, v json.RawMessage) {
 	switch {
-	case len(rec.Raw) == 0:
-	case rec.Raw[0] == '"':
-		_ = json.Unmarshal(rec.Raw, &e.Raw)
-	case string(rec.Raw) != "null":
-		e.Raw, e.RawJSON = string(rec.Raw), true
+	case len(v) == 0 || string(v) == "null":
+	case v[0] == '"':
+		_ = json.Unmarshal(v, &e.Raw)
+	default:
+		e.Raw, e.RawJSON = string(v), true
 	}
-	return e, true
 }
 
 // render decodes one log line and returns its output, nothing if the line
 // is not an event or is filtered out. expand derives the events a line
-// of agent output stood for; nil shows the record alone.
+// of agent output stood for; nil shows the records as they are.
 func (r *tailRenderer) render(line []byte, expand func(Event) []Event) []byte {
-	e, ok := decodeRecord(line)
-	if !ok || (r.o.Task != "" && e.TaskID != r.o.Task) {
+	recs, ok := decodeRecord(line)
+	if !ok || (r.o.Task != "" && recs[0].TaskID != r.o.Task) {
 		return nil
 	}
-	events := []Event{e}
+	events := recs
 	if expand != nil {
-		events = expand(e)
+		events = nil
+		for _, e := range recs {
+			events = append(events, expand(e)...)
+		}
 	}
 	r.out.Reset()
 	for _, e := range events {

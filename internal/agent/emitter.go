@@ -96,7 +96,7 @@ func (e *emitter) raw(line []byte, format Format) {
 		return
 	}
 	ev := sinks.Event{Kind: sinks.KindRaw, Level: slog.LevelDebug, Raw: string(line), Format: string(format)}
-	ev.RawJSON = format != FormatText && format != "" && jsonValid(line) && !bytes.ContainsAny(line, "\r\n")
+	ev.RawJSON = format != FormatText && format != "" && isJSONLine(line)
 	e.send(ev)
 }
 
@@ -123,4 +123,15 @@ func firstLine(s string, n int) string {
 		}
 	}
 	return ""
+}
+
+// isJSONLine reports whether line is a JSON object or array with nothing
+// around it, which the run log embeds as it is; any other line is logged
+// as a string, so a string in the log is always a line as printed.
+func isJSONLine(line []byte) bool {
+	if len(line) < 2 || bytes.ContainsAny(line, "\r\n") {
+		return false
+	}
+	first, last := line[0], line[len(line)-1]
+	return ((first == '{' && last == '}') || (first == '[' && last == ']')) && jsonValid(line)
 }

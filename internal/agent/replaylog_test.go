@@ -3,6 +3,7 @@ package agent
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -62,7 +63,7 @@ func TestLogReplayerShowsWhatRanLive(t *testing.T) {
 
 // checkOneCopy checks that the run log at path holds lines records of
 // agent output, JSON ones (when json) as JSON values, and nothing derived.
-func checkOneCopy(t *testing.T, path string, lines int, json bool) {
+func checkOneCopy(t *testing.T, path string, lines int, isJSON bool) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -70,13 +71,22 @@ func checkOneCopy(t *testing.T, path string, lines int, json bool) {
 	}
 	raw := 0
 	for rec := range strings.Lines(string(data)) {
-		switch {
-		case strings.Contains(rec, `"type":"raw"`):
-			raw++
-			if json && strings.Contains(rec, `"raw":"{`) {
-				t.Errorf("a JSON line logged as a string: %s", rec)
+		var r struct {
+			Type  string            `json:"type"`
+			Lines []json.RawMessage `json:"lines"`
+		}
+		if err := json.Unmarshal([]byte(rec), &r); err != nil {
+			t.Fatalf("log line %q: %v", rec, err)
+		}
+		switch r.Type {
+		case "raw":
+			raw += len(r.Lines)
+			for _, l := range r.Lines {
+				if isJSON && l[0] == '"' && strings.HasPrefix(string(l), `"{`) {
+					t.Errorf("a JSON line logged as a string: %s", l)
+				}
 			}
-		case strings.Contains(rec, `"type":"assistant_message"`), strings.Contains(rec, `"type":"tool"`), strings.Contains(rec, `"type":"warning"`):
+		case "assistant_message", "tool", "tool_result", "reasoning", "warning":
 			t.Errorf("a derived event in the log: %s", rec)
 		}
 	}
