@@ -26,8 +26,20 @@ type claudeParser struct {
 	// the result's permission_denials (with the input) replace the
 	// system/permission_denied line (without it) instead of adding to it.
 	deniedAt map[string]int
-	// msg is the message liteEvent decodes into, reused line after line.
-	msg claudeMessage
+	// msg is the message liteEvent decodes into, reused line after line,
+	// and msgVals the "message" members it found.
+	msg     claudeMessage
+	msgVals [][]byte
+	// checked says the line being parsed is known to be valid JSON.
+	checked bool
+}
+
+// checkedLine parses a line the caller has found to be valid JSON, which
+// spares the check.
+func (p *claudeParser) checkedLine(b []byte) lineKind {
+	p.checked = true
+	defer func() { p.checked = false }()
+	return p.line(b)
 }
 
 // claudeEvent is the union of the stream-json line shapes the runner reads.
@@ -159,7 +171,7 @@ func (p *claudeParser) line(b []byte) lineKind {
 
 func (p *claudeParser) event(b []byte) lineKind {
 	var ev claudeEvent
-	if !jsonValid(b) || !p.liteEvent(b, &ev) {
+	if !(p.checked || jsonValid(b)) || !p.liteEvent(b, &ev) {
 		if err := decodeLine(b, &ev); err != nil {
 			p.t.badLines++
 			p.em.warn(fmt.Sprintf("agent printed a line that is not stream-json (%s): %s", jsonErr(err), clip(string(b), 200)))

@@ -10,34 +10,42 @@ import "encoding/json"
 // it was). It returns false for any other line (not an object, another
 // type), which the full decode handles. b must be valid JSON.
 func (p *claudeParser) liteEvent(b []byte, ev *claudeEvent) bool {
-	var typ []byte
+	var typ, session, parent, errv []byte
+	msgs := p.msgVals[:0]
 	jsonMembers(b, func(m jsonMember) {
-		if m.is("type") {
+		switch {
+		case m.is("type"):
 			typ = m.val
+		case m.is("session_id"):
+			session = m.val
+		case m.is("parent_tool_use_id"):
+			parent = m.val
+		case m.is("error"):
+			errv = m.val
+		case m.is("message"):
+			msgs = append(msgs, m.val)
 		}
 	})
+	p.msgVals = msgs
 	t, _ := jsonStr(typ)
 	if t != "assistant" && t != "user" {
 		return false
 	}
 	ev.Type = t
-	wantBlocks := t == "assistant" || p.em.enabled()
-	jsonMembers(b, func(m jsonMember) {
-		switch {
-		case m.is("session_id"):
-			if s, ok := jsonStr(m.val); ok {
-				ev.SessionID = s
-			}
-		case m.is("parent_tool_use_id"):
-			// Only a non-empty string matters (a subagent's message).
-			s, _ := jsonStr(m.val)
-			ev.ParentToolUseID = &s
-		case m.is("error"):
-			ev.Error = json.RawMessage(m.val)
-		case m.is("message") && wantBlocks:
-			p.liteMessage(m.val, ev)
+	ev.SessionID, _ = jsonStr(session)
+	if parent != nil {
+		// Only a non-empty string matters (a subagent's message).
+		s, _ := jsonStr(parent)
+		ev.ParentToolUseID = &s
+	}
+	if errv != nil {
+		ev.Error = json.RawMessage(errv)
+	}
+	if t == "assistant" || p.em.enabled() {
+		for _, v := range msgs {
+			p.liteMessage(v, ev)
 		}
-	})
+	}
 	return true
 }
 

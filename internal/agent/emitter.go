@@ -91,13 +91,16 @@ func (e *emitter) warn(msg string) {
 // parser gave up): the run log keeps the line in place of the events the
 // parser derives from it, and a reader derives them again in that format.
 // A line that is valid JSON is marked so, to be logged as JSON.
-func (e *emitter) raw(line []byte, format Format) {
+// It returns whether the line was found to be valid JSON (false when
+// nothing checked it).
+func (e *emitter) raw(line []byte, format Format) bool {
 	if !e.enabled() {
-		return
+		return false
 	}
 	ev := sinks.Event{Kind: sinks.KindRaw, Level: slog.LevelDebug, Raw: string(line), Format: string(format)}
 	ev.RawJSON = format != FormatText && format != "" && isJSONLine(line)
 	e.send(ev)
+	return ev.RawJSON
 }
 
 // clip shortens s to at most n bytes (on a rune boundary) for one-line

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"unicode/utf8"
 )
@@ -130,9 +131,16 @@ func validArray(b []byte, i, depth int) int {
 }
 
 // validString checks the string starting at the quote b[i]: no raw
-// control characters, only JSON's escapes.
+// control characters, only JSON's escapes. Runs of eight plain bytes are
+// checked at once.
 func validString(b []byte, i int) int {
 	for i++; i < len(b); i++ {
+		for i+8 <= len(b) && plain8(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
+		if i >= len(b) {
+			break
+		}
 		switch c := b[i]; {
 		case c == '"':
 			return i + 1
@@ -156,6 +164,23 @@ func validString(b []byte, i int) int {
 		}
 	}
 	return -1
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// hasByte reports whether any byte of x is c.
+func hasByte(x uint64, c byte) bool {
+	v := x ^ (ones * uint64(c))
+	return (v-ones)&^v&highs != 0
+}
+
+// plain8 reports whether the eight bytes of x are all string content
+// that needs no attention: no quote, no backslash, no control character.
+func plain8(x uint64) bool {
+	return (x-ones*0x20)&^x&highs == 0 && !hasByte(x, '"') && !hasByte(x, '\\')
 }
 
 func isHex(c byte) bool {
@@ -235,28 +260,41 @@ func skipValid(b []byte, i int) int {
 	return i
 }
 
-// skipString returns the index just after the valid string at b[i].
+// skipString returns the index just after the valid string at b[i]: the
+// first quote not escaped by an odd run of backslashes.
 func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '"':
+	start := i + 1
+	for i = start; ; i++ {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return len(b)
+		}
+		i += j
+		k := i
+		for k > start && b[k-1] == '\\' {
+			k--
+		}
+		if (i-k)%2 == 0 {
 			return i + 1
-		case '\\':
-			i++
 		}
 	}
-	return len(b)
 }
 
 // jsonMember is one member of an object: its key as written (quotes
 // removed, escapes kept) and its value's bytes.
 type jsonMember struct {
 	key, val []byte
+	// plain: the key is ASCII without escapes, so only a key of the same
+	// length can match a field name.
+	plain bool
 }
 
 // is reports whether the member's key names field, with encoding/json's
 // case-insensitive match.
 func (m jsonMember) is(field string) bool {
+	if m.plain {
+		return len(m.key) == len(field) && (string(m.key) == field || bytes.EqualFold(m.key, []byte(field)))
+	}
 	if bytes.IndexByte(m.key, '\\') < 0 && utf8.Valid(m.key) {
 		return bytes.EqualFold(m.key, []byte(field))
 	}
@@ -280,7 +318,7 @@ func jsonMembers(obj []byte, fn func(m jsonMember)) {
 		key := obj[i+1 : end-1]
 		i = skipSpace(obj, skipSpace(obj, end)+1) // past ':'
 		vend := skipValid(obj, i)
-		fn(jsonMember{key: key, val: obj[i:vend]})
+		fn(jsonMember{key: key, val: obj[i:vend], plain: plainKey(key)})
 		i = skipSpace(obj, vend)
 		if i < len(obj) && obj[i] == ',' {
 			i = skipSpace(obj, i+1)
@@ -304,4 +342,13 @@ func jsonElems(arr []byte, fn func(elem []byte)) {
 			i = skipSpace(arr, i+1)
 		}
 	}
+}
+
+func plainKey(k []byte) bool {
+	for _, c := range k {
+		if c >= utf8.RuneSelf || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

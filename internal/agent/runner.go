@@ -396,10 +396,11 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 			return
 		}
 		skip := !parsing || (truncatedFrom > 0 && spec.Format != FormatText)
+		valid := false
 		if skip {
 			em.raw(line, "")
 		} else {
-			em.raw(line, spec.Format)
+			valid = em.raw(line, spec.Format)
 		}
 		if truncatedFrom > 0 {
 			em.warn(fmt.Sprintf("%s printed a line of %d bytes, more than max_line (%d); it was truncated and, unless the output is text, skipped", spec.Name, truncatedFrom, spec.MaxLine))
@@ -408,7 +409,7 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 			continue
 		}
 		var kind lineKind
-		kind, parsing = safeLine(p, line, em)
+		kind, parsing = safeLine(p, line, valid, em)
 		switch kind {
 		case lineProgress:
 			a.wd.progressed()
@@ -424,7 +425,7 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 // safeLine feeds one line to the parser; a parser panic (a bug, not the
 // agent's fault) is reported once and parsing stops, but the output is
 // still drained so the agent never blocks.
-func safeLine(p streamParser, line []byte, em *emitter) (kind lineKind, ok bool) {
+func safeLine(p streamParser, line []byte, valid bool, em *emitter) (kind lineKind, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError,
@@ -432,6 +433,9 @@ func safeLine(p streamParser, line []byte, em *emitter) (kind lineKind, ok bool)
 			kind, ok = lineProgress, false
 		}
 	}()
+	if c, isChecked := p.(interface{ checkedLine([]byte) lineKind }); valid && isChecked {
+		return c.checkedLine(line), true
+	}
 	return p.line(line), true
 }
 
