@@ -132,7 +132,7 @@ func firstLine(s string, n int) string {
 // around it, which the run log embeds as it is; any other line is logged
 // as a string, so a string in the log is always a line as printed.
 func isJSONLine(line []byte) bool {
-	if len(line) < 2 || bytes.ContainsAny(line, "\r\n") {
+	if len(line) < 2 || bytes.IndexByte(line, '\r') >= 0 || bytes.IndexByte(line, '\n') >= 0 {
 		return false
 	}
 	first, last := line[0], line[len(line)-1]

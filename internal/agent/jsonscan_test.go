@@ -109,3 +109,30 @@ func FuzzUnquote(f *testing.F) {
 		}
 	})
 }
+
+// FuzzToolSummary holds toolSummary to what decoding the input into a map
+// with encoding/json gives.
+func FuzzToolSummary(f *testing.F) {
+	for _, s := range []string{`{"command":"ls -l"}`, `{"path":"a","command":""}`, `{"command":"a","command":"b"}`, `{"comm\u0061nd":"x"}`,
+		`{"Command":"x","prompt":"p"}`, `[1]`, `null`, `{"query":5,"url":"u"}`, ``, `{bad`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, input []byte) {
+		want := ""
+		var m map[string]json.RawMessage
+		if json.Unmarshal(input, &m) == nil {
+			for _, k := range summaryKeys {
+				if s := jsonString(m[k]); s != "" {
+					want = clip(oneLine(s), 200)
+					break
+				}
+			}
+		}
+		if want == "" {
+			want = compactJSON(input, 200)
+		}
+		if got := toolSummary(input); got != want {
+			t.Fatalf("toolSummary(%q) = %q, want %q", input, got, want)
+		}
+	})
+}
