@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,11 +23,17 @@ import (
 // runner: go test ./internal/agent -run '^$' -bench Output -output-mb 200.
 var outputMB = flag.Int("output-mb", 0, "MB of stream-json BenchmarkOutput pipes through the runner (0: 200, or 16 with -short)")
 
-// streamLines returns about size bytes of Claude stream-json in ~1 KB
-// lines, in the proportions of a real session: assistant text (several
-// lines of prose), tool calls, tool results holding code, thinking, and a
-// closing result with the summary.
-func streamLines(size int) []byte {
+// writeStream writes about size bytes of Claude stream-json in ~1 KB
+// lines to path, in the proportions of a real session: assistant text
+// (several lines of prose), tool calls, tool results holding code,
+// thinking, and a closing result with the summary. It returns the size.
+func writeStream(path string, size int) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	b := bufio.NewWriterSize(f, 1<<20)
+	n := 0
 	prose := "I'll update the handler so that it returns a 404 when the task id is unknown, " +
 		"then run the tests again. The \"store\" keeps its lock while it saves.\n" +
 		"Next: check the error path of `Save` and the fsync of the directory."
@@ -37,10 +44,8 @@ func streamLines(size int) []byte {
 			role, i, role, content, i%9000, i%700, meta, i)
 	}
 	str := func(s string) string { b, _ := json.Marshal(s); return string(b) }
-	var b strings.Builder
-	b.Grow(size + 2048)
 	b.WriteString(`{"type":"system","subtype":"init","cwd":"/home/user/project","session_id":"6170607e-7232-407c-82c3-7fc983d60064","model":"claude-sonnet-4-5-20250929","permissionMode":"bypassPermissions"}` + "\n")
-	for i := 0; b.Len() < size; i++ {
+	for i := 0; n < size; i++ {
 		var line string
 		switch i % 10 {
 		case 0, 1, 2, 3: // text
@@ -54,9 +59,21 @@ func streamLines(size int) []byte {
 		}
 		b.WriteString(line)
 		b.WriteByte('\n')
+		n += len(line) + 1
 	}
-	b.WriteString(`{"type":"result","subtype":"success","is_error":false,"duration_ms":2915,"num_turns":4,"result":"Done.\n{\"task_id\":\"T012\",\"status\":\"done\",\"summary\":\"saved\",\"files\":[],\"blockers\":[]}","session_id":"6170607e-7232-407c-82c3-7fc983d60064","total_cost_usd":0.0123,"usage":{"input_tokens":4,"cache_creation_input_tokens":100,"cache_read_input_tokens":17713,"output_tokens":80}}` + "\n")
-	return []byte(b.String())
+	_, _ = b.WriteString(`{"type":"result","subtype":"success","is_error":false,"duration_ms":2915,"num_turns":4,"result":"Done.\n{\"task_id\":\"T012\",\"status\":\"done\",\"summary\":\"saved\",\"files\":[],\"blockers\":[]}","session_id":"6170607e-7232-407c-82c3-7fc983d60064","total_cost_usd":0.0123,"usage":{"input_tokens":4,"cache_creation_input_tokens":100,"cache_read_input_tokens":17713,"output_tokens":80}}` + "\n")
+	if err := b.Flush(); err != nil {
+		f.Close()
+		return 0, err
+	}
+	if err := f.Close(); err != nil {
+		return 0, err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
 }
 
 // readKiB returns a field of /proc/self/status in KiB, or -1.
@@ -83,8 +100,10 @@ func readKiB(field string) int64 {
 // emits every event through a bounded channel into a Tee of the
 // multiplexed console sink (writing to io.Discard) and the JSONL run log,
 // wired as cmd/looper's openSession does. It reports throughput in MB/s of
-// agent output, the run log's size over the agent's bytes, and the growth
-// of peak RSS (VmHWM, reset through /proc/self/clear_refs).
+// agent output, the same per second of this process's CPU time (which
+// other load on the machine changes less), the run log's size over the
+// agent's bytes, and the growth of peak RSS (VmHWM, reset through
+// /proc/self/clear_refs).
 //
 //	go test ./internal/agent -run '^$' -bench Output -benchtime 3x -output-mb 200
 func BenchmarkOutput(b *testing.B) {
@@ -101,17 +120,17 @@ func BenchmarkOutput(b *testing.B) {
 	}
 	dir := b.TempDir()
 	stream := filepath.Join(dir, "stream.jsonl")
-	data := streamLines(mb << 20)
-	if err := os.WriteFile(stream, data, 0o600); err != nil {
+	size, err := writeStream(stream, mb<<20)
+	if err != nil {
 		b.Fatal(err)
 	}
-	size := int64(len(data))
-	data = nil
 	spec := Spec{Name: "cat", Binary: cat, Args: []string{stream}, Format: FormatClaude, Grace: time.Second}
 	req := Request{TaskID: "T012", AgentID: "claude#1", Attempt: 1, Iteration: 1, Stage: "agents", Dir: dir, Contract: ContractTask}
 	b.SetBytes(size)
 	var logBytes, rssGrowth int64
+	var cpu time.Duration
 	for b.Loop() {
+		cpuBefore := cpuTime()
 		runtime.GC()
 		resetPeak := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 		rssBefore := readKiB("VmRSS")
@@ -150,6 +169,7 @@ func BenchmarkOutput(b *testing.B) {
 			b.Fatal(err)
 		}
 		logBytes = st.Size()
+		cpu += cpuTime() - cpuBefore
 		if hwm := readKiB("VmHWM"); resetPeak && hwm > 0 && rssBefore > 0 {
 			rssGrowth = max(rssGrowth, hwm-rssBefore)
 		}
@@ -157,6 +177,17 @@ func BenchmarkOutput(b *testing.B) {
 	}
 	b.ReportMetric(float64(logBytes)/float64(size), "log/agent-bytes")
 	b.ReportMetric(float64(rssGrowth)/1024, "MiB-rss-growth")
+	b.ReportMetric(float64(size)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
+}
+
+// cpuTime is the CPU time this process has used (user and system), the
+// measure that other work on the machine does not change much.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // discard is io.Discard without its ReadFrom, as a terminal would be.
