@@ -163,10 +163,18 @@ func checkTaskID(a *Attempt, j Job) {
 	a.Result.Err = fmt.Sprintf("summary is about task %q, not %q", s.TaskID, j.Task.ID)
 }
 
-// inspectWorktree commits what the agent left uncommitted, strips its edits
-// to the backlog (looper is the single writer), and measures the diff.
+// inspectWorktree checks what the agent did to git (checkIntegrity) before
+// anything else touches the worktree, then commits what the agent left
+// uncommitted, strips its edits to the backlog (looper is the single
+// writer), and measures the diff. An attempt that fails the check is left
+// exactly as the agent left it.
 func inspectWorktree(ctx context.Context, d *Deps, j Job, a *Attempt) {
 	wt := a.Worktree
+	sound := checkIntegrity(ctx, d, j, a)
+	d.checkCheckout(ctx, "after "+a.AgentID+" on "+j.Task.ID)
+	if !sound {
+		return
+	}
 	committed, err := d.Repo.CommitAll(wt, fmt.Sprintf("looper: uncommitted work on %s by %s", j.Task.ID, a.AgentID))
 	switch {
 	case err != nil:

@@ -103,6 +103,7 @@ type Deps struct {
 	passDone    chan struct{}   // closed when the select stage of a pass returns
 	finished    map[string]bool // tasks that reached an outcome in this run
 	sel         *selector
+	checkout    *checkoutWatch // the user's checkout, in worktree runs
 	limitsMu    sync.Mutex
 	limits      map[string]time.Time // agent name → dispatch paused until
 }

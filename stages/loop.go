@@ -70,6 +70,10 @@ func (l *Loop) Run(ctx context.Context) (Report, error) {
 		d.info("loop", slog.LevelInfo, sinks.KindInfo, "project is done: every task is done and nothing changed since the PROJECT-DONE review; nothing to do")
 		return rep, nil
 	}
+	if err := d.watchCheckout(ctx); err != nil {
+		d.info("watch", slog.LevelWarn, sinks.KindWarning, err.Error()+"; changes to it during the run will not be reported")
+	}
+	defer d.checkCheckout(ctx, "at the end of the run")
 	for {
 		err := l.pass(ctx, p, &rep)
 		if stopped, serr := l.stopped(ctx, err, &rep); stopped {
