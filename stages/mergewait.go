@@ -12,9 +12,13 @@ import (
 	"github.com/looper-go/looper/todo"
 )
 
-// dirtyPoll is how often a merge parked behind uncommitted changes in the
-// main tree is tried again.
-const dirtyPoll = 2 * time.Second
+// dirtyPoll is how soon a merge parked behind uncommitted changes in the
+// main tree is tried again; the pause doubles while nothing changes, up to
+// dirtyPollMax, so a long wait costs few git calls.
+const (
+	dirtyPoll    = 2 * time.Second
+	dirtyPollMax = time.Minute
+)
 
 // mergeWaitLimit bounds how long a parked merge waits before its task is
 // blocked, with the paths and the branch holding its work in the blockers:
@@ -38,6 +42,7 @@ type parked struct {
 type parking struct {
 	d       *Deps
 	waiting []parked
+	polls   int // polls since a merge was parked or settled
 }
 
 // park adds a decision whose merge is blocked by dirty, saying so.
@@ -50,6 +55,7 @@ func (p *parking) park(o Outcome, dirty *worktree.DirtyError) {
 		strings.Join(dirty.Paths, ", "), mergeWaitLimit)
 	d.emit(e)
 	p.waiting = append(p.waiting, parked{outcome: o, since: d.now(), paths: dirty.Paths})
+	p.polls = 0
 }
 
 // poll returns a timer for the next try of the parked merges, or nil when
@@ -58,7 +64,9 @@ func (p *parking) poll() <-chan time.Time {
 	if len(p.waiting) == 0 {
 		return nil
 	}
-	return time.After(dirtyPoll)
+	pause := dirtyPoll << min(p.polls, 5)
+	p.polls++
+	return time.After(min(pause, dirtyPollMax))
 }
 
 // retry tries every parked merge once (the poll came, or a batch has just
@@ -87,6 +95,9 @@ func (p *parking) retry(ctx context.Context) ([]Outcome, error) {
 		still = append(still, w)
 	}
 	p.waiting = still
+	if len(settled) > 0 {
+		p.polls = 0
+	}
 	return settled, nil
 }
 
