@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,11 +35,16 @@ type Report struct {
 	Reviewed, ProjectDone bool
 	// MaxIterations is true when the iteration limit ended the run.
 	MaxIterations bool
+	// Remaining counts the tasks left ready to run when the run ended
+	// (todo or doing, every dependency done): work a next run would do,
+	// which makes the run not a success whatever else happened.
+	Remaining int
 }
 
-// OK reports whether the run ended without anything failing or blocked.
+// OK reports whether the run ended without anything failing or blocked
+// and without ready work left.
 func (r Report) OK() bool {
-	return r.Failed == 0 && r.Blocked == 0 && !r.Interrupted && !r.FailFast
+	return r.Failed == 0 && r.Blocked == 0 && !r.Interrupted && !r.FailFast && r.Remaining == 0
 }
 
 // Loop is looper's run loop: passes of the pipeline over the backlog until
@@ -54,9 +60,10 @@ type Loop struct {
 
 // Run runs the loop. It returns ErrInterrupted or the fail_fast cause when
 // the run was stopped, after putting in-flight tasks back as they were.
-func (l *Loop) Run(ctx context.Context) (Report, error) {
+// The report counts the ready tasks left however the run ended.
+func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 	d := l.Deps
-	var rep Report
+	defer func() { rep.Remaining = l.remaining() }()
 	p, err := pipeline.Build[Tick](l.Nodes...)
 	if err != nil {
 		return rep, err
@@ -217,6 +224,37 @@ func countCompletion(rep *Report, c Completion) {
 	if c.Failed {
 		rep.Failed++
 	}
+}
+
+// remaining counts the ready tasks in the backlog as it is now: todo or
+// doing, with every dependency done. A pipeline without the merge stage
+// applies nothing, so it leaves nothing undone either and counts none; so
+// does a backlog that cannot be read (the error that made it so is
+// reported already).
+func (l *Loop) remaining() int {
+	if !slices.ContainsFunc(l.Nodes, func(n pipeline.Node) bool { return n.Name() == "merge" }) {
+		return 0
+	}
+	b, err := l.Deps.Store.Snapshot()
+	if err != nil {
+		return 0
+	}
+	done := map[string]bool{}
+	for _, t := range b.Tasks {
+		if t.Status == todo.StatusDone {
+			done[t.ID] = true
+		}
+	}
+	n := 0
+	for _, t := range b.Tasks {
+		if t.Status != todo.StatusTodo && t.Status != todo.StatusDoing {
+			continue
+		}
+		if !slices.ContainsFunc(t.DependsOn, func(id string) bool { return !done[id] }) {
+			n++
+		}
+	}
+	return n
 }
 
 // runnable reports whether the backlog has a task select would dispatch now.

@@ -151,6 +151,9 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		d.MaxTasks = cfg.Parallel.MaxTasks
 		d.MaxAgents = max(cfg.Parallel.MaxAgentsPerTask, 1)
 		d.Strategy = todo.Strategy(cfg.Parallel.Strategy)
+		if cfg.Source("max_iterations").Kind == config.SourceDefault {
+			d.MaxIterations = 0 // only an explicit max_iterations bounds a parallel run
+		}
 	}
 	s.deps = d
 	s.emit(slog.LevelInfo, sinks.KindInfo, "run log: "+runLog.Path())
@@ -324,16 +327,30 @@ func (s *session) close() error {
 }
 
 // exitCode maps a finished loop to the process exit code: 130 when a signal
-// stopped it, 1 when fail_fast stopped it or any task failed or ended
-// blocked, else 0.
+// stopped it, 1 when fail_fast stopped it, any task failed or ended
+// blocked, or ready tasks are left (max_iterations, or a stop), else 0.
+// The error is the last line looper prints; when ready tasks are left it
+// says how many and how to continue.
 func exitCode(rep stages.Report, err error) error {
+	left := ""
+	if rep.Remaining > 0 {
+		why := ""
+		if rep.MaxIterations {
+			why = " (max_iterations reached; raise it, or set it to 0 for no limit)"
+		}
+		left = fmt.Sprintf("; %d ready task(s) left%s: run looper run again to continue", rep.Remaining, why)
+	}
 	switch {
 	case rep.Interrupted || errors.Is(err, stages.ErrInterrupted):
-		return &exitError{code: exitInterrupted, err: errors.New("interrupted; in-flight tasks were put back as they were")}
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted; in-flight tasks were put back as they were" + left)}
+	case err != nil && left != "":
+		return fmt.Errorf("%w%s", err, left)
 	case err != nil:
 		return err
-	case !rep.OK():
-		return &exitError{code: exitFailure, err: fmt.Errorf("%d task(s) failed and %d ended blocked; see the blockers in the backlog (looper ls blocked)", rep.Failed, rep.Blocked)}
+	case rep.Failed > 0 || rep.Blocked > 0 || rep.FailFast:
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d task(s) failed and %d ended blocked; see the blockers in the backlog (looper ls blocked)%s", rep.Failed, rep.Blocked, left)}
+	case left != "":
+		return &exitError{code: exitFailure, err: errors.New(strings.TrimPrefix(left, "; "))}
 	}
 	return nil
 }
