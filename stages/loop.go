@@ -157,10 +157,45 @@ func (l *Loop) stopped(ctx context.Context, err error, rep *Report) (bool, error
 	}
 	if errors.Is(cause, ErrFailFast) {
 		rep.FailFast = true
+		l.removeKilledWorktrees(rep)
 	} else {
 		rep.Interrupted = true
 	}
 	return true, errors.Join(cause, rerr)
+}
+
+// removeKilledWorktrees removes, after fail_fast, the worktrees of this
+// run's attempts that it killed and that hold no work (no commit, no
+// change); worktrees kept for inspection and those holding work stay, and
+// the next run reports them.
+func (l *Loop) removeKilledWorktrees(rep *Report) {
+	d := l.Deps
+	if d.Repo == nil {
+		return
+	}
+	list, err := d.Repo.List(d.RunID)
+	if err != nil {
+		d.info("loop", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("fail_fast: could not list this run's worktrees: %v", err))
+		return
+	}
+	var removed []string
+	for _, wt := range list {
+		if slices.Contains(rep.Kept, wt.Path) {
+			continue
+		}
+		work, err := d.Repo.HoldsWork(context.Background(), &wt)
+		if err != nil || work {
+			continue
+		}
+		if err := d.Repo.Remove(&wt, true); err != nil {
+			d.info("loop", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("fail_fast: could not remove worktree %s: %v", wt.Path, err))
+			continue
+		}
+		removed = append(removed, wt.Path)
+	}
+	if len(removed) > 0 {
+		d.info("loop", slog.LevelInfo, sinks.KindInfo, fmt.Sprintf("fail_fast: removed %d worktree(s) of killed attempts that held no work: %s", len(removed), strings.Join(removed, ", ")))
+	}
 }
 
 // abort handles a broken pipeline (a stage returned an error): the tasks in

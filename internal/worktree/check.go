@@ -328,3 +328,19 @@ func (r *Repo) Adopt(ctx context.Context, wt *Worktree, in Integrity) error {
 	}
 	return nil
 }
+
+// HoldsWork reports whether an attempt's worktree holds anything that
+// removing it would lose: commits beyond its base, or uncommitted changes
+// (untracked files included; ignored ones are not work). A stopped run
+// removes the worktrees of the attempts it killed when they hold none.
+func (r *Repo) HoldsWork(ctx context.Context, wt *Worktree) (bool, error) {
+	n, err := r.Commits(wt)
+	if err != nil || n > 0 {
+		return true, err
+	}
+	changes, err := statusPaths(ctx, wt.Path, "--untracked-files=all")
+	if err != nil {
+		return true, err
+	}
+	return len(changes) > 0, nil
+}
