@@ -405,7 +405,10 @@ func TestFakeEscapedProcessHoldingStdout(t *testing.T) {
 	if r.Class != ClassOK {
 		t.Fatalf("class = %s (%s)", r.Class, r.Err)
 	}
-	if !hasWarning(r.events, "held open by a process outside its process group") {
+	// On Linux the sweep finds it by its tag and kills it ("left 1
+	// process(es) outside its process group"); elsewhere drain stops
+	// reading the pipe it holds ("held open by a process outside ...").
+	if !hasWarning(r.events, "outside its process group") {
 		t.Error("no warning about the escaped process")
 	}
 }
