@@ -35,16 +35,19 @@ type Report struct {
 	Reviewed, ProjectDone bool
 	// MaxIterations is true when the iteration limit ended the run.
 	MaxIterations bool
+	// Unusable says, for each agent the run stopped using (bad credentials,
+	// an unreachable model API), why and how to fix it.
+	Unusable []string
 	// Remaining counts the tasks left ready to run when the run ended
 	// (todo or doing, every dependency done): work a next run would do,
 	// which makes the run not a success whatever else happened.
 	Remaining int
 }
 
-// OK reports whether the run ended without anything failing or blocked
-// and without ready work left.
+// OK reports whether the run ended without anything failing or blocked,
+// with every agent usable and without ready work left.
 func (r Report) OK() bool {
-	return r.Failed == 0 && r.Blocked == 0 && !r.Interrupted && !r.FailFast && r.Remaining == 0
+	return r.Failed == 0 && r.Blocked == 0 && !r.Interrupted && !r.FailFast && len(r.Unusable) == 0 && r.Remaining == 0
 }
 
 // Loop is looper's run loop: passes of the pipeline over the backlog until
@@ -63,7 +66,10 @@ type Loop struct {
 // The report counts the ready tasks left however the run ended.
 func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 	d := l.Deps
-	defer func() { rep.Remaining = l.remaining() }()
+	defer func() {
+		rep.Unusable = d.UnusableAgents()
+		rep.Remaining = l.remaining()
+	}()
 	p, err := pipeline.Build[Tick](l.Nodes...)
 	if err != nil {
 		return rep, err
@@ -155,10 +161,13 @@ func (l *Loop) stopped(ctx context.Context, err error, rep *Report) (bool, error
 	if len(restored) > 0 {
 		d.info("loop", slog.LevelWarn, sinks.KindWarning, "put back as they were before the run: "+strings.Join(restored, ", "))
 	}
-	if errors.Is(cause, ErrFailFast) {
+	switch {
+	case errors.Is(cause, ErrFailFast):
 		rep.FailFast = true
 		l.removeKilledWorktrees(rep)
-	} else {
+	case errors.Is(cause, ErrAgentUnusable):
+		// Not an interrupt: the agents, not the user, ended the run.
+	default:
 		rep.Interrupted = true
 	}
 	return true, errors.Join(cause, rerr)
@@ -374,6 +383,12 @@ func (l *Loop) review(ctx context.Context) (int, error) {
 		}
 		d.emit(e)
 		return added, nil
+	case res.Class.Unusable():
+		e.Level = slog.LevelError
+		e.Message = fmt.Sprintf("review could not run: %s (%s)", res.Err, res.Class)
+		d.emit(e)
+		d.disableAgent(name, res.Err)
+		return added, fmt.Errorf("%w: %s", ErrAgentUnusable, res.Err)
 	default:
 		e.Level = slog.LevelError
 		e.Message = fmt.Sprintf("review failed: %s (%s)", res.Err, res.Class)
