@@ -88,6 +88,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 		number := (j.Attempt-1)*d.maxAgents() + slot
 		wt, err := d.Repo.Create(ctx, d.RunID, j.Task.ID, number, worktree.Options{
 			Copy: d.WorktreeCopy, Setup: d.WorktreeSetup, SetupTimeout: d.SetupTimeout,
+			Resume: d.takeResume(j.Task.ID),
 		})
 		if err != nil {
 			a.Result = agent.Result{Class: ClassSetup, Err: err.Error()}
@@ -97,6 +98,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 		a.Worktree = wt
 		a.Dir = wt.Path
 	}
+	earlierWork := noteResume(d, j, a)
 
 	promptName := prompts.Iteration
 	if d.Parallel {
@@ -121,6 +123,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 	if a.Worktree != nil {
 		data.Branch = a.Worktree.Branch
 	}
+	data.EarlierWork = earlierWork
 	prompt, err := d.Prompts.Render(promptName, data)
 	if err != nil {
 		return a, err

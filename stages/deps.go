@@ -112,6 +112,7 @@ type Deps struct {
 	finished    map[string]bool // tasks that reached an outcome in this run
 	sel         *selector
 	checkout    *checkoutWatch // the user's checkout, in worktree runs
+	resume      resumePoints   // leftover work the next attempts start from
 	limitsMu    sync.Mutex
 	limits      map[string]time.Time // agent name → dispatch paused until
 	unusable    map[string]string    // agent name → why it cannot be used this run

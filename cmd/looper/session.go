@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -222,7 +224,12 @@ func agentSpecs(cfg *config.Config) (map[string]agent.Spec, error) {
 // merges land there, and looper never touches the user's work in progress.
 // Untracked files are fine; if the tree becomes dirty during the run, a
 // merge that would touch those paths waits and says why (stages.Merge).
-func (s *session) isolate(ctx context.Context) error {
+//
+// Worktrees an earlier run left are listed. With resume, a task still todo
+// or doing whose leftover holds work (commits, uncommitted changes)
+// continues from it (worktree.ResumePoints, stages.Deps.SetResume);
+// without, every task starts from the current tip.
+func (s *session) isolate(ctx context.Context, resume bool) error {
 	cfg := s.cfg
 	if !cfg.Parallel.Enabled || cfg.Parallel.Isolation == config.IsolationNone {
 		return nil
@@ -266,16 +273,43 @@ func (s *session) isolate(ctx context.Context) error {
 			branch, repo.Root(), strings.Join(shown, ", "))
 	}
 	if left, err := repo.Leftovers(); err == nil && len(left) > 0 {
-		var lines []string
-		for _, l := range left {
-			lines = append(lines, l.String())
-		}
-		s.emit(slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("%d worktree(s) from earlier runs are still here (looper clean --worktrees removes merged and empty ones; their tasks run again from the current tip):\n%s",
-			len(left), strings.Join(lines, "\n")))
+		s.reportLeftovers(left, resume)
 	}
 	s.repo = repo
 	s.deps.Repo = repo
 	return nil
+}
+
+// reportLeftovers lists the worktrees of earlier runs and, with resume,
+// hands the ones holding work of unfinished tasks to the run.
+func (s *session) reportLeftovers(left []worktree.Leftover, resume bool) {
+	var lines []string
+	for _, l := range left {
+		lines = append(lines, l.String())
+	}
+	var points map[string]worktree.Leftover
+	if resume {
+		if b, err := s.store.Snapshot(); err == nil {
+			var ids []string
+			for _, t := range b.Tasks {
+				if t.Status == todo.StatusTodo || t.Status == todo.StatusDoing {
+					ids = append(ids, t.ID)
+				}
+			}
+			points = worktree.ResumePoints(left, ids)
+		}
+	}
+	next := "their tasks run again from the current tip"
+	switch {
+	case len(points) > 0:
+		ids := slices.Sorted(maps.Keys(points))
+		next = fmt.Sprintf("%s continue from the work left there (looper run --fresh starts afresh)", strings.Join(ids, ", "))
+		s.deps.SetResume(points)
+	case !resume:
+		next = "--fresh: every task starts from the current tip"
+	}
+	s.emit(slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("%d worktree(s) from earlier runs are still here (looper clean --worktrees removes merged and empty ones; %s):\n%s",
+		len(left), next, strings.Join(lines, "\n")))
 }
 
 // gitInit runs `git init` in cwd when git_init is on and cwd is in no
