@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,6 +26,7 @@ import (
 type checkoutWatch struct {
 	repo   *worktree.Repo
 	ignore []string
+	temp   string // the pattern of the backlog's temporary files (todo.Save)
 
 	mu       sync.Mutex
 	branch   string            // the branch at the start
@@ -42,7 +44,8 @@ func (d *Deps) watchCheckout(ctx context.Context) error {
 	if d.Repo == nil {
 		return nil
 	}
-	w := &checkoutWatch{repo: d.Repo, ignore: []string{".looper"}, reported: map[string]bool{}, running: map[string]int{}, window: map[string]bool{}}
+	w := &checkoutWatch{repo: d.Repo, ignore: []string{".looper"}, temp: "." + filepath.Base(d.TodoPath) + ".tmp-*",
+		reported: map[string]bool{}, running: map[string]int{}, window: map[string]bool{}}
 	if rel, err := filepath.Rel(d.Repo.Root(), d.TodoPath); err == nil && filepath.IsLocal(rel) {
 		w.ignore = append(w.ignore, filepath.ToSlash(rel), filepath.ToSlash(rel)+".lock")
 	}
@@ -153,6 +156,9 @@ func (w *checkoutWatch) look(ctx context.Context, d *Deps, when string) {
 		key := "path " + p + " " + code
 		if w.status[p] == code || w.reported[key] {
 			continue
+		}
+		if temp, _ := path.Match(w.temp, path.Base(p)); temp {
+			continue // a save of the backlog in progress
 		}
 		w.reported[key] = true
 		paths = append(paths, p)
