@@ -1,6 +1,8 @@
 package todo
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,6 +19,24 @@ import (
 // and it writes a nil task list as [] so the file stays valid.
 func (b *Backlog) Marshal() ([]byte, error) {
 	return appendBacklog(make([]byte, 0, encodedSizeHint(b)), b), nil
+}
+
+// MarshalUpstream renders b as upstream looper writes it: Marshal's layout
+// with <, > and & escaped as \u003c, \u003e and \u0026 (Go's default HTML
+// escaping). `looper fmt` accepts a file in this form as formatted too, so
+// a backlog the upstream tool wrote passes `fmt --check` unchanged.
+func (b *Backlog) MarshalUpstream() ([]byte, error) {
+	out := *b
+	if out.Tasks == nil {
+		out.Tasks = []Task{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(&out); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // encodedSizeHint estimates the size of b's encoding, so the buffer is

@@ -22,6 +22,10 @@ type claudeParser struct {
 	em        *emitter
 	t         transcript
 	toolNames map[string]string
+	// deniedAt maps a denied tool call's id to its entry in t.denials, so
+	// the result's permission_denials (with the input) replace the
+	// system/permission_denied line (without it) instead of adding to it.
+	deniedAt map[string]int
 }
 
 // claudeEvent is the union of the stream-json line shapes the runner reads.
@@ -50,6 +54,7 @@ type claudeEvent struct {
 	RetryDelayMS    float64          `json:"retry_delay_ms"`
 	ErrorStatus     json.RawMessage  `json:"error_status"`
 	ToolName        string           `json:"tool_name"`
+	ToolUseID       string           `json:"tool_use_id"`
 	ToolInput       json.RawMessage  `json:"tool_input"`
 	Denials         []claudeDenial   `json:"permission_denials"`
 }
@@ -196,7 +201,27 @@ func (p *claudeParser) system(ev *claudeEvent) {
 		p.em.send(sinks.Event{Kind: sinks.KindInfo, Level: slog.LevelDebug,
 			Message: fmt.Sprintf("claude session %s, model %s", ev.SessionID, ev.Model)})
 	case "permission_denied":
-		p.t.addDenial(denial(ev.ToolName, ev.ToolInput))
+		p.deny(ev.ToolUseID, ev.ToolName, ev.ToolInput)
+	}
+}
+
+// deny records a refused tool call once per tool_use_id, keeping the most
+// informative rendering.
+func (p *claudeParser) deny(id, tool string, input json.RawMessage) {
+	text := denial(tool, input)
+	if i, ok := p.deniedAt[id]; ok && id != "" {
+		if len(input) > 0 {
+			p.t.denials[i] = oneLine(clip(text, 300))
+		}
+		return
+	}
+	n := len(p.t.denials)
+	p.t.addDenial(text)
+	if id != "" && len(p.t.denials) > n {
+		if p.deniedAt == nil {
+			p.deniedAt = map[string]int{}
+		}
+		p.deniedAt[id] = n
 	}
 }
 
@@ -323,7 +348,7 @@ func (p *claudeParser) onResult(ev *claudeEvent) {
 		p.t.usage.OutputTokens = u.OutputTokens
 	}
 	for _, d := range ev.Denials {
-		p.t.addDenial(denial(d.ToolName, d.ToolInput))
+		p.deny(d.ToolUseID, d.ToolName, d.ToolInput)
 	}
 	if !failed {
 		p.t.term = terminalSuccess

@@ -108,3 +108,19 @@ func TestAPIEndpoint(t *testing.T) {
 		t.Errorf("codex provider endpoint = %+v", e)
 	}
 }
+
+// Claude reports a denial twice: a system/permission_denied line without
+// the input, then the result's permission_denials with it. One denial is
+// recorded, with the command.
+func TestClaudeDenialReportedOnce(t *testing.T) {
+	p := newParser(FormatClaude, newEmitter(nil, Request{}))
+	for _, l := range []string{
+		`{"type":"system","subtype":"permission_denied","tool_name":"Bash","tool_use_id":"toolu_2","message":"This Bash command contains multiple operations. The following parts require approval: git add -A, git commit -q -m 'feat: T1'"}`,
+		`{"type":"result","subtype":"success","is_error":false,"result":"done","permission_denials":[{"tool_name":"Bash","tool_use_id":"toolu_2","tool_input":{"command":"git add -A && git commit -q -m 'feat: T1'","description":"Run a shell command"}}]}`,
+	} {
+		p.line([]byte(l))
+	}
+	if d := p.result().denials; len(d) != 1 || d[0] != "Bash(git add -A && git commit -q -m 'feat: T1')" {
+		t.Errorf("denials = %q, want the one Bash call with its command", d)
+	}
+}
