@@ -98,6 +98,9 @@ func TestMatchers(t *testing.T) {
 	if c := LooperMatcher("task_id: T1 in prose"); c.Task != "" {
 		t.Errorf("LooperMatcher matched prose: %+v", c)
 	}
+	if c := LooperMatcher("Review it.\n- mode: review\n- work_dir: /w\n"); c.Task != ReviewTask || c.Dir != "/w" {
+		t.Errorf("LooperMatcher on a review prompt = %+v", c)
+	}
 	// RegexpMatcher is used by tests whose prompts are not looper's.
 	m := RegexpMatcher(regexpMust(`ticket (\w+)`))
 	if c := m("see ticket ABC now"); c.Task != "ABC" {

@@ -60,6 +60,12 @@ func Summary(taskID, status, summary string, files []string) Step {
 	return Say("Finished.\n" + string(doc))
 }
 
+// Reviewed returns the final step of a review pass that adds no task: the
+// review contract {status: "reviewed", ...} looper's review prompt asks for.
+func Reviewed() Step {
+	return Say(`{"status": "reviewed", "summary": "nothing to add", "added_tasks": 0, "files": []}`)
+}
+
 // Commit returns the usual work script of a task: write a file, commit it
 // with git, then report done with the summary JSON naming the file.
 func Commit(taskID, path, content string) []Step {
@@ -88,14 +94,23 @@ type Matcher func(userText string) Conversation
 var (
 	taskIDLine  = regexp.MustCompile(`(?m)^- task_id: (\S+)`)
 	workDirLine = regexp.MustCompile(`(?m)^- work_dir: (\S+)`)
+	reviewLine  = regexp.MustCompile(`(?m)^- mode: review$`)
 )
 
+// ReviewTask is the conversation LooperMatcher gives looper's review
+// prompt, which has no task id; Script answers it with Reviewed unless its
+// Steps say otherwise.
+const ReviewTask = "review"
+
 // LooperMatcher reads the "- task_id:" and "- work_dir:" context lines that
-// every looper prompt ends with; it is the default Matcher.
+// every looper prompt ends with (a "- mode: review" prompt is ReviewTask);
+// it is the default Matcher.
 func LooperMatcher(userText string) Conversation {
 	var c Conversation
 	if m := taskIDLine.FindStringSubmatch(userText); m != nil {
 		c.Task = m[1]
+	} else if reviewLine.MatchString(userText) {
+		c.Task = ReviewTask
 	}
 	if m := workDirLine.FindStringSubmatch(userText); m != nil {
 		c.Dir = m[1]
@@ -174,6 +189,9 @@ func (s *Script) steps(task string) []Step {
 		if steps := s.Steps(task); len(steps) > 0 {
 			return steps
 		}
+	}
+	if task == ReviewTask {
+		return []Step{Reviewed()}
 	}
 	return []Step{Summary(task, "done", "nothing to do", nil)}
 }
