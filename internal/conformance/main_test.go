@@ -52,10 +52,10 @@ type task struct {
 // a log directory of its own, all under a scratch directory (not /tmp:
 // codex needs that).
 type project struct {
-	t                                *testing.T
-	dir, home, logDir, todo, config  string
-	env                              []string
-	backlogAtStart                   []byte
+	t                               *testing.T
+	dir, home, logDir, todo, config string
+	env                             []string
+	backlogAtStart                  []byte
 }
 
 // newProject writes tasks and a looper.toml made of config (dotted keys to
