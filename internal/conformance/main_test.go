@@ -55,7 +55,9 @@ type project struct {
 	t                               *testing.T
 	dir, home, logDir, todo, config string
 	env                             []string
-	backlogAtStart                  []byte
+	// wrap, when set, is the command looper runs under (e.g. unshare -n).
+	wrap           []string
+	backlogAtStart []byte
 }
 
 // newProject writes tasks and a looper.toml made of config (dotted keys to
@@ -175,7 +177,9 @@ func (p *project) run(extraEnv []string, args ...string) result {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, looperBin, args...)
+	argv := append(slices.Clone(p.wrap), looperBin)
+	argv = append(argv, args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = p.dir
 	cmd.Env = append(slices.Clone(p.env), extraEnv...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }

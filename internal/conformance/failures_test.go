@@ -1,0 +1,187 @@
+package conformance
+
+import (
+	"net/url"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/looper-go/looper/internal/mockapi"
+)
+
+// exitAgentUnusable is looper's exit status when an agent cannot be used at
+// all (missing binary, bad credentials, model API unreachable): a problem
+// of the setup, not of any task.
+const exitAgentUnusable = 3
+
+// twoTasks is the backlog of the failure cases: two independent tasks, so
+// a looper that treats a setup problem as a task failure would try both.
+func twoTasks() []task { return []task{{ID: "T1"}, {ID: "T2"}} }
+
+// wantOutput checks that looper's output contains every one of parts, and
+// at least one of anyOf when given.
+func wantOutput(t *testing.T, r result, parts []string, anyOf ...string) {
+	t.Helper()
+	out := r.output()
+	for _, s := range parts {
+		if !strings.Contains(out, s) {
+			t.Errorf("output does not mention %q", s)
+		}
+	}
+	if len(anyOf) > 0 && !containsAny(out, anyOf...) {
+		t.Errorf("output mentions none of %q", anyOf)
+	}
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// wantStoppedAtFirstAuthFailure checks that the mock saw at most two
+// requests answered with status (claude alone would retry ten times).
+func wantStoppedAtFirstAuthFailure(t *testing.T, srv *mockapi.Server, status int) {
+	t.Helper()
+	n := srv.Count(func(r mockapi.Request) bool { return r.Status == status })
+	if n == 0 || n > 2 {
+		t.Errorf("%d requests answered %d, want 1 or 2: the agent must stop at the first auth failure", n, status)
+	}
+}
+
+// TestClaudeAuthFailure: with a key the API rejects, looper stops claude at
+// the first auth event instead of letting it retry for minutes, leaves the
+// tasks as they were, names the fix and exits 3.
+func TestClaudeAuthFailure(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{401, 403} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
+			script := commitScript()
+			script.Faults = []mockapi.Fault{{Status: status}}
+			srv := mockapi.NewAnthropic(script)
+			t.Cleanup(srv.Close)
+			p := claudeProject(t, srv, twoTasks(), nil)
+			r := p.run(nil, "run")
+			if r.code != exitAgentUnusable {
+				t.Errorf("exit %d, want %d", r.code, exitAgentUnusable)
+			}
+			wantStoppedAtFirstAuthFailure(t, srv, status)
+			wantOutput(t, r, []string{"claude", "ANTHROPIC_API_KEY"})
+			p.wantUntouchedTasks()
+		})
+	}
+}
+
+// TestClaudeNoKey: without any credentials claude says "Not logged in";
+// looper exits 3 naming ANTHROPIC_API_KEY and leaves the tasks alone.
+func TestClaudeNoKey(t *testing.T) {
+	t.Parallel()
+	srv := mockapi.NewAnthropic(commitScript())
+	t.Cleanup(srv.Close)
+	p := newProject(t, twoTasks(), map[string]string{"agents.claude.binary": tomlString(claudeBin(t))})
+	p.env = append(p.env, claudeEnv(srv.URL(), "")...)
+	r := p.run(nil, "run")
+	if r.code != exitAgentUnusable {
+		t.Errorf("exit %d, want %d", r.code, exitAgentUnusable)
+	}
+	wantOutput(t, r, []string{"claude", "ANTHROPIC_API_KEY"})
+	p.wantUntouchedTasks()
+}
+
+// TestCodexAuthFailure: a 401 from codex's provider stops codex at once;
+// looper exits 3 naming the provider's key variable or `codex login`.
+func TestCodexAuthFailure(t *testing.T) {
+	t.Parallel()
+	script := commitScript()
+	script.Faults = []mockapi.Fault{{Status: 401}}
+	srv := mockapi.NewResponses(script)
+	t.Cleanup(srv.Close)
+	p := codexProject(t, srv, twoTasks())
+	r := p.run(nil, "run")
+	if r.code != exitAgentUnusable {
+		t.Errorf("exit %d, want %d", r.code, exitAgentUnusable)
+	}
+	wantStoppedAtFirstAuthFailure(t, srv, 401)
+	wantOutput(t, r, []string{"codex"}, codexKeyVar, "codex login")
+	p.wantUntouchedTasks()
+}
+
+// TestClaudeUnreachable: with ANTHROPIC_BASE_URL on a port nothing listens
+// on, looper exits 3 saying the model API could not be reached at that
+// address, and leaves the tasks alone.
+func TestClaudeUnreachable(t *testing.T) {
+	t.Parallel()
+	closed, err := mockapi.UnusedURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProject(t, twoTasks(), map[string]string{"agents.claude.binary": tomlString(claudeBin(t))})
+	p.env = append(p.env, claudeEnv(closed, "sk-ant-conformance")...)
+	r := p.run(nil, "run")
+	if r.code != exitAgentUnusable {
+		t.Errorf("exit %d, want %d", r.code, exitAgentUnusable)
+	}
+	u, err := url.Parse(closed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOutput(t, r, []string{"claude", "reach", u.Host})
+	p.wantUntouchedTasks()
+}
+
+// TestCodexOffline runs looper, and so codex with its default provider, in
+// a network namespace without network: codex reconnects forever ("waiting
+// for network"); looper must end the run with status 3, say the model API
+// could not be reached and name its host, and leave the tasks alone. It
+// needs `unshare -n` (root).
+func TestCodexOffline(t *testing.T) {
+	t.Parallel()
+	bin := codexBin(t)
+	if err := exec.Command("unshare", "-n", "true").Run(); err != nil {
+		t.Skipf("needs a network namespace (unshare -n, as root): %v", err)
+	}
+	p := newProject(t, twoTasks(), map[string]string{
+		"agents.codex.binary": tomlString(bin), "roles.iter": `"codex"`, "roles.review": `"codex"`,
+		// Bounds the run while looper still waits codex out: one task, and
+		// an attempt limit above the 3 minutes looper has to notice.
+		"max_iterations": "1", "agents.codex.timeout": `"4m"`,
+	})
+	p.env = append(p.env, "CODEX_API_KEY=sk-conformance")
+	p.wrap = []string{"unshare", "-n", "--"}
+	r := p.run(nil, "run")
+	if r.code != exitAgentUnusable {
+		t.Errorf("exit %d, want %d", r.code, exitAgentUnusable)
+	}
+	wantOutput(t, r, []string{"codex", "reach"}, "openai.com", "chatgpt.com")
+	p.wantUntouchedTasks()
+}
+
+// TestMixedAgentsCodexUnauthorized: with claude and codex voting and only
+// codex rejected (401), claude's votes still finish every task, while the
+// run ends with status 3 saying codex cannot authenticate.
+func TestMixedAgentsCodexUnauthorized(t *testing.T) {
+	t.Parallel()
+	anth := mockapi.NewAnthropic(commitScript())
+	t.Cleanup(anth.Close)
+	bad := commitScript()
+	bad.Faults = []mockapi.Fault{{Status: 401}}
+	resp := mockapi.NewResponses(bad)
+	t.Cleanup(resp.Close)
+	config := codexConfig(t, resp, map[string]string{"parallel.agents": tomlArray("claude", "codex")})
+	p := claudeProject(t, anth, twoTasks(), config)
+	p.env = append(p.env, codexKeyVar+"=sk-conformance")
+	r := p.run(nil, "run", "--parallel", "--max-tasks", "2", "--max-agents", "2")
+	if r.code != exitAgentUnusable {
+		t.Errorf("exit %d, want %d", r.code, exitAgentUnusable)
+	}
+	p.wantStatus(map[string]string{"T1": "done", "T2": "done"})
+	p.wantCommitted("T1.txt", "T1\n")
+	p.wantCommitted("T2.txt", "T2\n")
+	wantStoppedAtFirstAuthFailure(t, resp, 401)
+	wantOutput(t, r, []string{"codex"}, codexKeyVar, "codex login")
+}
