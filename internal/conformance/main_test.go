@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"maps"
 	"os"
@@ -19,7 +20,21 @@ import (
 // looperBin is the looper binary TestMain builds once for every test.
 var looperBin string
 
+// defaultParallel is how many tests run at once unless -parallel says
+// otherwise: they mostly wait on the agent CLIs and on their backoff, so
+// GOMAXPROCS (go test's default) would serialise the suite for nothing.
+const defaultParallel = "6"
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		if err := flag.Set("test.parallel", defaultParallel); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 	dir, err := os.MkdirTemp("", "looper-conformance-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -41,6 +41,7 @@ func recordCases() []recordCase {
 	always := func(f mockapi.Fault) mockapi.Script { s := commit; s.Faults = []mockapi.Fault{f}; return s }
 	return []recordCase{
 		{agent: "claude", name: "401", script: always(mockapi.Fault{Status: 401})},
+		{agent: "claude", name: "403", script: always(mockapi.Fault{Status: 403})},
 		{agent: "claude", name: "429-retry-after", script: always(mockapi.Fault{Status: 429, RetryAfter: "1"})},
 		{agent: "claude", name: "529", script: always(mockapi.Fault{Status: 529})},
 		{agent: "claude", name: "500", script: always(mockapi.Fault{Status: 500})},
