@@ -157,7 +157,9 @@ func TestAnthropicSideRequestsDoNotConsumeTheScript(t *testing.T) {
 	title := map[string]any{"model": "claude-haiku", "max_tokens": 512, "stream": false,
 		"messages": []any{map[string]any{"role": "user", "content": "Generate a title for: - task_id: T1"}}}
 	post(t, url, title)
-	post(t, url, map[string]any{"model": "m", "max_tokens": 1, "messages": []any{map[string]any{"role": "user", "content": "quota"}}})
+	probe := claudeRequest("T1", 0, false)
+	probe["max_tokens"] = 1
+	post(t, url, probe)
 	resp := post(t, url, claudeRequest("T1", 0, false))
 	body, _ := io.ReadAll(resp.Body)
 	if !strings.Contains(string(body), `\"task_id\":\"T1\"`) {

@@ -107,3 +107,24 @@ func TestMatchers(t *testing.T) {
 		t.Errorf("RegexpMatcher = %+v", c)
 	}
 }
+
+func TestReviewPromptGetsTheReviewContract(t *testing.T) {
+	srv := NewResponses(Script{})
+	defer srv.Close()
+	req := codexRequest("X", 0)
+	input := req["input"].([]any)
+	input[len(input)-1] = map[string]any{"type": "message", "role": "user",
+		"content": []any{map[string]any{"type": "input_text", "text": "Review.\n- mode: review\n"}}}
+	var text string
+	for _, e := range readSSE(t, post(t, srv.URL()+"/v1/responses", req).Body) {
+		if e.Name == "response.output_text.delta" {
+			text += e.Data["delta"].(string)
+		}
+	}
+	if !strings.Contains(text, `"status": "reviewed"`) {
+		t.Errorf("review answer = %q, want the review contract", text)
+	}
+	if r := srv.Requests()[0]; r.Task != ReviewTask || r.Side {
+		t.Errorf("review request recorded as %+v", r)
+	}
+}

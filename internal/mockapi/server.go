@@ -36,6 +36,10 @@ type Request struct {
 	Usage Usage
 }
 
+// quotaProbeMaxTokens is the largest max_tokens taken for a quota probe
+// rather than a turn of the conversation.
+const quotaProbeMaxTokens = 16
+
 // dialect is what differs between the two APIs: which paths are model
 // calls, how a request body reads and how answers and errors are written.
 type dialect interface {
@@ -148,7 +152,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.Model = req.Model
 	conv := s.script.match(req.UserText)
-	rec.Side = conv.Task == "" || !req.HasTools
+	// Side requests (title generation, quota probes with a tiny max_tokens,
+	// anything offered no tools or outside a conversation) get a short
+	// answer and do not move the script.
+	rec.Side = conv.Task == "" || !req.HasTools || (req.MaxTokens > 0 && req.MaxTokens <= quotaProbeMaxTokens)
 	if !rec.Side {
 		rec.Task = conv.Task
 		rec.Step = req.ToolResults
