@@ -19,19 +19,21 @@ const exitAgentUnusable = 3
 // a looper that treats a setup problem as a task failure would try both.
 func twoTasks() []task { return []task{{ID: "T1"}, {ID: "T2"}} }
 
-// wantOutput checks that looper's output contains every one of parts, and
-// at least one of anyOf when given.
-func wantOutput(t *testing.T, r result, parts []string, anyOf ...string) {
+// wantLine checks that one line of looper's output has, for every group,
+// at least one of its strings: the agent, the problem and the fix must be
+// said together, not scattered over unrelated lines.
+func wantLine(t *testing.T, r result, groups ...[]string) {
 	t.Helper()
-	out := r.output()
-	for _, s := range parts {
-		if !strings.Contains(out, s) {
-			t.Errorf("output does not mention %q", s)
+	for line := range strings.SplitSeq(r.output(), "\n") {
+		ok := true
+		for _, g := range groups {
+			ok = ok && containsAny(line, g...)
+		}
+		if ok {
+			return
 		}
 	}
-	if len(anyOf) > 0 && !containsAny(out, anyOf...) {
-		t.Errorf("output mentions none of %q", anyOf)
-	}
+	t.Errorf("no output line mentions all of %q", groups)
 }
 
 func containsAny(s string, subs ...string) bool {
@@ -42,6 +44,13 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+// unreachable are the ways looper may say a model API could not be reached.
+var unreachable = []string{"could not be reached", "cannot be reached", "unreachable", "could not reach", "cannot reach"}
+
+// codexAuthFix are the fixes a codex auth failure may name: the mock
+// provider's key variable or `codex login`.
+var codexAuthFix = []string{codexKeyVar, "codex login"}
 
 // wantStoppedAtFirstAuthFailure checks that the mock saw at most two
 // requests answered with status (claude alone would retry ten times).
@@ -71,7 +80,7 @@ func TestClaudeAuthFailure(t *testing.T) {
 				t.Errorf("exit %d, want %d", r.code, exitAgentUnusable)
 			}
 			wantStoppedAtFirstAuthFailure(t, srv, status)
-			wantOutput(t, r, []string{"claude", "ANTHROPIC_API_KEY"})
+			wantLine(t, r, []string{"claude"}, []string{"ANTHROPIC_API_KEY"})
 			p.wantUntouchedTasks()
 		})
 	}
@@ -89,7 +98,7 @@ func TestClaudeNoKey(t *testing.T) {
 	if r.code != exitAgentUnusable {
 		t.Errorf("exit %d, want %d", r.code, exitAgentUnusable)
 	}
-	wantOutput(t, r, []string{"claude", "ANTHROPIC_API_KEY"})
+	wantLine(t, r, []string{"claude"}, []string{"ANTHROPIC_API_KEY"})
 	p.wantUntouchedTasks()
 }
 
@@ -107,7 +116,7 @@ func TestCodexAuthFailure(t *testing.T) {
 		t.Errorf("exit %d, want %d", r.code, exitAgentUnusable)
 	}
 	wantStoppedAtFirstAuthFailure(t, srv, 401)
-	wantOutput(t, r, []string{"codex"}, codexKeyVar, "codex login")
+	wantLine(t, r, []string{"codex"}, codexAuthFix)
 	p.wantUntouchedTasks()
 }
 
@@ -130,7 +139,7 @@ func TestClaudeUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantOutput(t, r, []string{"claude", "reach", u.Host})
+	wantLine(t, r, []string{"claude"}, unreachable, []string{u.Host})
 	p.wantUntouchedTasks()
 }
 
@@ -157,7 +166,7 @@ func TestCodexOffline(t *testing.T) {
 	if r.code != exitAgentUnusable {
 		t.Errorf("exit %d, want %d", r.code, exitAgentUnusable)
 	}
-	wantOutput(t, r, []string{"codex", "reach"}, "openai.com", "chatgpt.com")
+	wantLine(t, r, []string{"codex"}, unreachable, []string{"openai.com", "chatgpt.com"})
 	p.wantUntouchedTasks()
 }
 
@@ -183,5 +192,5 @@ func TestMixedAgentsCodexUnauthorized(t *testing.T) {
 	p.wantCommitted("T1.txt", "T1\n")
 	p.wantCommitted("T2.txt", "T2\n")
 	wantStoppedAtFirstAuthFailure(t, resp, 401)
-	wantOutput(t, r, []string{"codex"}, codexKeyVar, "codex login")
+	wantLine(t, r, []string{"codex"}, codexAuthFix)
 }

@@ -68,6 +68,7 @@ type task struct {
 // codex needs that).
 type project struct {
 	t                               *testing.T
+	root                            string // the scratch directory holding it all
 	dir, home, logDir, todo, config string
 	env                             []string
 	// wrap, when set, is the command looper runs under (e.g. unshare -n).
@@ -81,7 +82,7 @@ type project struct {
 func newProject(t *testing.T, tasks []task, config map[string]string) *project {
 	t.Helper()
 	root := scratchDir(t)
-	p := &project{t: t, dir: filepath.Join(root, "project"), home: filepath.Join(root, "home"), logDir: filepath.Join(root, "logs")}
+	p := &project{t: t, root: root, dir: filepath.Join(root, "project"), home: filepath.Join(root, "home"), logDir: filepath.Join(root, "logs")}
 	p.todo = filepath.Join(p.dir, ".looper", "todo.json")
 	p.config = filepath.Join(p.dir, ".looper", "looper.toml")
 	for _, d := range []string{filepath.Dir(p.todo), p.home} {
@@ -202,7 +203,11 @@ func (p *project) run(extraEnv []string, args ...string) result {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	// Paths that hold a test or agent name would satisfy checks on what
+	// looper says; they are replaced before anyone looks.
+	clean := strings.NewReplacer(p.root, "$SCRATCH", os.Getenv("LOOPER_CLAUDE_BIN"), "$CLAUDE_BIN",
+		os.Getenv("LOOPER_CODEX_BIN"), "$CODEX_BIN")
+	r := result{stdout: clean.Replace(stdout.String()), stderr: clean.Replace(stderr.String())}
 	var exitErr *exec.ExitError
 	switch {
 	case ctx.Err() != nil:

@@ -54,6 +54,11 @@ func TestDelegatePermissionModeRefused(t *testing.T) {
 	if r.code != 1 && r.code != 2 {
 		t.Errorf("exit %d, want 1 or 2 (a configuration error)", r.code)
 	}
-	wantOutput(t, r, []string{"delegate", "acceptEdits", "bypassPermissions", "dontAsk", "plan"})
+	// The list comes from looper, in one line; claude's own "Allowed
+	// choices" line would only show up if looper had started claude.
+	wantLine(t, r, []string{"delegate"}, []string{"acceptEdits"}, []string{"bypassPermissions"}, []string{"dontAsk"}, []string{"plan"})
+	if strings.Contains(r.output(), "Allowed choices are") {
+		t.Errorf("claude was started with the invalid mode")
+	}
 	p.wantBacklogUnchanged()
 }
