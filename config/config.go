@@ -73,6 +73,7 @@ type Agent struct {
 	Env            []string      // extra KEY=VALUE for the child, sorted by key
 	Timeout        time.Duration // whole attempt; after it the process group is killed
 	IdleTimeout    time.Duration // no output for this long kills the attempt; 0 = off
+	RetryTimeout   time.Duration // nothing but model-API retry notices for this long stops the attempt; 0 = off
 	Grace          time.Duration // SIGTERM to SIGKILL when an attempt is stopped; 0 = SIGKILL at once
 }
 
@@ -180,7 +181,7 @@ func Defaults() *Config {
 // defaultAgent is the starting point of an agent table: the built-ins get
 // their binary, every agent the standard timeouts.
 func defaultAgent(name string) Agent {
-	a := Agent{Args: []string{}, Env: []string{}, Timeout: 30 * time.Minute, Grace: 10 * time.Second}
+	a := Agent{Args: []string{}, Env: []string{}, Timeout: 30 * time.Minute, RetryTimeout: 2 * time.Minute, Grace: 10 * time.Second}
 	if isBuiltin(name) {
 		a.Binary = name
 	}

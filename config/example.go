@@ -46,8 +46,8 @@ const seedExamples = `# Two typical setups:
 
 // agentExampleFields lists, per built-in agent, the keys that apply to it.
 var agentExampleFields = map[string][]string{
-	AgentClaude: {"binary", "model", "args", "permission_mode", "env", "timeout", "idle_timeout", "grace"},
-	AgentCodex:  {"binary", "model", "reasoning", "args", "sandbox", "approval", "env", "timeout", "idle_timeout", "grace"},
+	AgentClaude: {"binary", "model", "args", "permission_mode", "env", "timeout", "idle_timeout", "retry_timeout", "grace"},
+	AgentCodex:  {"binary", "model", "reasoning", "args", "sandbox", "approval", "env", "timeout", "idle_timeout", "retry_timeout", "grace"},
 }
 
 // genericExample is the commented generic agent table.
@@ -64,6 +64,7 @@ const genericExample = `
 #   env = {}
 #   timeout = "30m"
 #   idle_timeout = "0"
+#   retry_timeout = "2m"
 #   grace = "10s"
 `
 

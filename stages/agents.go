@@ -72,6 +72,12 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 		a.Result = agent.Result{Class: ClassSetup, Err: fmt.Sprintf("no agent named %q is configured", name)}
 		return a, nil
 	}
+	if reason, unusable := d.agentUnusable(name); unusable {
+		// The agent failed in a way every task would (bad credentials, no
+		// API): its slot abstains and the task is left to the others.
+		a.Result = agent.Result{Class: agent.ClassUnreachable, Err: "not used for the rest of the run: " + reason}
+		return a, nil
+	}
 	if err := waitForRateLimit(ctx, d, j, a); err != nil {
 		a.Result = agent.Result{Class: agent.ClassKilled, Err: err.Error()}
 		return a, nil
@@ -124,6 +130,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 	if d.LastMessagePath != nil {
 		lastMessage = d.LastMessagePath(a.Label)
 	}
+	checkpoint := checkpointInPlace(d, j, a)
 	a.Result = d.Runner.Run(ctx, spec, agent.Request{
 		Prompt:          prompt,
 		Dir:             a.Dir,
@@ -137,8 +144,15 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 		Env:             []string{"LOOPER_TODO=" + d.TodoPath, "LOOPER_MODE=iteration"},
 	})
 	checkTaskID(&a, j)
-	if a.Result.Class == agent.ClassRateLimited {
+	switch {
+	case a.Result.Class.Limited():
 		d.pauseAgent(a.Agent, rateLimitUntil(d, j, a.Result))
+	case a.Result.Class.Unusable() && ctx.Err() == nil:
+		stopUsing(d, j, a)
+	}
+	reportDenials(d, j, a)
+	if ctx.Err() == nil {
+		commitInPlace(d, j, &a, checkpoint)
 	}
 	runHook(ctx, d, j, a, a.Vote(), lastMessage)
 
@@ -188,6 +202,33 @@ func inspectWorktree(ctx context.Context, d *Deps, j Job, a *Attempt) {
 		return
 	}
 	a.Diff = diff
+}
+
+// stopUsing disables an agent that cannot work (its credentials fail, its
+// model API does not answer): every task would fail the same way, so the
+// run stops using it, the task is left as it was, and when no agent is left
+// to work on tasks the run ends with ErrAgentUnusable.
+func stopUsing(d *Deps, j Job, a Attempt) {
+	if d.disableAgent(a.Agent, a.Result.Err) {
+		e := d.event(j, "agents", sinks.KindError)
+		e.Level = slog.LevelError
+		e.AgentID = a.AgentID
+		e.Class = string(a.Result.Class)
+		e.Message = fmt.Sprintf("%s is not used for the rest of this run; its tasks stay as they were: %s", a.Agent, a.Result.Err)
+		d.emit(e)
+	}
+	if d.noUsableAgent() && d.FailFastCancel != nil {
+		d.FailFastCancel(fmt.Errorf("%w: %s", ErrAgentUnusable, strings.Join(d.UnusableAgents(), "; ")))
+	}
+}
+
+// reportDenials warns about the tool calls an agent was refused: a denied
+// `git commit` is why its work was left uncommitted.
+func reportDenials(d *Deps, j Job, a Attempt) {
+	if len(a.Result.Denials) == 0 {
+		return
+	}
+	warnAttempt(d, j, a, fmt.Sprintf("%s was denied %d tool call(s): %s", a.AgentID, len(a.Result.Denials), strings.Join(a.Result.Denials, "; ")))
 }
 
 // waitForRateLimit holds an attempt while its agent is paused for a rate
@@ -262,6 +303,9 @@ func attemptEvent(d *Deps, j Job, a Attempt) sinks.Event {
 		e.Path = a.Worktree.Path
 		e.Message = strings.TrimPrefix(fmt.Sprintf("%s (+%d -%d lines in %d files)", e.Message, a.Diff.Added, a.Diff.Removed, a.Diff.Files), " ")
 	}
+	if n := len(r.Denials); n > 0 {
+		e.Message = strings.TrimPrefix(fmt.Sprintf("%s [denied: %s]", e.Message, strings.Join(r.Denials, "; ")), " ")
+	}
 	return e
 }
 
@@ -293,3 +337,9 @@ func hasGH() bool {
 
 // ErrFailFast is the cause of a run stopped by fail_fast.
 var ErrFailFast = errors.New("fail_fast")
+
+// ErrAgentUnusable is the cause of a run stopped because no agent that
+// works on tasks can be used any more (bad credentials, a model API that
+// does not answer): a problem of the agents, not of the tasks, which are
+// left as they were.
+var ErrAgentUnusable = errors.New("no usable agent")

@@ -3,6 +3,7 @@ package stages
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,6 +51,13 @@ type Deps struct {
 	TodoPath, SchemaPath string
 	// Repo is the git repository for worktree isolation; nil runs in place.
 	Repo *worktree.Repo
+	// Checkout is the git repository an in-place attempt works in
+	// (sequential mode), nil outside git: after each attempt looper commits
+	// what the agent changed and left uncommitted (see commitInPlace).
+	Checkout *worktree.Repo
+	// CheckoutIgnore lists more paths looper writes in the project (the log
+	// directory, when it is inside), which an in-place commit leaves out.
+	CheckoutIgnore []string
 	// RunID names this run (worktree directories and branches use it).
 	RunID string
 	// WorktreeCopy lists files copied into every worktree; WorktreeSetup is
@@ -105,6 +113,7 @@ type Deps struct {
 	sel         *selector
 	limitsMu    sync.Mutex
 	limits      map[string]time.Time // agent name → dispatch paused until
+	unusable    map[string]string    // agent name → why it cannot be used this run
 }
 
 // Discard is an Emit that drops events.
@@ -183,4 +192,62 @@ func (d *Deps) agentPausedUntil(name string) time.Time {
 	d.limitsMu.Lock()
 	defer d.limitsMu.Unlock()
 	return d.limits[name]
+}
+
+// disableAgent stops using an agent for the rest of the run (its
+// credentials fail, its model API does not answer) and reports whether
+// this call disabled it, so the reason is told once.
+func (d *Deps) disableAgent(name, reason string) bool {
+	d.limitsMu.Lock()
+	defer d.limitsMu.Unlock()
+	if _, ok := d.unusable[name]; ok {
+		return false
+	}
+	if d.unusable == nil {
+		d.unusable = map[string]string{}
+	}
+	d.unusable[name] = reason
+	return true
+}
+
+// agentUnusable reports why an agent is not used any more, if it is not.
+func (d *Deps) agentUnusable(name string) (string, bool) {
+	d.limitsMu.Lock()
+	defer d.limitsMu.Unlock()
+	reason, ok := d.unusable[name]
+	return reason, ok
+}
+
+// UnusableAgents lists the agents the run stopped using and why, sorted by
+// name, so the end of the run can name each with its fix.
+func (d *Deps) UnusableAgents() []string {
+	d.limitsMu.Lock()
+	defer d.limitsMu.Unlock()
+	out := make([]string, 0, len(d.unusable))
+	for _, reason := range d.unusable {
+		out = append(out, reason)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// taskAgents lists the agents that work on tasks: the slot agents, else
+// the iteration agent.
+func (d *Deps) taskAgents() []string {
+	if len(d.SlotAgents) == 0 {
+		return []string{d.IterAgent}
+	}
+	n := min(d.maxAgents(), len(d.SlotAgents))
+	return d.SlotAgents[:n]
+}
+
+// noUsableAgent reports whether every agent that works on tasks has been
+// disabled, so nothing more can be done in this run.
+func (d *Deps) noUsableAgent() bool {
+	for _, name := range d.taskAgents() {
+		if _, ok := d.agentUnusable(name); !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -34,11 +34,15 @@ type Report struct {
 	Reviewed, ProjectDone bool
 	// MaxIterations is true when the iteration limit ended the run.
 	MaxIterations bool
+	// Unusable says, for each agent the run stopped using (bad credentials,
+	// an unreachable model API), why and how to fix it.
+	Unusable []string
 }
 
-// OK reports whether the run ended without anything failing or blocked.
+// OK reports whether the run ended without anything failing or blocked,
+// and with every agent usable.
 func (r Report) OK() bool {
-	return r.Failed == 0 && r.Blocked == 0 && !r.Interrupted && !r.FailFast
+	return r.Failed == 0 && r.Blocked == 0 && !r.Interrupted && !r.FailFast && len(r.Unusable) == 0
 }
 
 // Loop is looper's run loop: passes of the pipeline over the backlog until
@@ -54,9 +58,9 @@ type Loop struct {
 
 // Run runs the loop. It returns ErrInterrupted or the fail_fast cause when
 // the run was stopped, after putting in-flight tasks back as they were.
-func (l *Loop) Run(ctx context.Context) (Report, error) {
+func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 	d := l.Deps
-	var rep Report
+	defer func() { rep.Unusable = d.UnusableAgents() }()
 	p, err := pipeline.Build[Tick](l.Nodes...)
 	if err != nil {
 		return rep, err
@@ -144,9 +148,12 @@ func (l *Loop) stopped(ctx context.Context, err error, rep *Report) (bool, error
 	if len(restored) > 0 {
 		d.info("loop", slog.LevelWarn, sinks.KindWarning, "put back as they were before the run: "+strings.Join(restored, ", "))
 	}
-	if errors.Is(cause, ErrFailFast) {
+	switch {
+	case errors.Is(cause, ErrFailFast):
 		rep.FailFast = true
-	} else {
+	case errors.Is(cause, ErrAgentUnusable):
+		// Not an interrupt: the agents, not the user, ended the run.
+	default:
 		rep.Interrupted = true
 	}
 	return true, errors.Join(cause, rerr)
@@ -297,6 +304,12 @@ func (l *Loop) review(ctx context.Context) (int, error) {
 		}
 		d.emit(e)
 		return added, nil
+	case res.Class.Unusable():
+		e.Level = slog.LevelError
+		e.Message = fmt.Sprintf("review could not run: %s (%s)", res.Err, res.Class)
+		d.emit(e)
+		d.disableAgent(name, res.Err)
+		return added, fmt.Errorf("%w: %s", ErrAgentUnusable, res.Err)
 	default:
 		e.Level = slog.LevelError
 		e.Message = fmt.Sprintf("review failed: %s (%s)", res.Err, res.Class)

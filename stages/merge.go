@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/looper-go/looper/internal/agent"
 	"github.com/looper-go/looper/internal/worktree"
 	"github.com/looper-go/looper/pipeline"
 	"github.com/looper-go/looper/sinks"
@@ -135,14 +134,14 @@ func land(ctx context.Context, d *Deps, dec Decision) (Outcome, error) {
 }
 
 // rateLimited reports whether every attempt of a decision failed on a rate
-// limit, and when the agents may be used again.
+// limit or an overloaded provider, and when the agents may be used again.
 func rateLimited(d *Deps, dec Decision) (bool, time.Time) {
 	if len(dec.Attempts) == 0 {
 		return false, time.Time{}
 	}
 	var until time.Time
 	for _, a := range dec.Attempts {
-		if a.Result.Class != agent.ClassRateLimited {
+		if !a.Result.Class.Limited() {
 			return false, time.Time{}
 		}
 		if t := d.agentPausedUntil(a.Agent); t.After(until) {

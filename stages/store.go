@@ -17,8 +17,14 @@ import (
 // Store is the backlog's single writer for one looper run. It holds the
 // advisory lock on the backlog for the whole run, so a second looper on the
 // same backlog is refused, and it serializes every write: each Update
-// re-reads the file (keeping whatever an agent wrote to it), applies the
-// change and saves atomically, and only when something changed.
+// applies the change to the backlog as it is now (keeping whatever an agent
+// wrote to the file) and saves atomically, and only when something changed.
+//
+// The parsed backlog stays in memory with the size, modification time and
+// identity of the file it came from or went to. A read only stats the file;
+// it is parsed (and validated) again only when those differ and its bytes
+// are not what the Store last wrote: an external edit. A save is one
+// Marshal and one atomic write.
 //
 // If the file on disk no longer parses (an agent broke or deleted it), the
 // Store keeps a copy of the broken file next to it, warns, and continues
@@ -30,10 +36,17 @@ type Store struct {
 	now      func() time.Time
 	warn     func(string)
 
-	mu       sync.Mutex
-	lastData []byte                 // the last valid backlog read or written
-	prior    map[string]todo.Status // tasks this run marked doing → status before
-	saves    int
+	mu sync.Mutex
+	// cur is the last valid backlog read or written; readers get clones.
+	cur *todo.Backlog
+	// canon is cur.Marshal(): what a save of cur writes, and how a file
+	// rewritten with the same content is recognised.
+	canon []byte
+	// disk is the file as it was when cur was read or written.
+	disk  os.FileInfo
+	prior map[string]todo.Status // tasks this run marked doing → status before
+	saves int
+	reads int
 }
 
 // StoreOptions configures OpenStore.
@@ -99,23 +112,44 @@ func (s *Store) Saves() int {
 	return s.saves
 }
 
-// Snapshot re-reads the backlog and returns a copy the caller may keep.
+// Snapshot returns a copy of the backlog as it is now, which the caller may
+// keep and change.
 func (s *Store) Snapshot() (*todo.Backlog, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.read()
 }
 
-// read loads the file, falling back to the last good version when it is
-// broken. Called with mu held. Every call returns a fresh Backlog the
-// caller may change: the last good version is kept as bytes.
+// Reads counts the times the file was parsed (tests check that an
+// unchanged file is not read again).
+func (s *Store) Reads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
+}
+
+// read returns a fresh copy of the backlog as it is now: the one in memory
+// while the file is as the Store left it, else the file parsed again,
+// falling back to the last good version when it is broken. Called with mu
+// held.
 func (s *Store) read() (*todo.Backlog, error) {
+	fi, statErr := os.Stat(s.path)
+	if statErr == nil && s.cur != nil && s.unchanged(fi) {
+		return s.cur.Clone(), nil
+	}
 	b, data, err := s.load()
 	if err == nil {
-		s.lastData = data
-		return b, nil
+		if s.cur == nil || !bytes.Equal(data, s.canon) {
+			canon, merr := b.Marshal()
+			if merr != nil {
+				return nil, merr
+			}
+			s.cur, s.canon = b.Clone(), canon
+		}
+		s.disk = fi
+		return s.cur.Clone(), nil
 	}
-	if s.lastData == nil {
+	if s.cur == nil {
 		return nil, err
 	}
 	backup := ""
@@ -129,7 +163,14 @@ func (s *Store) read() (*todo.Backlog, error) {
 		msg += "; the broken file is kept as " + backup
 	}
 	s.warn(msg)
-	return todo.Parse(s.path, s.lastData)
+	return s.cur.Clone(), nil
+}
+
+// unchanged reports whether the file is the one the Store last read or
+// wrote: same file, size and modification time.
+func (s *Store) unchanged(fi os.FileInfo) bool {
+	d := s.disk
+	return d != nil && os.SameFile(fi, d) && fi.Size() == d.Size() && fi.ModTime().Equal(d.ModTime())
 }
 
 // load reads and parses the backlog file, with todo.Load's size cap.
@@ -146,6 +187,7 @@ func (s *Store) load() (*todo.Backlog, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	s.reads++
 	b, err := todo.Parse(s.path, data)
 	return b, data, err
 }
@@ -164,10 +206,6 @@ func (s *Store) update(fn func(b *todo.Backlog) error) error {
 	if err != nil {
 		return err
 	}
-	before, err := b.Marshal()
-	if err != nil {
-		return err
-	}
 	if err := fn(b); err != nil {
 		return err
 	}
@@ -175,14 +213,18 @@ func (s *Store) update(fn func(b *todo.Backlog) error) error {
 	if err != nil {
 		return err
 	}
-	if s.readOnly || bytes.Equal(before, after) {
+	if s.readOnly || bytes.Equal(s.canon, after) {
 		return nil
 	}
 	if err := todo.WriteFileAtomic(s.path, after); err != nil {
 		return err
 	}
 	s.saves++
-	s.lastData = after
+	s.cur, s.canon = b, after
+	s.disk = nil
+	if fi, err := os.Stat(s.path); err == nil {
+		s.disk = fi
+	}
 	return nil
 }
 

@@ -22,7 +22,9 @@ var statusRank = map[string]int{todo.SummaryDone: 0, todo.SummaryBlocked: 1, tod
 //
 //  1. Every attempt votes: the status its agent reported, or blocked when it
 //     failed (any error class), gave no summary, or reported done but failed
-//     its verify command.
+//     its verify command. An attempt whose agent cannot be used at all
+//     (classes auth and unreachable) abstains; when every attempt abstains
+//     the task is skipped, so it stays as it was.
 //  2. The status with most votes wins; ties go to done, then blocked, then
 //     skipped.
 //  3. With quorum > 0, a done decision needs at least quorum done votes
@@ -39,11 +41,26 @@ func Decide(b Ballot, quorum int) Decision {
 	d := Decision{Job: b.Job, Attempts: b.Attempts, Winner: -1}
 	counts := map[string]int{}
 	verified := false
+	cast := 0
+	var abstained []string
 	for _, a := range b.Attempts {
+		if a.Result.Class.Unusable() {
+			abstained = append(abstained, a.Reason())
+			continue
+		}
+		cast++
 		counts[a.Vote()]++
 		if a.Verify != nil {
 			verified = true
 		}
+	}
+	if cast == 0 && len(abstained) > 0 {
+		// Only agents that cannot work were asked: the task is left as it
+		// was, for a run whose agents can.
+		d.Status = todo.SummarySkipped
+		d.Votes = fmt.Sprintf("0/%d: no usable agent", len(b.Attempts))
+		d.Explanation = fmt.Sprintf("%s left as it was: %s", b.Job.Task.ID, abstained[0])
+		return d
 	}
 	best := ""
 	for status, n := range counts {
@@ -59,7 +76,10 @@ func Decide(b Ballot, quorum int) Decision {
 	if verified {
 		qualifier = "verified "
 	}
-	d.Votes = fmt.Sprintf("%d/%d %s%s", counts[best], len(b.Attempts), qualifier, best)
+	d.Votes = fmt.Sprintf("%d/%d %s%s", counts[best], cast, qualifier, best)
+	if len(abstained) > 0 {
+		d.Votes += fmt.Sprintf(" (%d abstained)", len(abstained))
+	}
 
 	if best == todo.SummaryDone && quorum > 0 && counts[best] < quorum {
 		d.Status = todo.SummaryBlocked
@@ -77,7 +97,7 @@ func Decide(b Ballot, quorum int) Decision {
 
 	var voters []int
 	for i, a := range b.Attempts {
-		if a.Vote() == best {
+		if !a.Result.Class.Unusable() && a.Vote() == best {
 			voters = append(voters, i)
 		}
 	}

@@ -107,7 +107,7 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			name:     "quorum not met blocks the task and lists every reason",
-			attempts: []Attempt{at(1, "done", verified(0)), at(2, "done", verified(0)), at(3, "done", verified(2)), at(4, "", failed(agent.ClassAuth, "401"))},
+			attempts: []Attempt{at(1, "done", verified(0)), at(2, "done", verified(0)), at(3, "done", verified(2)), at(4, "", failed(agent.ClassCrashed, "exit 2"))},
 			quorum:   3,
 			status:   "blocked", winner: -1, votes: "2/4 verified done",
 			blockers: []string{
@@ -115,9 +115,21 @@ func TestDecide(t *testing.T) {
 				"claude#1: reported done",
 				"claude#2: reported done",
 				`claude#3: verification "go test ./..." failed with exit code 2`,
-				"claude#4: 401 (auth)",
+				"claude#4: exit 2 (crashed)",
 			},
 			explain: "T1 blocked: 2/4 verified done, quorum 3 not met",
+		},
+		{
+			name:     "an agent that cannot be used abstains",
+			attempts: []Attempt{at(1, "done"), at(2, "", failed(agent.ClassAuth, "401"))},
+			status:   "done", winner: 0, votes: "1/1 done (1 abstained)",
+			explain: "T1 done: 1/1 done (1 abstained), winner claude#1",
+		},
+		{
+			name:     "when every agent abstains the task is skipped",
+			attempts: []Attempt{at(1, "", failed(agent.ClassUnreachable, "no network")), at(2, "", failed(agent.ClassAuth, "401"))},
+			status:   "skipped", winner: -1, votes: "0/2: no usable agent",
+			explain: "T1 left as it was: claude#1: no network (unreachable)",
 		},
 		{
 			name:     "a quorum that is met changes nothing",

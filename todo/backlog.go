@@ -38,6 +38,36 @@ func (b *Backlog) Task(id string) *Task {
 	return nil
 }
 
+// Clone returns a deep copy of t, so the caller may change it without
+// touching the original (the ready set hands out tasks, the store hands
+// out backlogs).
+func (t Task) Clone() Task {
+	t.Steps = slices.Clone(t.Steps)
+	t.Blockers = slices.Clone(t.Blockers)
+	t.Tags = slices.Clone(t.Tags)
+	t.Files = slices.Clone(t.Files)
+	t.DependsOn = slices.Clone(t.DependsOn)
+	return t
+}
+
+// Clone returns a deep copy of b: the store keeps the parsed backlog in
+// memory and hands each reader its own copy instead of re-reading the file.
+func (b *Backlog) Clone() *Backlog {
+	c := *b
+	if b.Project != nil {
+		p := *b.Project
+		c.Project = &p
+	}
+	c.SourceFiles = slices.Clone(b.SourceFiles)
+	if b.Tasks != nil {
+		c.Tasks = make([]Task, len(b.Tasks))
+		for i := range b.Tasks {
+			c.Tasks[i] = b.Tasks[i].Clone()
+		}
+	}
+	return &c
+}
+
 // SortTasks orders the tasks by priority, then by CompareIDs, the order
 // upstream's `looper fmt` writes. The sort is stable, so tasks with the same
 // id (an invalid backlog) keep their relative order.

@@ -223,7 +223,7 @@ func (r *ReadySet) Next() (t Task, ok bool) {
 	i := r.pop()
 	r.state[i] = stateInFlight
 	r.inFlight++
-	return cloneTask(r.tasks[i]), true
+	return r.tasks[i].Clone(), true
 }
 
 // Complete reports how an in-flight task ended:
@@ -362,14 +362,4 @@ func (r *ReadySet) pop() int32 {
 	}
 	r.heap = h
 	return top
-}
-
-// cloneTask copies t so the caller may change it without touching the set.
-func cloneTask(t Task) Task {
-	t.Steps = slices.Clone(t.Steps)
-	t.Blockers = slices.Clone(t.Blockers)
-	t.Tags = slices.Clone(t.Tags)
-	t.Files = slices.Clone(t.Files)
-	t.DependsOn = slices.Clone(t.DependsOn)
-	return t
 }

@@ -18,19 +18,44 @@ import (
 // <, > and & as \u003c..., which only made agent-written text unreadable,
 // and it writes a nil task list as [] so the file stays valid.
 func (b *Backlog) Marshal() ([]byte, error) {
+	return appendBacklog(make([]byte, 0, encodedSizeHint(b)), b), nil
+}
+
+// MarshalUpstream renders b as upstream looper writes it: Marshal's layout
+// with <, > and & escaped as \u003c, \u003e and \u0026 (Go's default HTML
+// escaping). `looper fmt` accepts a file in this form as formatted too, so
+// a backlog the upstream tool wrote passes `fmt --check` unchanged.
+func (b *Backlog) MarshalUpstream() ([]byte, error) {
 	out := *b
 	if out.Tasks == nil {
 		out.Tasks = []Task{}
 	}
 	var buf bytes.Buffer
-	buf.Grow(256 * (len(b.Tasks) + 1))
 	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(&out); err != nil { // Encode adds the trailing newline
+	if err := enc.Encode(&out); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// encodedSizeHint estimates the size of b's encoding, so the buffer is
+// allocated once: the text of every field plus the keys and indentation.
+func encodedSizeHint(b *Backlog) int {
+	n := 128
+	for _, s := range b.SourceFiles {
+		n += len(s) + 8
+	}
+	for i := range b.Tasks {
+		t := &b.Tasks[i]
+		n += 160 + len(t.ID) + len(t.Title) + len(t.Description) + len(t.Reference) + len(t.Details) + len(t.CreatedAt) + len(t.UpdatedAt)
+		for _, list := range [][]string{t.Steps, t.Blockers, t.Tags, t.Files, t.DependsOn} {
+			for _, s := range list {
+				n += len(s) + 16
+			}
+		}
+	}
+	return n + n/8 // room for escapes
 }
 
 // Save writes b to path atomically (see WriteFileAtomic): a crash or a full

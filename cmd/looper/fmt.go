@@ -18,13 +18,16 @@ type fmtCmd struct {
 	Write bool   `short:"w" xor:"mode" help:"Write the canonical form back to the file (atomically, under the backlog lock)."`
 	Check bool   `xor:"mode" help:"Exit 1, naming the file, if it is not in canonical form; write nothing."`
 	Diff  bool   `short:"d" help:"Print a unified diff from the file to its canonical form."`
+	Sort  bool   `help:"Also sort the tasks by priority, then id (T2 before T10), as upstream's fmt did."`
 }
 
 func (fmtCmd) Help() string {
-	return `The canonical form is what looper writes: tasks sorted by priority, then id (T2 before
-T10), upstream's key order, 2-space indent, a trailing newline, no \u003c-style escapes.
-The comparison is byte for byte, so whitespace differences count. Without -w, --check or
--d, fmt says whether the file is formatted and exits 1 if it is not. A backlog with
+	return `The canonical form is what looper writes when it saves the backlog: upstream's key order,
+2-space indent, a trailing newline, the tasks in the file's own order, and no \u003c-style
+escapes. A file upstream looper wrote (with those escapes) counts as formatted too, so fmt
+never rewrites a file only to change them. --sort also orders the tasks by priority, then
+id. The comparison is byte for byte, so whitespace differences count. Without -w, --check
+or -d, fmt says whether the file is formatted and exits 1 if it is not. A backlog with
 problems is never rewritten: fix what "looper validate" reports first.`
 }
 
@@ -41,12 +44,20 @@ func (c *fmtCmd) Run(cfg *config.Config, stdout io.Writer) error {
 	if err != nil {
 		return &exitError{code: exitFailure, err: err}
 	}
-	b.SortTasks()
+	if c.Sort {
+		b.SortTasks()
+	}
 	canonical, err := b.Marshal()
 	if err != nil {
 		return err
 	}
 	changed := !bytes.Equal(current, canonical)
+	if changed {
+		// Upstream's escaped rendering of the same backlog is formatted too.
+		if upstream, err := b.MarshalUpstream(); err == nil && bytes.Equal(current, upstream) {
+			changed = false
+		}
+	}
 	if c.Diff && changed {
 		if _, err := stdout.Write(diff.Diff(path+".orig", current, path, canonical)); err != nil {
 			return err

@@ -24,7 +24,9 @@ func (initCmd) Help() string {
 	return `Writes .looper/todo.json (or the --todo / todo_file path) with one example task, the
 bundled JSON schema beside it as todo.schema.json (or at schema_file), for editors and
 agents, and .looper/looper.toml: every configuration key at its default, each with its
-documentation (--skip-config leaves it out). Existing files are left alone unless --force
+documentation (--skip-config leaves it out). The .gitignore beside the backlog gets
+looper's run-time files (the lock, temporary saves, copies of a broken backlog,
+attempt worktrees), so an agent's git add -A does not commit them. Existing files are left alone unless --force
 is given; then nothing is written unless all can be. A looper.toml or .looper.toml the
 project already has is never shadowed by a new .looper/looper.toml.`
 }
@@ -83,6 +85,11 @@ func (c *initCmd) Run(cfg *config.Config, stdout io.Writer) error {
 			return &exitError{code: exitFailure, err: err}
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", shortPath(dir, f.path))
+	}
+	if ignore, wrote, err := ensureIgnored(backlog); err != nil {
+		return &exitError{code: exitFailure, err: fmt.Errorf("add looper's run-time files to %s: %w", shortPath(dir, ignore), err)}
+	} else if wrote {
+		fmt.Fprintf(stdout, "wrote %s (looper's lock and temporary files, so an agent's git add -A leaves them out)\n", shortPath(dir, ignore))
 	}
 	if !c.SkipConfig {
 		for _, f := range cfg.Files {

@@ -62,6 +62,7 @@ func (c *runCmd) Run(ctx context.Context, kctx *kong.Context, cfg *config.Config
 func runLoop(ctx context.Context, cfg *config.Config, cwd string, stdout io.Writer) error {
 	return withSession(ctx, cfg, cwd, sessionOptions{Stdout: stdout}, func(ctx context.Context, s *session) error {
 		s.gitInit(ctx)
+		s.commitInPlace()
 		if err := stages.Prepare(ctx, s.deps, cfg.Prompt); err != nil {
 			return exitCode(stages.Report{}, err)
 		}

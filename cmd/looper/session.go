@@ -187,7 +187,10 @@ func agentSpecs(cfg *config.Config) (map[string]agent.Spec, error) {
 		spec := agent.Spec{
 			Name: name, Binary: a.Binary, Model: a.Model, Reasoning: a.Reasoning, Args: a.Args,
 			PermissionMode: a.PermissionMode, Sandbox: a.Sandbox, Approval: a.Approval, Env: a.Env,
-			Timeout: a.Timeout, IdleTimeout: a.IdleTimeout, Grace: a.Grace,
+			Timeout: a.Timeout, IdleTimeout: a.IdleTimeout, Grace: a.Grace, RetryTimeout: a.RetryTimeout,
+		}
+		if a.RetryTimeout == 0 {
+			spec.RetryTimeout = -1 // retry_timeout = "0": off (a zero Spec.RetryTimeout means the default)
 		}
 		if a.Grace == 0 {
 			spec.Grace = -1 // grace = "0": SIGKILL at once (a zero Spec.Grace means the default)
@@ -291,6 +294,20 @@ func (s *session) gitInit(ctx context.Context) {
 	s.emit(slog.LevelInfo, sinks.KindInfo, "initialised a git repository in "+s.cwd)
 }
 
+// commitInPlace gives a sequential run the repository its attempts work
+// in, so looper commits what an agent changed and left uncommitted (its own
+// commit denied, its sandbox keeping .git read-only). Parallel runs commit
+// in each attempt's worktree instead; outside git there is nothing to do.
+func (s *session) commitInPlace() {
+	if s.cfg.Parallel.Enabled {
+		return
+	}
+	if repo, err := worktree.Open(s.cwd); err == nil {
+		s.deps.Checkout = repo
+		s.deps.CheckoutIgnore = []string{s.cfg.LogDirPath(s.cwd)}
+	}
+}
+
 // send hands an event to the output sinks.
 func (s *session) send(e sinks.Event) {
 	if e.Time.IsZero() {
@@ -324,12 +341,20 @@ func (s *session) close() error {
 }
 
 // exitCode maps a finished loop to the process exit code: 130 when a signal
-// stopped it, 1 when fail_fast stopped it or any task failed or ended
+// stopped it, 3 when an agent could not be used (its tasks were left as
+// they were), 1 when fail_fast stopped it or any task failed or ended
 // blocked, else 0.
 func exitCode(rep stages.Report, err error) error {
 	switch {
 	case rep.Interrupted || errors.Is(err, stages.ErrInterrupted):
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted; in-flight tasks were put back as they were")}
+	case errors.Is(err, stages.ErrAgentUnusable) || (err == nil && len(rep.Unusable) > 0):
+		reasons := rep.Unusable
+		if len(reasons) == 0 {
+			reasons = []string{err.Error()}
+		}
+		return &exitError{code: exitAgent, err: fmt.Errorf("stopped using %s; the tasks they would have run are left as they were:\n  %s",
+			plural(len(reasons), "agent"), strings.Join(reasons, "\n  "))}
 	case err != nil:
 		return err
 	case !rep.OK():

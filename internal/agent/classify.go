@@ -17,6 +17,9 @@ const (
 	stopKilled
 	stopTimeout
 	stopIdle
+	// stopTrouble: looper stopped an agent stuck retrying its model API
+	// (the retry timeout), or at its first authentication failure.
+	stopTrouble
 )
 
 // outcome is everything classify looks at: how the process ended and what
@@ -34,7 +37,12 @@ type outcome struct {
 	stderrTail string
 	timeout    time.Duration
 	idle       time.Duration
+	retry      time.Duration
 	now        time.Time
+	// api is the model API the agent talks to, named in run-level errors.
+	api endpoint
+	// version is the CLI's version, when the preflight learned it.
+	version string
 }
 
 // verdict is the class of an attempt before the contract is checked:
@@ -60,6 +68,8 @@ func classify(o outcome) verdict {
 		return verdict{class: ClassTimeout, err: fmt.Sprintf("%s ran longer than its timeout of %s (raise timeout in [agents.%s])", o.name, o.timeout, o.name)}
 	case o.stop == stopIdle:
 		return verdict{class: ClassIdleTimeout, err: fmt.Sprintf("%s printed nothing for %s (idle_timeout in [agents.%s])", o.name, o.idle, o.name)}
+	case o.stop == stopTrouble:
+		return troubleVerdict(o, t)
 	}
 
 	streamed := o.format != FormatText
@@ -92,7 +102,18 @@ func classify(o outcome) verdict {
 	if !limited && !auth {
 		msg = detail
 		limited = t.rateLimited || t.errorKind == "rate_limit" || t.errorStatus == 429
-		auth = !limited && (t.errorKind == "authentication_failed" || t.errorStatus == 401)
+		auth = !limited && (t.errorKind == "authentication_failed" || t.errorStatus == 401 || t.errorStatus == 403)
+	}
+	if !limited && !auth {
+		// Overloaded and unreachable come after the limits: "529" and a
+		// connection error are what a CLI says when it gives up retrying.
+		switch {
+		case t.errorStatus == 529 || t.errorKind == "overloaded" || anyHint(hints, overloadedRE.MatchString):
+			return verdict{class: ClassOverloaded, err: fmt.Sprintf("%s's provider is overloaded: %s", o.name, oneLine(clip(cmp.Or(detail, "overloaded"), 500)))}
+		case (t.trouble.kind == troubleUnreachable && t.trouble.retries > 0) || anyHint(hints, unreachableRE.MatchString):
+			return verdict{class: ClassUnreachable, err: fmt.Sprintf("%s cannot reach its model API at %s: %s; %s",
+				o.name, o.api.url, oneLine(clip(cmp.Or(detail, t.trouble.detail, "no answer"), 300)), o.api.reachFix())}
+		}
 	}
 	if limited {
 		v := verdict{class: ClassRateLimited, resetAt: t.resetAt}
@@ -106,7 +127,7 @@ func classify(o outcome) verdict {
 		return v
 	}
 	if auth {
-		return verdict{class: ClassAuth, err: fmt.Sprintf("%s cannot authenticate: %s (log in with the %s CLI or check its API key)", o.name, oneLine(clip(cmp.Or(msg, "authentication failed"), 500)), o.name)}
+		return verdict{class: ClassAuth, err: fmt.Sprintf("%s cannot authenticate: %s; %s", o.name, oneLine(clip(cmp.Or(msg, "authentication failed"), 500)), o.api.authFix(o.name))}
 	}
 	switch {
 	case t.term == terminalFailure:
@@ -117,11 +138,45 @@ func classify(o outcome) verdict {
 		return verdict{class: ClassCrashed, err: withDetail(fmt.Sprintf("%s was killed by signal %s", o.name, signalName(o.signal)), lastLine(o.stderrTail))}
 	case o.exitCode != 0 && t.term == terminalNone:
 		return verdict{class: ClassCrashed, err: withDetail(fmt.Sprintf("%s exited with status %d without a result", o.name, o.exitCode), lastLine(o.stderrTail)+rootHint(o.stderrTail))}
+	case t.term == terminalNone && len(t.unknown) > 0:
+		return verdict{class: ClassAgentError, err: fmt.Sprintf("unrecognised output from %s: no result among %d lines; events it did not know: %s (a newer CLI than looper reads? see looper doctor)",
+			strings.TrimSpace(o.name+" "+o.version), t.lines, strings.Join(t.unknown, ", "))}
 	case t.term == terminalNone:
 		return verdict{class: ClassAgentError, err: fmt.Sprintf("%s exited without a result event (truncated output?)", o.name)}
 	default: // success reported, non-zero exit
 		return verdict{class: ClassAgentError, err: withDetail(fmt.Sprintf("%s exited with status %d after reporting success", o.name, o.exitCode), lastLine(o.stderrTail))}
 	}
+}
+
+// troubleVerdict classifies an attempt looper stopped because the agent did
+// nothing but retry its model API (or failed to authenticate), from what
+// the retry notices said.
+func troubleVerdict(o outcome, t *transcript) verdict {
+	tr := t.trouble
+	detail := cmp.Or(tr.detail, "no detail")
+	switch tr.kind {
+	case troubleAuth:
+		return verdict{class: ClassAuth, err: fmt.Sprintf("%s cannot authenticate with its model API at %s (%s); %s",
+			o.name, o.api.url, detail, o.api.authFix(o.name))}
+	case troubleLimited:
+		v := verdict{class: ClassRateLimited, err: fmt.Sprintf("%s is rate limited: %d retries in %s (%s)", o.name, tr.retries, o.retry, detail)}
+		if tr.delay > 0 {
+			v.resetAt = o.now.Add(tr.delay)
+		}
+		return v
+	case troubleOverloaded:
+		return verdict{class: ClassOverloaded, err: fmt.Sprintf("%s's provider is overloaded: %d retries in %s (%s)", o.name, tr.retries, o.retry, detail)}
+	case troubleServer:
+		return verdict{class: ClassUnreachable, err: fmt.Sprintf("%s's model API at %s failed on every retry for %s (%s); the provider is failing: %s",
+			o.name, o.api.url, o.retry, detail, o.api.reachFix())}
+	}
+	return verdict{class: ClassUnreachable, err: fmt.Sprintf("%s cannot reach its model API at %s: only retries for %s (%s); %s",
+		o.name, o.api.url, o.retry, detail, o.api.reachFix())}
+}
+
+// anyHint reports whether any hint matches.
+func anyHint(hints []string, match func(string) bool) bool {
+	return slices.ContainsFunc(hints, match)
 }
 
 func withDetail(msg, detail string) string {

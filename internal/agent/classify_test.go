@@ -36,7 +36,8 @@ func TestClassifyDecisionTable(t *testing.T) {
 		{7, "auth by message", outcome{exitCode: 1, t: failed("Invalid API key · Fix external API key")}, ClassAuth, "log in"},
 		{7, "auth by tag", outcome{exitCode: 1, t: &transcript{term: terminalFailure, failMsg: "request failed", errorKind: "authentication_failed"}}, ClassAuth, "request failed"},
 		{7, "the newest message decides: auth after a rate-limit notice", outcome{exitCode: 1, t: &transcript{term: terminalFailure, hints: []string{"rate limited, retrying", "401 Unauthorized"}}}, ClassAuth, "401"},
-		{8, "the stream reported a failure", outcome{exitCode: 1, t: failed("API Error: 529 Overloaded")}, ClassAgentError, "529"},
+		{8, "the stream reported a failure", outcome{exitCode: 1, t: failed("API Error: 500 Internal server error")}, ClassAgentError, "500"},
+		{8, "an overloaded provider", outcome{exitCode: 1, t: failed("API Error: 529 Overloaded")}, ClassOverloaded, "529"},
 		{8, "a failure even with exit 0", outcome{t: failed("turn failed")}, ClassAgentError, "turn failed"},
 		{9, "a text agent exiting non-zero", outcome{format: FormatText, exitCode: 2, t: &transcript{final: "oops"}, stderrTail: "bad flag"}, ClassAgentError, "status 2: bad flag"},
 		{10, "a signal looper did not send", outcome{exitCode: -1, signal: syscall.SIGSEGV, t: ok}, ClassCrashed, "SIGSEGV"},
@@ -104,7 +105,7 @@ func TestConcludeContractRows(t *testing.T) {
 
 func TestClassesAreDocumented(t *testing.T) {
 	t.Parallel()
-	if len(Classes()) != 11 {
-		t.Errorf("Classes() = %v, want the 11 classes of the contract", Classes())
+	if len(Classes()) != 13 {
+		t.Errorf("Classes() = %v, want the 13 classes of the contract", Classes())
 	}
 }

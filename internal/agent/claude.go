@@ -22,6 +22,10 @@ type claudeParser struct {
 	em        *emitter
 	t         transcript
 	toolNames map[string]string
+	// deniedAt maps a denied tool call's id to its entry in t.denials, so
+	// the result's permission_denials (with the input) replace the
+	// system/permission_denied line (without it) instead of adding to it.
+	deniedAt map[string]int
 }
 
 // claudeEvent is the union of the stream-json line shapes the runner reads.
@@ -47,7 +51,31 @@ type claudeEvent struct {
 	RateLimitInfo   *claudeRateLimit `json:"rate_limit_info"`
 	Attempt         int              `json:"attempt"`
 	MaxRetries      int              `json:"max_retries"`
+	RetryDelayMS    float64          `json:"retry_delay_ms"`
 	ErrorStatus     json.RawMessage  `json:"error_status"`
+	ToolName        string           `json:"tool_name"`
+	ToolUseID       string           `json:"tool_use_id"`
+	ToolInput       json.RawMessage  `json:"tool_input"`
+	Denials         []claudeDenial   `json:"permission_denials"`
+}
+
+// claudeDenial is one entry of a result's permission_denials: a tool call
+// the CLI refused (headless "ask" decisions become denials).
+type claudeDenial struct {
+	ToolName  string          `json:"tool_name"`
+	ToolUseID string          `json:"tool_use_id"`
+	ToolInput json.RawMessage `json:"tool_input"`
+}
+
+// denial renders a refused tool call as "Bash(git commit -m x)".
+func denial(tool string, input json.RawMessage) string {
+	if tool == "" {
+		tool = "a tool"
+	}
+	if in := toolSummary(input); in != "" && in != "null" {
+		return tool + "(" + in + ")"
+	}
+	return tool
 }
 
 type claudeMessage struct {
@@ -109,11 +137,11 @@ type claudeRateLimit struct {
 	RateLimitType string `json:"rateLimitType"`
 }
 
-func (p *claudeParser) line(b []byte) {
+func (p *claudeParser) line(b []byte) lineKind {
 	p.t.lines++
 	trimmed := bytes.TrimSpace(b)
 	if len(trimmed) == 0 {
-		return
+		return lineProgress
 	}
 	if trimmed[0] == '[' { // --output-format json --verbose: every message in one array
 		var items []json.RawMessage
@@ -121,24 +149,27 @@ func (p *claudeParser) line(b []byte) {
 			for _, it := range items {
 				p.event(it)
 			}
-			return
+			return p.t.progress()
 		}
 	}
-	p.event(trimmed)
+	return p.event(trimmed)
 }
 
-func (p *claudeParser) event(b []byte) {
+func (p *claudeParser) event(b []byte) lineKind {
 	var ev claudeEvent
 	if err := decodeLine(b, &ev); err != nil {
 		p.t.badLines++
 		p.em.warn(fmt.Sprintf("agent printed a line that is not stream-json (%s): %s", jsonErr(err), clip(string(b), 200)))
-		return
+		return lineProgress
 	}
 	if ev.SessionID != "" && p.t.sessionID == "" {
 		p.t.sessionID = ev.SessionID
 	}
 	switch ev.Type {
 	case "system":
+		if ev.Subtype == "api_retry" {
+			return p.retry(&ev)
+		}
 		p.system(&ev)
 	case "assistant":
 		p.assistant(&ev)
@@ -154,7 +185,11 @@ func (p *claudeParser) event(b []byte) {
 		if len(ev.Result) > 0 || ev.IsError {
 			p.onResult(&ev)
 		}
+	case "stream_event", "tool_progress", "control_request", "control_response", "keep_alive":
+	default:
+		p.t.addUnknown(ev.Type)
 	}
+	return p.t.progress()
 }
 
 func (p *claudeParser) system(ev *claudeEvent) {
@@ -165,25 +200,55 @@ func (p *claudeParser) system(ev *claudeEvent) {
 		}
 		p.em.send(sinks.Event{Kind: sinks.KindInfo, Level: slog.LevelDebug,
 			Message: fmt.Sprintf("claude session %s, model %s", ev.SessionID, ev.Model)})
-	case "api_retry":
-		kind := jsonString(ev.Error)
-		status := jsonInt(ev.ErrorStatus)
-		if kind != "" {
-			p.t.errorKind = kind
-		}
-		if status != 0 {
-			p.t.errorStatus = status
-		}
-		msg := fmt.Sprintf("API retry %d/%d", ev.Attempt, ev.MaxRetries)
-		if kind != "" {
-			msg += ": " + kind
-		}
-		if status != 0 {
-			msg += fmt.Sprintf(" (HTTP %d)", status)
-		}
-		p.t.addHint(msg)
-		p.em.warn(msg)
+	case "permission_denied":
+		p.deny(ev.ToolUseID, ev.ToolName, ev.ToolInput)
 	}
+}
+
+// deny records a refused tool call once per tool_use_id, keeping the most
+// informative rendering.
+func (p *claudeParser) deny(id, tool string, input json.RawMessage) {
+	text := denial(tool, input)
+	if i, ok := p.deniedAt[id]; ok && id != "" {
+		if len(input) > 0 {
+			p.t.denials[i] = oneLine(clip(text, 300))
+		}
+		return
+	}
+	n := len(p.t.denials)
+	p.t.addDenial(text)
+	if id != "" && len(p.t.denials) > n {
+		if p.deniedAt == nil {
+			p.deniedAt = map[string]int{}
+		}
+		p.deniedAt[id] = n
+	}
+}
+
+// retry reads a system/api_retry notice: the CLI is retrying a failed API
+// call. It is chatter, and what failed decides the class if looper has to
+// stop the agent.
+func (p *claudeParser) retry(ev *claudeEvent) lineKind {
+	kind := jsonString(ev.Error)
+	status := jsonInt(ev.ErrorStatus)
+	if kind != "" {
+		p.t.errorKind = kind
+	}
+	if status != 0 {
+		p.t.errorStatus = status
+	}
+	msg := fmt.Sprintf("API retry %d/%d", ev.Attempt, ev.MaxRetries)
+	if kind != "" {
+		msg += ": " + kind
+	}
+	if status != 0 {
+		msg += fmt.Sprintf(" (HTTP %d)", status)
+	} else {
+		msg += " (no answer from the API)"
+	}
+	p.t.addHint(msg)
+	p.em.warn(msg)
+	return p.t.note(status, kind, msg, time.Duration(ev.RetryDelayMS*float64(time.Millisecond)))
 }
 
 func (p *claudeParser) blocks(m *claudeMessage) []claudeBlock {
@@ -281,6 +346,9 @@ func (p *claudeParser) onResult(ev *claudeEvent) {
 		p.t.usage.InputTokens = u.InputTokens + u.CacheRead + u.CacheCreation
 		p.t.usage.CacheReadTokens = u.CacheRead
 		p.t.usage.OutputTokens = u.OutputTokens
+	}
+	for _, d := range ev.Denials {
+		p.deny(d.ToolUseID, d.ToolName, d.ToolInput)
 	}
 	if !failed {
 		p.t.term = terminalSuccess

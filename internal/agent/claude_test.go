@@ -47,7 +47,7 @@ func TestClaudeStream(t *testing.T) {
 			stream: lines(cInit, `{"type":"result","subtype":"error_max_turns","is_error":true,"num_turns":2,"stop_reason":"tool_use","terminal_reason":"max_turns","errors":["Reached maximum number of turns (1)"]}`)},
 		{name: "max turns with empty errors", exit: 1, class: ClassMaxTurns,
 			stream: lines(cInit, `{"type":"result","subtype":"error_max_turns","is_error":true,"errors":[]}`)},
-		{name: "an API error arrives as success with is_error", exit: 1, class: ClassAgentError, errHas: "API Error: 529",
+		{name: "an API error arrives as success with is_error", exit: 1, class: ClassOverloaded, errHas: "API Error: 529",
 			stream: lines(cInit,
 				`{"type":"system","subtype":"api_retry","attempt":1,"max_retries":10,"retry_delay_ms":500,"error_status":529,"error":"overloaded"}`,
 				`{"type":"assistant","message":{"content":[{"type":"text","text":"API Error: 529 Overloaded."}],"model":"<synthetic>"},"error":"overloaded"}`,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 
 	"github.com/looper-go/looper/sinks"
@@ -78,17 +79,17 @@ type codexLegacy struct {
 	ExitCode         *int            `json:"exit_code"`
 }
 
-func (p *codexParser) line(b []byte) {
+func (p *codexParser) line(b []byte) lineKind {
 	p.t.lines++
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
-		return
+		return lineProgress
 	}
 	var ev codexEvent
 	if err := decodeLine(b, &ev); err != nil {
 		p.t.badLines++
 		p.em.warn(fmt.Sprintf("agent printed a line that is not codex JSON (%s): %s", jsonErr(err), clip(string(b), 200)))
-		return
+		return lineProgress
 	}
 	switch ev.Type {
 	case "thread.started":
@@ -126,11 +127,22 @@ func (p *codexParser) line(b []byte) {
 		p.lastError = msg
 		p.t.addHint(msg)
 		p.em.warn("codex: " + clip(msg, 500))
+		if reconnectRE.MatchString(msg) {
+			// "Reconnecting... 2/5 (...)", "Reconnecting... waiting for
+			// network": codex is retrying its model API.
+			return p.t.note(0, "", msg, 0)
+		}
 	case "":
 		if ev.Msg != nil {
 			p.legacy(ev.Msg)
+		} else {
+			p.t.addUnknown("(no type)")
 		}
+	case "turn.started", "item.plan.delta", "request_user_input":
+	default:
+		p.t.addUnknown(ev.Type)
 	}
+	return p.t.progress()
 }
 
 func itemType(it *codexItem) string {
@@ -172,6 +184,7 @@ func (p *codexParser) itemCompleted(it *codexItem) {
 			p.tool(it)
 		}
 		delete(p.started, it.ID)
+		p.refused(it)
 		p.toolResult(it)
 	case "todo_list":
 		p.todo(it)
@@ -222,6 +235,38 @@ func (p *codexParser) toolResult(it *codexItem) {
 		msg = it.Status
 	}
 	p.em.send(sinks.Event{Kind: sinks.KindToolResult, Level: slog.LevelDebug, Tool: itemType(it), Message: strings.TrimSpace(msg)})
+}
+
+// sandboxRefusalRE is how a command stopped by codex's sandbox fails: its
+// workspace-write sandbox keeps .git read-only, so a `git commit` fails
+// with "Unable to create '.git/index.lock': Read-only file system".
+var sandboxRefusalRE = regexp.MustCompile(`(?i)read-only file system|operation not permitted`)
+
+// refused records a command the agent was not allowed to run: one the
+// approval policy declined, or one the sandbox stopped.
+func (p *codexParser) refused(it *codexItem) {
+	if itemType(it) != "command_execution" {
+		return
+	}
+	cmd := clip(oneLine(commandString(it.Command)), 160)
+	switch {
+	case it.Status == "declined":
+		p.t.addDenial("command(" + cmd + "): declined")
+	case it.ExitCode != nil && *it.ExitCode != 0:
+		if m := sandboxRefusalRE.FindString(it.AggregatedOutput); m != "" {
+			p.t.addDenial("command(" + cmd + "): " + firstMatchingLine(it.AggregatedOutput, m))
+		}
+	}
+}
+
+// firstMatchingLine is the first line of s that holds sub, trimmed.
+func firstMatchingLine(s, sub string) string {
+	for l := range strings.Lines(s) {
+		if strings.Contains(l, sub) {
+			return clip(strings.TrimSpace(l), 200)
+		}
+	}
+	return sub
 }
 
 func (p *codexParser) todo(it *codexItem) {

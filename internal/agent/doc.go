@@ -92,30 +92,65 @@
 //	 2  looper cancelled the context, or KillAll                           killed
 //	 3  Spec.Timeout passed                                                timeout
 //	 4  no output for Spec.IdleTimeout                                     idle-timeout
+//	 5  looper stopped it for its model API (see "Retries" below), by
+//	    what the newest retry notice said: 401/403 or an auth error        auth
+//	    429 or a rate-limit error (ResetAt = now + the CLI's own delay)    rate-limited
+//	    529, 503 or "overloaded"                                           overloaded
+//	    no answer (connection refused, no network) or another 5xx          unreachable
 //	    The agent ended by itself. It failed if the stream reported a
 //	    failure (claude is_error or an error subtype, codex turn.failed),
 //	    it exited non-zero or by a signal, or a claude/codex stream has no
 //	    result event. If it failed:
-//	 5  the result is error_max_turns (or terminal_reason max_turns)       max-turns
-//	 6  the newest error message (error results, codex error notices,
+//	 6  the result is error_max_turns (or terminal_reason max_turns)       max-turns
+//	 7  the newest error message (error results, codex error notices,
 //	    synthetic API-error messages, stderr) names a usage or rate limit,
 //	    or, when none names anything, the stream tagged it (a rejected
 //	    rate_limit_event, error "rate_limit", HTTP 429); ResetAt from
 //	    resetsAt, "|<epoch>", "resets 2pm (Zone)", "try again at 12:16 PM"
 //	    or "try again in 2 hours"                                          rate-limited
-//	 7  … names an authentication failure (invalid API key, 401,
-//	    not logged in), or the stream tagged it                            auth
-//	 8  the stream reported a failure                                      agent-error
-//	 9  a text agent exited non-zero                                       agent-error
-//	10  it died from a signal looper did not send                          crashed
-//	11  it exited non-zero without a result event                          crashed
-//	12  it exited 0 without a result event (truncated stream)              agent-error
-//	13  it exited non-zero after reporting success                         agent-error
+//	 8  … names an authentication failure (invalid API key, 401,
+//	    not logged in), or the stream tagged it (401, 403)                 auth
+//	 9  … names an overloaded provider (529, "overloaded")                 overloaded
+//	10  the CLI gave up retrying an API that did not answer, or a
+//	    message names a connection failure                                 unreachable
+//	11  the stream reported a failure                                      agent-error
+//	12  a text agent exited non-zero                                       agent-error
+//	13  it died from a signal looper did not send                          crashed
+//	14  it exited non-zero without a result event                          crashed
+//	15  it exited 0 without a result event: "unrecognised output from
+//	    codex 0.169.0" naming the event types it did not know, if any      agent-error
+//	16  it exited non-zero after reporting success                         agent-error
 //	    It succeeded; the contract decides:
-//	14  ContractNone                                                       ok
-//	15  an object fits the contract                                        ok
-//	16  objects look like summaries but none fits                          invalid-summary
-//	17  no summary                                                         no-summary
+//	17  ContractNone                                                       ok
+//	18  an object fits the contract                                        ok
+//	19  objects look like summaries but none fits                          invalid-summary
+//	20  no summary                                                         no-summary
+//
+// Errors of classes auth and unreachable name the model API's URL and the
+// fix: the credential variable (ANTHROPIC_API_KEY, codex's provider
+// env_key or OPENAI_API_KEY) and the login command, or the base URL to
+// check. Class.Unusable and Class.Limited group the classes the stages
+// treat alike.
+//
+// # Retries
+//
+// Real CLIs retry a failing model API themselves and say so on every try:
+// claude prints system/api_retry (with the HTTP status, null when nothing
+// answered), codex prints "Reconnecting... 2/5 (...)" and "Reconnecting...
+// waiting for network" error events. Such a line is output, so the idle
+// clock does not fire, but it is not progress: the retry clock starts at
+// the first notice after the last other line, and when Spec.RetryTimeout
+// (two minutes by default) passes with nothing but notices, looper stops
+// the agent. A notice of an authentication failure stops it at once, since
+// no retry heals a bad key.
+//
+// # Denials
+//
+// Tool calls the agent was refused are collected in Result.Denials:
+// claude's result permission_denials and system/permission_denied events
+// ("Bash(git commit -m x)"), and codex commands its approval policy
+// declined or its sandbox stopped (a git commit failing on a read-only
+// .git). The stages report them with the attempt.
 //
 // # The last-message file
 //

@@ -85,7 +85,16 @@ const (
 	// ResetAt says when it lifts, if the output said.
 	ClassRateLimited Class = "rate-limited"
 	// ClassAuth: the agent cannot authenticate (invalid key, not logged in).
+	// It is a problem of the agent, not of the task: the run stops using
+	// that agent and leaves the task as it was.
 	ClassAuth Class = "auth"
+	// ClassUnreachable: the agent's model API did not answer (no network,
+	// connection refused, a server failing on every retry) for the agent's
+	// retry timeout. Like ClassAuth, it stops that agent, not the task.
+	ClassUnreachable Class = "unreachable"
+	// ClassOverloaded: the provider said it is overloaded (HTTP 529 or
+	// 503). Like a rate limit, it pauses the agent and re-queues the task.
+	ClassOverloaded Class = "overloaded"
 	// ClassMaxTurns: the agent stopped at its turn limit.
 	ClassMaxTurns Class = "max-turns"
 	// ClassTimeout: the attempt ran longer than Spec.Timeout.
@@ -102,9 +111,18 @@ const (
 // Classes lists every class, in the order doc.go's decision table first
 // reaches them, so tools and docs can enumerate them.
 func Classes() []Class {
-	return []Class{ClassCrashed, ClassKilled, ClassTimeout, ClassIdleTimeout, ClassMaxTurns, ClassRateLimited,
-		ClassAuth, ClassAgentError, ClassOK, ClassInvalidSummary, ClassNoSummary}
+	return []Class{ClassCrashed, ClassKilled, ClassTimeout, ClassIdleTimeout, ClassAuth, ClassUnreachable, ClassMaxTurns,
+		ClassRateLimited, ClassOverloaded, ClassAgentError, ClassOK, ClassInvalidSummary, ClassNoSummary}
 }
+
+// Unusable reports a class that says the agent itself cannot work (bad
+// credentials, a model API that does not answer): every task would fail
+// the same way, so the run stops using the agent instead of blocking tasks.
+func (c Class) Unusable() bool { return c == ClassAuth || c == ClassUnreachable }
+
+// Limited reports a class that a pause heals (a rate limit, an overloaded
+// provider): the agent is paused and the task re-queued, not failed.
+func (c Class) Limited() bool { return c == ClassRateLimited || c == ClassOverloaded }
 
 // Result is everything one attempt produced, classified. It is a value: an
 // agent that crashes, hangs or lies still yields one.
@@ -138,4 +156,8 @@ type Result struct {
 	ResetAt time.Time
 	// StderrTail is the end of the agent's standard error, for diagnosis.
 	StderrTail string
+	// Denials lists the tool calls the agent was refused (permission
+	// denials, commands its sandbox stopped), one line each, so the
+	// attempt's line can say why work was left undone or uncommitted.
+	Denials []string
 }

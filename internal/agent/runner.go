@@ -209,9 +209,11 @@ func conclude(spec Spec, req Request, t *transcript, po procOutcome, now time.Ti
 	v := classify(outcome{
 		name: spec.Name, format: spec.Format, stop: po.stop, stopDetail: po.stopDetail,
 		exitCode: po.exitCode, signal: po.signal, t: t, stderrTail: po.stderrTail,
-		timeout: spec.Timeout, idle: spec.IdleTimeout, now: now,
+		timeout: spec.Timeout, idle: spec.IdleTimeout, retry: spec.RetryTimeout, now: now,
+		api: apiEndpoint(spec), version: spec.Version,
 	})
 	res.Class, res.Err, res.ResetAt = v.class, v.err, v.resetAt
+	res.Denials = t.denials
 	if res.Class != ClassOK || req.Contract == ContractNone {
 		return res
 	}
@@ -246,7 +248,7 @@ type attempt struct {
 // Wait (which returns when the leader exits) never closes them under the
 // readers: every byte the agent wrote is read, however late.
 func start(ctx context.Context, spec Spec, req Request, argv []string) (*attempt, error) {
-	a := &attempt{wd: newWatchdog(spec.Timeout, spec.IdleTimeout)}
+	a := &attempt{wd: newWatchdog(spec.Timeout, spec.IdleTimeout, spec.RetryTimeout)}
 	a.runCtx, a.cancel = context.WithCancelCause(ctx)
 	var toClose []*os.File
 	closeAll := func() {
@@ -369,6 +371,8 @@ func (a *attempt) stopReason() (stopReason, string) {
 		return stopTimeout, ""
 	case errors.Is(cause, errIdle):
 		return stopIdle, ""
+	case errors.Is(cause, errRetry), errors.Is(cause, errAuth):
+		return stopTrouble, ""
 	case cause != nil:
 		return stopKilled, cause.Error()
 	}
@@ -398,8 +402,19 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 				continue
 			}
 		}
-		if parsing {
-			parsing = safeLine(p, line, em)
+		if !parsing {
+			continue
+		}
+		var kind lineKind
+		kind, parsing = safeLine(p, line, em)
+		switch kind {
+		case lineProgress:
+			a.wd.progressed()
+		case lineChatter:
+			a.wd.chattering()
+		case lineAuthFailure:
+			// Retrying does not heal bad credentials; stop at the first.
+			a.cancel(errAuth)
 		}
 	}
 }
@@ -407,16 +422,15 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 // safeLine feeds one line to the parser; a parser panic (a bug, not the
 // agent's fault) is reported once and parsing stops, but the output is
 // still drained so the agent never blocks.
-func safeLine(p streamParser, line []byte, em *emitter) (ok bool) {
+func safeLine(p streamParser, line []byte, em *emitter) (kind lineKind, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError,
 				Message: fmt.Sprintf("agent output parser panicked: %v\n%s", r, debug.Stack())})
-			ok = false
+			kind, ok = lineProgress, false
 		}
 	}()
-	p.line(line)
-	return true
+	return p.line(line), true
 }
 
 func (a *attempt) readStderr(tail *tailBuffer, spec Spec, em *emitter) {

@@ -45,6 +45,11 @@ const (
 const (
 	// DefaultTimeout bounds one attempt, as upstream looper did.
 	DefaultTimeout = 30 * time.Minute
+	// DefaultRetryTimeout bounds how long an agent may do nothing but retry
+	// its model API: two minutes covers a network blip and Claude Code's
+	// first eight backoff steps, and stays inside the three minutes after
+	// which a night run should have said the API is unreachable.
+	DefaultRetryTimeout = 2 * time.Minute
 	// DefaultGrace is how long an agent's process group gets between
 	// SIGTERM and SIGKILL.
 	DefaultGrace = 10 * time.Second
@@ -63,7 +68,7 @@ const (
 var (
 	codexSandboxes  = []string{"read-only", "workspace-write", "danger-full-access"}
 	codexApprovals  = []string{"untrusted", "on-failure", "on-request", "never"}
-	claudePermModes = []string{"acceptEdits", "bypassPermissions", "default", "delegate", "dontAsk", "plan", "auto", "manual"}
+	claudePermModes = []string{"acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"}
 )
 
 // Spec describes how to run one configured agent: which binary, which
@@ -119,6 +124,15 @@ type Spec struct {
 	// Grace is the time between SIGTERM and SIGKILL: 0 means DefaultGrace,
 	// negative means SIGKILL at once.
 	Grace time.Duration
+	// RetryTimeout stops an attempt whose only output, for this long, is
+	// the CLI's own retry or reconnect notices (its model API failing or
+	// unreachable): such chatter is not progress. 0 means
+	// DefaultRetryTimeout, negative means no limit. An authentication
+	// failure stops the attempt at its first notice whatever this is.
+	RetryTimeout time.Duration
+	// Version is the agent CLI's version as its --version printed it (set
+	// by the preflight), named when its output cannot be understood.
+	Version string
 	// MaxLine is the longest output line kept whole, in bytes: 0 means
 	// DefaultMaxLine.
 	MaxLine int
@@ -164,6 +178,12 @@ func (s Spec) resolved() Spec {
 		s.Timeout = DefaultTimeout
 	case s.Timeout < 0:
 		s.Timeout = 0
+	}
+	switch {
+	case s.RetryTimeout == 0:
+		s.RetryTimeout = DefaultRetryTimeout
+	case s.RetryTimeout < 0:
+		s.RetryTimeout = 0
 	}
 	if s.IdleTimeout < 0 {
 		s.IdleTimeout = 0

@@ -127,7 +127,7 @@ func TestSpecResolvedDefaults(t *testing.T) {
 	t.Parallel()
 	r := Spec{Name: "claude"}.resolved()
 	want := Spec{Name: "claude", Dialect: DialectClaude, Binary: "claude", Format: FormatClaude,
-		Timeout: DefaultTimeout, Grace: DefaultGrace, MaxLine: DefaultMaxLine}
+		Timeout: DefaultTimeout, Grace: DefaultGrace, RetryTimeout: DefaultRetryTimeout, MaxLine: DefaultMaxLine}
 	if diff := cmp.Diff(want, r); diff != "" {
 		t.Errorf("resolved (-want +got):\n%s", diff)
 	}
@@ -138,7 +138,7 @@ func TestSpecResolvedDefaults(t *testing.T) {
 		t.Errorf("unknown agent resolved to %q/%q, want generic/text", d.Dialect, d.Format)
 	}
 	neg := Spec{Dialect: DialectClaude, Timeout: -1, IdleTimeout: -1, Grace: -1}.resolved()
-	if neg.Timeout != 0 || neg.IdleTimeout != 0 || neg.Grace != 0 {
+	if neg.Timeout != 0 || neg.IdleTimeout != 0 || neg.Grace != 0 || (Spec{Dialect: DialectClaude, RetryTimeout: -1}).resolved().RetryTimeout != 0 {
 		t.Errorf("negative limits resolved to %v/%v/%v, want all off", neg.Timeout, neg.IdleTimeout, neg.Grace)
 	}
 	if got := (Spec{Dialect: DialectClaude, Timeout: time.Minute}).resolved().Timeout; got != time.Minute {

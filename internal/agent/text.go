@@ -16,7 +16,7 @@ type textParser struct {
 	buf []byte
 }
 
-func (p *textParser) line(b []byte) {
+func (p *textParser) line(b []byte) lineKind {
 	p.t.lines++
 	p.em.lines(sinks.KindText, slog.LevelInfo, string(b))
 	p.buf = append(p.buf, b...)
@@ -24,6 +24,7 @@ func (p *textParser) line(b []byte) {
 	if len(p.buf) > 2*maxTextBytes { // trim rarely, so appending stays amortised O(1)
 		p.trim()
 	}
+	return lineProgress
 }
 
 // trim keeps the last maxTextBytes of output, cut at a line start.

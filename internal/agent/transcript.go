@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/looper-go/looper/sinks"
@@ -57,12 +58,39 @@ type transcript struct {
 	hints []string
 	// lines counts parsed lines; badLines the ones that were not JSON.
 	lines, badLines int
+	// trouble is the newest model-API problem the CLI's retry notices
+	// reported, and how many came since the last progress.
+	trouble trouble
+	// denials are the tool calls the agent was refused, newest last.
+	denials []string
+	// unknown holds event types the parser did not know (a newer CLI), up
+	// to maxUnknown, to explain output that holds no result.
+	unknown []string
 }
 
 const (
 	maxTextBytes = 4 << 20
 	maxHints     = 16
+	maxDenials   = 16
+	maxUnknown   = 8
 )
+
+// addDenial records a refused tool call once.
+func (t *transcript) addDenial(s string) {
+	s = oneLine(clip(s, 300))
+	if s == "" || len(t.denials) >= maxDenials || slices.Contains(t.denials, s) {
+		return
+	}
+	t.denials = append(t.denials, s)
+}
+
+// addUnknown records an event type the parser does not know.
+func (t *transcript) addUnknown(typ string) {
+	if typ == "" || len(t.unknown) >= maxUnknown || slices.Contains(t.unknown, typ) {
+		return
+	}
+	t.unknown = append(t.unknown, clip(typ, 60))
+}
 
 // addText records one top-level message of the agent, dropping the oldest
 // ones beyond the byte budget (the summary is at the end).
@@ -98,7 +126,9 @@ func (t *transcript) addHint(s string) {
 // streamParser turns an agent's stdout, one line at a time, into events and
 // a transcript. Each dialect has one; they are used by a single goroutine.
 type streamParser interface {
-	line(b []byte)
+	// line parses one line and says whether it was progress or retry
+	// chatter.
+	line(b []byte) lineKind
 	// result returns what the stream said; called once, after the last line.
 	result() *transcript
 }

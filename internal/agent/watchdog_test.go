@@ -29,7 +29,7 @@ func runWatchdog(ctx context.Context, w *watchdog) func() (time.Duration, error)
 
 func TestWatchdogTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := newWatchdog(10*time.Minute, 0)
+		w := newWatchdog(10*time.Minute, 0, 0)
 		fired := runWatchdog(t.Context(), w)
 		for range 9 {
 			time.Sleep(time.Minute)
@@ -49,7 +49,7 @@ func TestWatchdogTimeout(t *testing.T) {
 
 func TestWatchdogIdle(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := newWatchdog(time.Hour, 30*time.Second)
+		w := newWatchdog(time.Hour, 30*time.Second, 0)
 		fired := runWatchdog(t.Context(), w)
 		for range 5 { // output every 20s keeps it alive
 			time.Sleep(20 * time.Second)
@@ -75,7 +75,7 @@ func TestWatchdogIdle(t *testing.T) {
 func TestWatchdogOffAndCancelled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
-		fired := runWatchdog(ctx, newWatchdog(0, 0))
+		fired := runWatchdog(ctx, newWatchdog(0, 0, 0))
 		time.Sleep(1000 * time.Hour)
 		synctest.Wait()
 		if _, c := fired(); c != nil {
@@ -83,12 +83,42 @@ func TestWatchdogOffAndCancelled(t *testing.T) {
 		}
 		cancel()
 		ctx2, cancel2 := context.WithCancel(t.Context())
-		fired = runWatchdog(ctx2, newWatchdog(time.Minute, time.Second))
+		fired = runWatchdog(ctx2, newWatchdog(time.Minute, time.Second, 0))
 		cancel2()
 		time.Sleep(time.Hour)
 		synctest.Wait()
 		if _, c := fired(); c != nil {
 			t.Fatalf("a stopped watchdog fired: %v", c)
+		}
+	})
+}
+
+func TestWatchdogRetryChatter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// Retry notices arrive every 10s, with output (they are output), so
+		// the idle clock never fires; only the retry clock can stop them.
+		w := newWatchdog(time.Hour, 30*time.Second, 2*time.Minute)
+		fired := runWatchdog(t.Context(), w)
+		chatter := func(n int) {
+			for range n {
+				w.touch()
+				w.chattering()
+				time.Sleep(10 * time.Second)
+			}
+		}
+		chatter(6) // 60s of retries
+		w.touch()
+		w.progressed() // then the API answers: the retry clock starts over
+		time.Sleep(10 * time.Second)
+		chatter(11) // 110s of retries, under 2m
+		synctest.Wait()
+		if _, c := fired(); c != nil {
+			t.Fatalf("fired while under the retry timeout: %v", c)
+		}
+		chatter(1)
+		synctest.Wait()
+		if at, c := fired(); !errors.Is(c, errRetry) || at != 190*time.Second {
+			t.Fatalf("fired %v at %v, want the retry timeout 2m after the chatter began at 70s", c, at)
 		}
 	})
 }

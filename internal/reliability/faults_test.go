@@ -35,7 +35,6 @@ var faults = []fault{
 	{"F-truncated", "truncated", "agent-error", 0},
 	{"F-malformed", map[string]any{"steps": []any{map[string]any{"malformed": true}, map[string]any{"malformed": true}, map[string]any{"exit": 0}}}, "agent-error", 0},
 	{"F-error", map[string]any{"steps": []any{map[string]any{"fail": map[string]any{"message": "the tests do not compile"}}}}, "agent-error", 0},
-	{"F-auth", "auth", "auth", 0},
 	{"F-turns", "max-turns", "max-turns", 0},
 	{"F-rate", map[string]any{"steps": []any{map[string]any{"rate_limit": map[string]any{"resets_in_s": 1}}}}, "rate-limited", 0},
 	{"F-nosummary", "no-summary", "no-summary", 0},
@@ -60,8 +59,9 @@ func busyScenario() any {
 
 // TestAgentFaultsUnderLoad runs every way a fake agent can fail (hang, go
 // idle, ignore SIGTERM, run too long, crash, exit non-zero, truncate or
-// garble its stream, report an error, an authentication failure, the turn
-// limit, rate limits, no or a wrong summary) and the noise a working agent
+// garble its stream, report an error, the turn limit, rate limits, no or a
+// wrong summary; an authentication failure is a problem of the run, see
+// TestAuthFailureUnderLoad) and the noise a working agent
 // makes (floods, a 17 MiB line, malformed lines, a partial last line, an
 // orphaned background process), each on its own task, among 16 ordinary
 // tasks, eight at a time. Every failing task ends blocked with its class in
@@ -145,5 +145,36 @@ func TestAgentFaultsUnderLoad(t *testing.T) {
 	}
 	if !strings.Contains(out, "rate-limited; re-queued for") {
 		t.Errorf("the output does not say the rate-limited task was re-queued:\n%s", out)
+	}
+}
+
+// TestAuthFailureUnderLoad has one task's agent fail to authenticate among
+// 16 ordinary tasks, eight at a time. Bad credentials are not the task's
+// fault and would fail every task: the run stops using the agent, which is
+// its only one, so it ends with exit status 3 naming the fix, with no task
+// blocked or left doing, the failing task untouched, and no process left.
+func TestAuthFailureUnderLoad(t *testing.T) {
+	tasks := []task{{ID: "F-auth"}}
+	scenarios := map[string]any{
+		"default": map[string]any{"steps": []any{map[string]any{"sleep_ms": 200}, map[string]any{"summary": map[string]any{}}}},
+		"F-auth":  "auth",
+	}
+	for i := range 16 {
+		tasks = append(tasks, task{ID: fmt.Sprintf("L%02d", i+1)})
+	}
+	p := newProject(t, tasks, scenarios, map[string]string{"agents.claude.grace": fmt.Sprintf("%q", faultGrace)})
+	code, out := p.looper(2*time.Minute, "run", "--parallel", "--max-tasks", "8")
+	if code != 3 || !strings.Contains(out, "cannot authenticate") || !strings.Contains(out, "ANTHROPIC_API_KEY") {
+		t.Errorf("exit status %d, want 3 with the fix\n%s", code, out)
+	}
+	p.noLeftovers(0)
+	b := p.backlog()
+	for _, tk := range b.Tasks {
+		if tk.Status != todo.StatusTodo && tk.Status != todo.StatusDone || len(tk.Blockers) > 0 {
+			t.Errorf("%s: %s with blockers %q, want todo or done and no blockers", tk.ID, tk.Status, tk.Blockers)
+		}
+	}
+	if tk := b.Task("F-auth"); tk.Status != todo.StatusTodo {
+		t.Errorf("F-auth: %s, want todo as before the run", tk.Status)
 	}
 }
