@@ -2,11 +2,8 @@ package mockapi
 
 import (
 	"encoding/json"
-	"regexp"
 	"testing"
 )
-
-func regexpMust(s string) *regexp.Regexp { return regexp.MustCompile(s) }
 
 func seed(f *testing.F, vs ...any) {
 	for _, v := range vs {

@@ -55,7 +55,8 @@ func writeOpenAIError(w http.ResponseWriter, status int, code, msg string) {
 	}})
 }
 
-// responsesItem returns the output item a step answers with.
+// responsesOutput returns the output item a step answers with: a message
+// for text, an exec_command function call for a write or a shell command.
 func responsesOutput(step Step, id int) map[string]any {
 	var cmd string
 	switch step.Kind {

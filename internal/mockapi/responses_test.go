@@ -2,6 +2,7 @@ package mockapi
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -102,7 +103,7 @@ func TestMatchers(t *testing.T) {
 		t.Errorf("LooperMatcher on a review prompt = %+v", c)
 	}
 	// RegexpMatcher is used by tests whose prompts are not looper's.
-	m := RegexpMatcher(regexpMust(`ticket (\w+)`))
+	m := RegexpMatcher(regexp.MustCompile(`ticket (\w+)`))
 	if c := m("see ticket ABC now"); c.Task != "ABC" {
 		t.Errorf("RegexpMatcher = %+v", c)
 	}
