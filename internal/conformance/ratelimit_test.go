@@ -7,18 +7,24 @@ import (
 	"github.com/looper-go/looper/internal/mockapi"
 )
 
-// TestClaudeRateLimitedRequeued: the API answers the first requests with
-// 429 (retry-after) or 529, then normally. Looper classifies the attempt
-// rate-limited or overloaded (in the run log), re-queues the task instead
-// of blocking it, and the task ends done once the API answers.
+// claudeMaxRetries bounds claude's own retries (CLAUDE_CODE_MAX_RETRIES;
+// 10 by default, with backoff up to ~40 s) so that a rate-limit case gives
+// up in seconds rather than minutes.
+const claudeMaxRetries = 2
+
+// TestClaudeRateLimitedRequeued: the API answers 429 (retry-after) or 529
+// until claude gives up retrying, then normally. Looper classifies the
+// attempt rate-limited or overloaded (in the run log), re-queues the task
+// instead of blocking it, and the task ends done once the API answers.
 func TestClaudeRateLimitedRequeued(t *testing.T) {
 	t.Parallel()
+	giveUp := claudeMaxRetries + 1 // the first request and every retry
 	for _, c := range []struct {
 		fault mockapi.Fault
 		class string
 	}{
-		{mockapi.Fault{Status: 429, RetryAfter: "1", Times: 2}, "rate-limited"},
-		{mockapi.Fault{Status: 529, Times: 2}, "overloaded"},
+		{mockapi.Fault{Status: 429, RetryAfter: "1", Times: giveUp}, "rate-limited"},
+		{mockapi.Fault{Status: 529, Times: giveUp}, "overloaded"},
 	} {
 		t.Run(strconv.Itoa(c.fault.Status), func(t *testing.T) {
 			t.Parallel()
@@ -27,7 +33,10 @@ func TestClaudeRateLimitedRequeued(t *testing.T) {
 			srv := mockapi.NewAnthropic(script)
 			t.Cleanup(srv.Close)
 			p := claudeProject(t, srv, []task{{ID: "T1"}}, nil)
-			r := p.run(nil, "run")
+			r := p.run([]string{"CLAUDE_CODE_MAX_RETRIES=" + strconv.Itoa(claudeMaxRetries)}, "run")
+			if n := srv.Count(func(r mockapi.Request) bool { return r.Fault }); n != giveUp {
+				t.Errorf("%d requests faulted, want %d: claude must have given up before the API answered", n, giveUp)
+			}
 			wantClassThenDone(t, p, r, c.class)
 		})
 	}
