@@ -48,6 +48,12 @@ func containsAny(s string, subs ...string) bool {
 // unreachable are the ways looper may say a model API could not be reached.
 var unreachable = []string{"could not be reached", "cannot be reached", "unreachable", "could not reach", "cannot reach"}
 
+// unreachableAfter is the retry_timeout of the unreachable cases: how long
+// an agent may do nothing but retry before its API counts as unreachable.
+// The default (2m) would make these the suite's two longest tests; the rule
+// is the same.
+const unreachableAfter = `"40s"`
+
 // codexAuthFix are the fixes a codex auth failure may name: the mock
 // provider's key variable or `codex login`.
 var codexAuthFix = []string{codexKeyVar, "codex login"}
@@ -129,7 +135,10 @@ func TestClaudeUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newProject(t, twoTasks(), map[string]string{"agents.claude.binary": tomlString(claudeBin(t))})
+	p := newProject(t, twoTasks(), map[string]string{
+		"agents.claude.binary":        tomlString(claudeBin(t)),
+		"agents.claude.retry_timeout": unreachableAfter,
+	})
 	p.env = append(p.env, claudeEnv(closed, "sk-ant-conformance")...)
 	r := p.run(nil, "run")
 	if r.code != exitAgentUnusable {
@@ -156,8 +165,9 @@ func TestCodexOffline(t *testing.T) {
 	}
 	p := newProject(t, twoTasks(), map[string]string{
 		"agents.codex.binary": tomlString(bin), "roles.iter": `"codex"`, "roles.review": `"codex"`,
-		// Bounds the run while looper still waits codex out: one task, and
-		// an attempt limit above the 3 minutes looper has to notice.
+		"agents.codex.retry_timeout": unreachableAfter,
+		// Should looper wait codex out again, one task and a short attempt
+		// limit keep the failure from taking the whole suite's time.
 		"max_iterations": "1", "agents.codex.timeout": `"4m"`,
 	})
 	p.env = append(p.env, "CODEX_API_KEY=sk-conformance")
