@@ -152,6 +152,36 @@ func TestClaudeUnreachable(t *testing.T) {
 	p.wantUntouchedTasks()
 }
 
+// TestCodexUnreachable: with its provider's base_url on a port nothing
+// listens on, codex prints "Reconnecting... waiting for network" forever;
+// looper exits 3 saying the model API could not be reached at that
+// address, and leaves the tasks alone.
+func TestCodexUnreachable(t *testing.T) {
+	t.Parallel()
+	closed, err := mockapi.UnusedURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProject(t, twoTasks(), map[string]string{
+		"agents.codex.binary":        tomlString(codexBin(t)),
+		"agents.codex.args":          tomlArray(codexProviderArgs(closed)...),
+		"agents.codex.retry_timeout": unreachableAfter,
+		"roles.iter":                 `"codex"`,
+		"roles.review":               `"codex"`,
+	})
+	p.env = append(p.env, codexKeyVar+"=sk-conformance")
+	r := p.run(nil, "run")
+	if r.code != exitAgentUnusable {
+		t.Errorf("exit %d, want %d", r.code, exitAgentUnusable)
+	}
+	u, err := url.Parse(closed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLine(t, r, []string{"codex"}, unreachable, []string{u.Host})
+	p.wantUntouchedTasks()
+}
+
 // TestCodexOffline runs looper, and so codex with its default provider, in
 // a network namespace without network: codex reconnects forever ("waiting
 // for network"); looper must end the run with status 3, say the model API
