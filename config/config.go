@@ -36,6 +36,7 @@ type Config struct {
 	Parallel ParallelConfig   // several tasks at once, several agents per task
 	Worktree WorktreeConfig   // what a fresh per-attempt worktree gets
 	Verify   VerifyConfig     // how attempts are checked before they count as done
+	Prices   map[string]Price // USD per million tokens by model, for agents that report tokens but no cost (codex)
 
 	// Warnings lists what the files contained that looper reads but ignores
 	// (legacy upstream keys, plugin and workflow tables): commands print them.
@@ -173,6 +174,7 @@ func Defaults() *Config {
 		},
 		Worktree: WorktreeConfig{Copy: []string{}, Setup: ""},
 		Verify:   VerifyConfig{Timeout: 10 * time.Minute, ByTag: map[string]string{}},
+		Prices:   maps.Clone(defaultPrices),
 		sources:  map[string]Source{},
 	}
 	return c
@@ -336,6 +338,7 @@ func (c *Config) Clone() *Config {
 	d.Parallel.Agents = slices.Clone(c.Parallel.Agents)
 	d.Worktree.Copy = slices.Clone(c.Worktree.Copy)
 	d.Verify.ByTag = maps.Clone(c.Verify.ByTag)
+	d.Prices = maps.Clone(c.Prices)
 	d.Warnings = slices.Clone(c.Warnings)
 	d.Files = slices.Clone(c.Files)
 	d.sources = maps.Clone(c.sources)

@@ -3,6 +3,8 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -102,7 +104,32 @@ func ExampleTOML() []byte {
 		}
 	}
 	b.WriteString(genericExample)
+	writePricesExample(&b)
 	return b.Bytes()
+}
+
+// writePricesExample documents the [prices] table in comments: the
+// defaults stay looper's own, so a newer looper's prices reach the user.
+func writePricesExample(b *bytes.Buffer) {
+	fmt.Fprintf(b, `
+# Codex reports tokens but no cost: looper estimates it from these prices, in US dollars
+# per million tokens (cached input tokens at the cached price), and marks it "(est.)".
+# The model is [agents.codex] model, else codex's default %s.
+# Built in: OpenAI's list prices of %s. A [prices."MODEL"] table overrides
+# any of its keys, or prices another model:
+#
+#   [prices]
+`, defaultCodexModel, PricesDate)
+	models := slices.Sorted(maps.Keys(defaultPrices))
+	width := 0
+	for _, m := range models {
+		width = max(width, len(quoteKey(m)))
+	}
+	for _, m := range models {
+		p := defaultPrices[m]
+		fmt.Fprintf(b, "#   %-*s = { input = %s, cached_input = %s, output = %s }\n", width, quoteKey(m),
+			formatTOML(p.Input), formatTOML(p.CachedInput), formatTOML(p.Output))
+	}
 }
 
 func writeKey(b *bytes.Buffer, key, doc string, env []string, value string) {

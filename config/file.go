@@ -16,6 +16,7 @@ import (
 type assignment struct {
 	setting *setting // nil for an agent table header, which only defines the agent
 	agent   string   // the agent a header defines
+	price   string   // the model a [prices."MODEL"] header prices
 	value   any      // canonical Go value
 	line    int
 }
@@ -123,7 +124,7 @@ func (p *fileParser) top(raw map[string]any) {
 		}
 	}
 	known = append(known, sections...)
-	known = append(known, "agents", "workflows", "plugins")
+	known = append(known, "agents", "prices", "workflows", "plugins")
 
 	for _, k := range p.ordered(nil, raw) {
 		path := []string{k}
@@ -135,6 +136,8 @@ func (p *fileParser) top(raw map[string]any) {
 			p.section(k, v)
 		case k == "agents":
 			p.agents(path, v)
+		case k == "prices":
+			p.prices(path, v)
 		case k == "workflows":
 			p.ignoredTables(path, v, `ignored: looper has no workflow plugins; "workflow" chooses between "traditional" and "parallel"`)
 		case k == "plugins":

@@ -197,6 +197,13 @@ func (c *Config) loadFile(f File) []Problem {
 	for _, a := range l.assigns {
 		s := src
 		s.Line = a.line
+		if a.setting == nil && a.price != "" {
+			if _, ok := c.Prices[a.price]; !ok {
+				c.Prices[a.price] = Price{}
+			}
+			c.sources["prices."+quoteKey(a.price)] = s
+			continue
+		}
 		if a.setting == nil {
 			if _, ok := c.Agents[a.agent]; !ok {
 				c.Agents[a.agent] = defaultAgent(a.agent)
@@ -341,7 +348,7 @@ func (c *Config) finalize() []Problem {
 			inapplicable("prompt_format", a.PromptFormat, fmt.Sprintf("ignored: looper passes %s its prompt the way its CLI expects; prompt_format is for generic agents", name))
 		}
 	}
-	return probs
+	return append(probs, c.finalizePrices()...)
 }
 
 // String describes the file in one line for doctor and `looper config`:

@@ -604,3 +604,22 @@ func TestAgentGrace(t *testing.T) {
 		}
 	}
 }
+
+// TestPermissionModeChecked: Claude Code 2.1.328 rejects "delegate" (exit 1),
+// so loading the config must refuse it, at its file and line, with the
+// modes Claude accepts; every accepted mode loads.
+func TestPermissionModeChecked(t *testing.T) {
+	s := newSandbox(t)
+	file := s.write(filepath.Join(s.project, "looper.toml"), "[agents.claude]\nmodel = \"opus\"\npermission_mode = \"delegate\"\n")
+	_, err := s.load("")
+	want := file + `:3: agents.claude.permission_mode: got "delegate"; want one of "", "acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error = %v\nwant it to contain %s", err, want)
+	}
+	for _, mode := range []string{"acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"} {
+		s.write(file, "[agents.claude]\npermission_mode = \""+mode+"\"\n")
+		if c := s.mustLoad(""); c.Agents["claude"].PermissionMode != mode {
+			t.Errorf("permission_mode %q loaded as %q", mode, c.Agents["claude"].PermissionMode)
+		}
+	}
+}

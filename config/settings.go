@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -33,6 +34,10 @@ var (
 	formatValues     = []string{"claude", "codex", "text"}
 	sandboxValues    = []string{"read-only", "workspace-write", "danger-full-access"}
 	approvalValues   = []string{"untrusted", "on-failure", "on-request", "never"}
+	// permModeValues are the modes Claude Code 2.1.328 accepts for
+	// --permission-mode (internal/agent enforces the same list; a test in
+	// cmd/looper keeps them equal).
+	permModeValues = []string{"acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"}
 )
 
 var settings = []*setting{
@@ -169,8 +174,8 @@ var agentFields = []*agentField{
 	{name: "format", spec: spec{kind: kindString, enum: append([]string{""}, formatValues...)},
 		doc: `Generic agents: the output stream they print (claude stream-json, codex --json, or plain text). Required for them.`,
 		get: func(a *Agent) any { return a.Format }, set: func(a *Agent, v any) { a.Format = v.(string) }},
-	{name: "permission_mode", spec: spec{kind: kindString},
-		doc: `Claude --permission-mode (default, acceptEdits, plan, ...). Empty: --dangerously-skip-permissions, as upstream.`,
+	{name: "permission_mode", spec: spec{kind: kindString, enum: append([]string{""}, permModeValues...)},
+		doc: `Claude --permission-mode: acceptEdits, auto, bypassPermissions, default, dontAsk, manual or plan. Empty: --dangerously-skip-permissions, as upstream.`,
 		get: func(a *Agent) any { return a.PermissionMode }, set: func(a *Agent, v any) { a.PermissionMode = v.(string) }},
 	{name: "sandbox", spec: spec{kind: kindString, enum: append([]string{""}, sandboxValues...)},
 		doc: `Codex --sandbox policy. Empty: the runner's default.`,
@@ -225,6 +230,17 @@ func lookupSetting(key string) (*setting, bool) {
 	if s, ok := staticSettings[key]; ok {
 		return s, true
 	}
+	if rest, ok := strings.CutPrefix(key, "prices."); ok {
+		i := strings.LastIndexByte(rest, '.')
+		if i < 0 {
+			return nil, false
+		}
+		model := rest[:i]
+		if uq, err := strconv.Unquote(model); err == nil {
+			model = uq
+		}
+		return lookupPriceSetting(model, rest[i+1:])
+	}
 	rest, ok := strings.CutPrefix(key, "agents.")
 	if !ok {
 		return nil, false
@@ -263,13 +279,18 @@ func agentSetting(name string, f *agentField) *setting {
 	}
 }
 
-// allSettings returns every key of c in display order: the fixed keys, then
-// each defined agent's keys.
+// allSettings returns every key of c in display order: the fixed keys,
+// each defined agent's keys, then each priced model's keys.
 func (c *Config) allSettings() []*setting {
 	out := slices.Clone(settings)
 	for _, name := range c.AgentNames() {
 		for _, f := range agentFields {
 			out = append(out, agentSetting(name, f))
+		}
+	}
+	for _, model := range c.PriceNames() {
+		for _, f := range priceFields {
+			out = append(out, priceSetting(model, f))
 		}
 	}
 	return out

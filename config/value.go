@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ const (
 	kindList                 // []string; with spec.comma a "a,b" string is split
 	kindEnv                  // []string of KEY=VALUE from a table or an array
 	kindMap                  // map[string]string from a table
+	kindFloat                // float64 ≥ 0, written as 1.25 or 10
 )
 
 // spec says what values a key accepts.
@@ -63,6 +65,8 @@ func (s spec) want() string {
 		return `a table of strings ({ NAME = "value" }) or an array of "NAME=value" strings`
 	case kindMap:
 		return "a table of strings"
+	case kindFloat:
+		return "a number ≥ 0"
 	}
 	panic(fmt.Sprintf("config: unknown kind %d", s.kind))
 }
@@ -210,6 +214,22 @@ func (s spec) convert(v any) (any, error) {
 			out[k] = str
 		}
 		return out, nil
+	case kindFloat:
+		var f float64
+		switch x := v.(type) {
+		case float64:
+			f = x
+		case int64:
+			f = float64(x)
+		case int:
+			f = float64(x)
+		default:
+			return nil, s.bad(v)
+		}
+		if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, s.bad(v)
+		}
+		return f, nil
 	}
 	panic(fmt.Sprintf("config: unknown kind %d", s.kind))
 }
@@ -347,6 +367,12 @@ func formatTOML(v any) string {
 		return quoteTOML(x)
 	case int:
 		return strconv.Itoa(x)
+	case float64:
+		s := strconv.FormatFloat(x, 'f', -1, 64)
+		if !strings.ContainsAny(s, ".eEnN") {
+			s += ".0" // a TOML float, as it was written
+		}
+		return s
 	case bool:
 		return strconv.FormatBool(x)
 	case time.Duration:

@@ -33,7 +33,10 @@
 // before T10): task, title, status, attempts, votes, winner, duration,
 // tokens, cost, and a totals row. Every KindAttempt counts towards the
 // attempts, tokens and cost, including attempts a vote discarded and those
-// of run-level stages (review, bootstrap), which get a "(run)" row.
+// of run-level stages (review, bootstrap), which get a "(run)" row. A cost
+// looper estimated (Usage.CostEstimated: codex reports tokens, not cost) is
+// shown as "~$0.0123 (est.)" in the table, est_cost=~$0.0123 on the
+// attempt's line, and "cost_estimated": true in the run log.
 //
 // # Time and caller
 //

@@ -129,6 +129,11 @@ type Usage struct {
 	OutputTokens int64 `json:"output_tokens,omitempty"`
 	// CacheReadTokens counts prompt tokens served from the cache.
 	CacheReadTokens int64 `json:"cache_read_tokens,omitempty"`
-	// CostUSD is the cost the agent reported, in US dollars.
+	// CostUSD is the cost in US dollars: as the agent reported it, or
+	// estimated by looper when CostEstimated is set.
 	CostUSD float64 `json:"cost_usd,omitempty"`
+	// CostEstimated says CostUSD is looper's estimate (tokens times the
+	// model's [prices] entry) because the agent reports no cost (codex),
+	// so that outputs can mark it as such.
+	CostEstimated bool `json:"cost_estimated,omitempty"`
 }

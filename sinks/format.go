@@ -7,7 +7,6 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -272,7 +271,12 @@ func renderAttempt(e Event) (string, string, []slog.Attr) {
 			attrs = append(attrs, slog.Int64("tokens", n))
 		}
 		if e.Usage.CostUSD != 0 {
-			attrs = append(attrs, slog.String("cost", fmtCost(e.Usage.CostUSD)))
+			if e.Usage.CostEstimated {
+				// "est_cost=~$0.0123": looper's estimate, not the agent's figure.
+				attrs = append(attrs, slog.String("est_cost", strings.TrimSuffix(fmtCostOf(e.Usage.CostUSD, true), " (est.)")))
+			} else {
+				attrs = append(attrs, slog.String("cost", fmtCost(e.Usage.CostUSD)))
+			}
 		}
 	}
 	if e.ExitCode != 0 {
@@ -391,17 +395,6 @@ func fmtDuration(d time.Duration) string {
 		return d.Round(time.Second).String()
 	}
 	return d.Round(time.Millisecond).String()
-}
-
-// fmtCost renders US dollars with cents, "<$0.01" for a tiny non-zero cost.
-func fmtCost(c float64) string {
-	switch {
-	case c == 0:
-		return "-"
-	case c > 0 && c < 0.005:
-		return "<$0.01"
-	}
-	return "$" + strconv.FormatFloat(c, 'f', 2, 64)
 }
 
 // appendClean appends s to dst with terminal control characters made

@@ -43,6 +43,7 @@ type taskRow struct {
 	first, last       time.Time
 	tokens            int64
 	cost              float64
+	estimated         bool     // some of cost is looper's estimate (codex)
 	stages            []string // for the row of run-level attempts
 }
 
@@ -107,6 +108,7 @@ func (r *taskRow) addAttempt(e Event) {
 	if e.Usage != nil {
 		r.tokens += e.Usage.InputTokens + e.Usage.OutputTokens
 		r.cost += e.Usage.CostUSD
+		r.estimated = r.estimated || (e.Usage.CostEstimated && e.Usage.CostUSD != 0)
 	}
 }
 
@@ -153,7 +155,7 @@ func (t *taskTable) write(w io.Writer, color bool, wall time.Duration) {
 			dur = fmtDuration(d)
 		}
 		cells := []string{r.id, truncate(r.title, maxTitle), r.status, strconv.Itoa(r.attempts),
-			r.votes, r.winner, dur, fmtTokens(r.tokens), fmtCost(r.cost)}
+			r.votes, r.winner, dur, fmtTokens(r.tokens), fmtCostOf(r.cost, r.estimated)}
 		writeCells(tw, cells)
 	}
 	tasks := fmt.Sprintf("%d tasks", len(t.rows))
@@ -161,7 +163,7 @@ func (t *taskTable) write(w io.Writer, color bool, wall time.Duration) {
 		tasks = "1 task"
 	}
 	writeCells(tw, []string{t.total.id, tasks, "", strconv.Itoa(t.total.attempts), "", "",
-		fmtElapsed(wall), fmtTokens(t.total.tokens), fmtCost(t.total.cost)})
+		fmtElapsed(wall), fmtTokens(t.total.tokens), fmtCostOf(t.total.cost, t.total.estimated)})
 	tw.Flush()
 
 	if !color {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,10 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/internal/agent"
 	"github.com/looper-go/looper/todo"
 )
 
@@ -26,8 +25,11 @@ type doctorCmd struct {
 
 func (doctorCmd) Help() string {
 	return `Each check prints "ok", "warn" or "FAIL"; every FAIL comes with its fix. The exit status
-is 1 when any check fails. Agents checked are those of the four roles and of
-parallel.agents.`
+is 1 when any check fails. Agents are checked as looper run checks them before it starts
+(those of the four roles and of parallel.agents): the binary resolves, claude and codex
+answer --version within --timeout with a version in the range looper was tested with
+(claude-code ` + agent.TestedClaudeVersion + `, codex ` + agent.TestedCodexVersion + `;
+another minor version is a warning), and the permission mode is one Claude accepts.`
 }
 
 // doctorReport collects check results and prints them as they come.
@@ -57,9 +59,7 @@ func (d *doctorCmd) Run(ctx context.Context, loader *configLoader, stdout io.Wri
 	}
 	r := &doctorReport{w: stdout}
 	cfg := d.checkConfig(r, loader)
-	for _, name := range cfg.RoleAgents() {
-		d.checkAgent(ctx, r, cfg, name)
-	}
+	d.checkAgents(ctx, r, cfg, dir)
 	d.checkGit(ctx, r, cfg, dir)
 	checkBacklog(r, cfg, dir)
 	checkLogDir(r, cfg, dir)
@@ -103,36 +103,48 @@ func (d *doctorCmd) checkConfig(r *doctorReport, loader *configLoader) *config.C
 	return cfg
 }
 
-// agentFix says how to make an agent's binary available.
-func agentFix(name string) string {
-	switch name {
-	case config.AgentClaude:
-		return "install Claude Code (npm install -g @anthropic-ai/claude-code), or set CLAUDE_BIN, --claude-bin or [agents.claude] binary to its path"
-	case config.AgentCodex:
-		return "install the Codex CLI (npm install -g @openai/codex), or set CODEX_BIN, --codex-bin or [agents.codex] binary to its path"
+// checkAgents runs preflight, the checks `looper run` makes before it
+// moves a task, on the agents of the four roles and of parallel.agents: the
+// binary resolves, claude and codex answer --version in time with a version
+// in the tested range, the permission mode is one Claude accepts.
+func (d *doctorCmd) checkAgents(ctx context.Context, r *doctorReport, cfg *config.Config, dir string) {
+	var specs []agent.Spec
+	for _, name := range cfg.RoleAgents() {
+		if _, ok := cfg.Agent(name); !ok {
+			r.fail("agent "+name, "not defined", fmt.Sprintf("add an [agents.%s] table with binary and format", name))
+			continue
+		}
+		specs = append(specs, agentSpec(cfg, name))
 	}
-	return fmt.Sprintf("set [agents.%s] binary to the path of an executable", name)
-}
-
-func (d *doctorCmd) checkAgent(ctx context.Context, r *doctorReport, cfg *config.Config, name string) {
-	check := "agent " + name
-	a, ok := cfg.Agent(name)
-	if !ok {
-		r.fail(check, "not defined", fmt.Sprintf("add an [agents.%s] table with binary and format", name))
-		return
+	for _, c := range (agent.Preflight{Timeout: d.Timeout, Dir: dir}).Run(ctx, specs) {
+		check := "agent " + c.Spec.Name
+		if c.Err != nil {
+			r.fail(check, c.Err.Error(), c.Fix)
+			continue
+		}
+		msg := c.Path
+		switch {
+		case c.Banner != "":
+			msg += " (" + c.Banner + ")"
+		case c.Tested == "":
+			msg += " (a generic agent: its version is not checked)"
+		}
+		if c.Warning != "" {
+			r.warn(check, msg+"; "+c.Warning)
+		} else {
+			if c.Tested != "" {
+				msg += "; tested with " + c.Tested
+			}
+			r.ok(check, msg)
+		}
+		if c.Spec.Dialect == agent.DialectClaude {
+			if mode := c.Spec.PermissionMode; mode != "" {
+				r.ok(check, fmt.Sprintf("permission_mode %q (one of %s)", mode, strings.Join(agent.ClaudePermissionModes(), ", ")))
+			} else {
+				r.ok(check, "permission_mode unset: --dangerously-skip-permissions, as upstream")
+			}
+		}
 	}
-	path, err := exec.LookPath(a.Binary)
-	if err != nil {
-		r.fail(check, fmt.Sprintf("%q not found: %v", a.Binary, unwrapExec(err)), agentFix(name))
-		return
-	}
-	out, err := runVersion(ctx, d.Timeout, path, "--version")
-	if err != nil {
-		r.warn(check, fmt.Sprintf("%s found, but %s --version failed: %v", path, filepath.Base(path), err),
-			"run it by hand to see why; looper only needs the binary to run its tasks")
-		return
-	}
-	r.ok(check, fmt.Sprintf("%s (%s)", path, out))
 }
 
 func unwrapExec(err error) error {
@@ -141,34 +153,6 @@ func unwrapExec(err error) error {
 		return ee.Err
 	}
 	return err
-}
-
-// runVersion runs a short command in its own process group and returns the
-// first line of its output; on timeout the whole group is killed.
-func runVersion(ctx context.Context, timeout time.Duration, name string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second
-	err := cmd.Run()
-	if ctx.Err() == context.DeadlineExceeded {
-		return "", fmt.Errorf("no answer within %s", timeout)
-	}
-	first := strings.TrimSpace(strings.SplitN(strings.TrimSpace(out.String()), "\n", 2)[0])
-	if err != nil {
-		if first != "" {
-			return "", fmt.Errorf("%v: %s", err, first)
-		}
-		return "", err
-	}
-	if first == "" {
-		first = "no version printed"
-	}
-	return first, nil
 }
 
 // checkGit fails when git is missing and something needs it: git_init, or
@@ -185,12 +169,12 @@ func (d *doctorCmd) checkGit(ctx context.Context, r *doctorReport, cfg *config.C
 		}
 		return
 	}
-	version, err := runVersion(ctx, d.Timeout, path, "--version")
+	version, err := agent.Probe(ctx, d.Timeout, nil, dir, path, "--version")
 	if err != nil {
 		r.fail("git", fmt.Sprintf("%s --version failed: %v", path, err), "reinstall git")
 		return
 	}
-	top, err := runVersion(ctx, d.Timeout, path, "-C", dir, "rev-parse", "--show-toplevel")
+	top, err := agent.Probe(ctx, d.Timeout, nil, dir, path, "-C", dir, "rev-parse", "--show-toplevel")
 	switch {
 	case err == nil:
 		r.ok("git", fmt.Sprintf("%s; repository %s", version, top))

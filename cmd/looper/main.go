@@ -23,7 +23,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1   // invalid input, a failed check, failed tasks
 	exitUsage       = 2   // the command line could not be parsed
-	exitAgent       = 3   // an agent cannot be used: missing binary, bad credentials, unreachable model API
+	exitAgent       = 3   // an agent cannot be used: missing or broken binary (preflight), bad credentials, unreachable model API
 	exitInterrupted = 130 // stopped by SIGINT or SIGTERM
 )
 

@@ -22,14 +22,10 @@ func TestAgentSpecsGrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	specs, err := agentSpecs(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if g := specs["claude"].Grace; g != 1500*time.Millisecond {
+	if g := agentSpec(cfg, "claude").Grace; g != 1500*time.Millisecond {
 		t.Errorf("claude Spec.Grace = %s, want 1.5s", g)
 	}
-	if g := specs["codex"].Grace; g >= 0 {
+	if g := agentSpec(cfg, "codex").Grace; g >= 0 {
 		t.Errorf("codex Spec.Grace = %s, want negative (SIGKILL at once)", g)
 	}
 }

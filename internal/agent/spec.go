@@ -64,12 +64,20 @@ const (
 	DefaultCodexApproval = "never"
 )
 
-// Values the codex CLI accepts for --sandbox and approval_policy.
+// Values the codex CLI accepts for --sandbox and approval_policy, and
+// Claude Code for --permission-mode. claudePermModes is the list Claude
+// Code 2.1.328 accepts; it rejects "delegate" (exit 1), which older
+// versions had.
 var (
 	codexSandboxes  = []string{"read-only", "workspace-write", "danger-full-access"}
 	codexApprovals  = []string{"untrusted", "on-failure", "on-request", "never"}
 	claudePermModes = []string{"acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"}
 )
+
+// ClaudePermissionModes returns the values Claude Code accepts for
+// --permission-mode, so that the config package's key table can be checked
+// against the list Validate enforces.
+func ClaudePermissionModes() []string { return slices.Clone(claudePermModes) }
 
 // Spec describes how to run one configured agent: which binary, which
 // dialect, which model and flags, and the limits of one attempt. It is built
@@ -130,12 +138,17 @@ type Spec struct {
 	// DefaultRetryTimeout, negative means no limit. An authentication
 	// failure stops the attempt at its first notice whatever this is.
 	RetryTimeout time.Duration
-	// Version is the agent CLI's version as its --version printed it (set
-	// by the preflight), named when its output cannot be understood.
+	// Version is the agent CLI's version number as its --version printed
+	// it ("0.169.0", set by the preflight), named when its output cannot be
+	// understood. Empty: unknown.
 	Version string
 	// MaxLine is the longest output line kept whole, in bytes: 0 means
 	// DefaultMaxLine.
 	MaxLine int
+	// Price is what the agent's model costs, for agents that report tokens
+	// but no cost (codex): the runner estimates the attempt's cost from it
+	// and marks it as an estimate. Nil: no estimate.
+	Price *Price
 }
 
 // resolved returns s with the dialect inferred, the binary and format

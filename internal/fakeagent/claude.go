@@ -173,7 +173,7 @@ func (c *claudeWriter) begin() {
 		UUID              string   `json:"uuid"`
 	}{"system", "init", c.a.rc.cwd, c.session,
 		[]string{"Task", "Bash", "Glob", "Grep", "Read", "Edit", "Write", "TodoWrite", "WebSearch"},
-		[]any{}, c.model, perm, []string{"compact", "context", "cost", "init", "review"}, "none", "2.1.83",
+		[]any{}, c.model, perm, []string{"compact", "context", "cost", "init", "review"}, "none", claudeVersion,
 		"default", []string{"general-purpose", "Explore"}, []string{}, []any{}, c.uuid()})
 }
 

@@ -20,7 +20,11 @@
 // scenario makes more tool calls. The prompt is the positional argument,
 // else stdin.
 //
-// codex: only `codex exec` is supported. --json selects JSONL output
+// Both answer --version as the real CLIs do, with the versions the
+// conformance suite ran ("2.1.328 (Claude Code)", "codex-cli 0.169.0"), or
+// LOOPER_FAKE_VERSION when it is set.
+//
+// codex: only `codex exec` (and `codex --version`) is supported. --json selects JSONL output
 // (otherwise progress goes to stderr and the final message to stdout);
 // -m, -c key=value (model_reasoning_effort and approval_policy values are
 // validated), --sandbox, -C, --skip-git-repo-check (without it, a working
@@ -71,6 +75,9 @@
 //	{"command": {"cmd", "output", "exit_code"}}       shell command shown, not run (Bash / command_execution)
 //	{"write_file": {"path", "content"}}               really writes the file; shown as Write / file_change
 //	{"git_commit": {"message"}}                       really runs git add -A && git commit in the working directory
+//	{"shell": "git merge side"}                       really runs /bin/sh -c in the working directory; shown as a shell command
+//	{"daemon": {"argv": ["sleep", "300"], "hold_stdout": false}}
+//	                                                  starts a process with setsid (out of the agent's group) and leaves it running
 //	{"append_tasks": [{"id", "title", …}]}            appends tasks to the backlog (status todo, priority 3 by default)
 //	{"set_status": {"task", "status"}}                edits a task's status in the backlog
 //	{"summary": {…}}                                  ends the turn with the contract's JSON (see SummaryStep)
@@ -96,7 +103,9 @@
 // Built-in scenarios: success, noop, blocked, delay, fail, hang,
 // ignore-sigterm, huge-line, flood, malformed, partial-line, truncated,
 // rate-limit, auth, max-turns, edit, commit, review, crash, orphan,
-// no-summary, invalid-summary, wrong-task (see builtins in scenario.go).
+// no-summary, invalid-summary, wrong-task, and the git misbehaviours
+// unfinished-merge, side-branch, reset-below-base, write-main-tree,
+// commit-main-tree and daemon (see builtins in scenario.go).
 //
 // # Recording
 //

@@ -54,7 +54,7 @@ func TestParseClaude(t *testing.T) {
 		{[]string{"-p", "--output-format", "xml"}, "Allowed choices are text, json, stream-json", 1},
 		{[]string{"-p", "--max-turns", "zero"}, "positive integer", 1},
 		{[]string{"hello"}, "pass -p/--print", 1},
-		{[]string{"--version"}, "(Claude Code)", 0},
+		{[]string{"--version"}, "2.1.328 (Claude Code)", 0},
 		{[]string{"-h"}, "Usage: claude", 0},
 	}
 	for _, tt := range bad {
@@ -91,7 +91,9 @@ func TestParseCodex(t *testing.T) {
 		{[]string{"exec", "-c", "approval_policy=sometimes"}, "unknown variant `sometimes`", 1},
 		{[]string{"exec", "-s", "read-only", "-s", "read-only"}, "cannot be used multiple times", 2},
 		{[]string{"exec", "--yolo", "--full-auto"}, "cannot be used with", 2},
-		{[]string{"exec", "-V"}, "codex-cli", 0},
+		{[]string{"exec", "-V"}, "codex-cli 0.169.0", 0},
+		{[]string{"--version"}, "codex-cli 0.169.0", 0},
+		{[]string{"-V"}, "codex-cli 0.169.0", 0},
 	}
 	for _, tt := range bad {
 		_, err := parseCodex(tt.args)

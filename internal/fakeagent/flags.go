@@ -2,6 +2,7 @@ package fakeagent
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,7 +71,25 @@ var claudeFlags = map[string]claudeFlag{
 	"-v": flagBool, "--version": flagBool,
 }
 
-var claudePermissionModes = []string{"acceptEdits", "bypassPermissions", "default", "delegate", "dontAsk", "plan", "auto", "manual"}
+// The versions the fake claims, those of the real CLIs the conformance
+// suite ran (agent.TestedClaudeVersion, agent.TestedCodexVersion).
+const (
+	claudeVersion = "2.1.328"
+	codexVersion  = "0.169.0"
+)
+
+// fakeVersion is the version --version prints: LOOPER_FAKE_VERSION when
+// set, so tests can impersonate another release, else def.
+func fakeVersion(def string) string {
+	if v := os.Getenv("LOOPER_FAKE_VERSION"); v != "" {
+		return v
+	}
+	return def
+}
+
+// claudePermissionModes are the modes Claude Code 2.1.328 accepts; it rejects
+// "delegate", which older versions had.
+var claudePermissionModes = []string{"acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"}
 
 // parseClaude reads argv the way `claude` (commander.js) does.
 func parseClaude(args []string) (options, error) {
@@ -157,7 +176,7 @@ func parseClaude(args []string) (options, error) {
 		case "-h", "--help":
 			return o, &usageError{"Usage: claude [options] [command] [prompt]\n\nClaude Code (fake agent) - use -p/--print for non-interactive output", 0}
 		case "-v", "--version":
-			return o, &usageError{"2.1.83 (Claude Code)", 0}
+			return o, &usageError{fakeVersion(claudeVersion) + " (Claude Code)", 0}
 		}
 	}
 	if !o.print {
@@ -190,6 +209,9 @@ var (
 // subcommand only.
 func parseCodex(args []string) (options, error) {
 	o := options{config: map[string]string{}}
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-V") {
+		return o, &usageError{"codex-cli " + fakeVersion(codexVersion), 0}
+	}
 	if len(args) == 0 || (args[0] != "exec" && args[0] != "e") {
 		return o, &usageError{"fakeagent: only `codex exec` is supported", 2}
 	}
@@ -267,7 +289,7 @@ func parseCodex(args []string) (options, error) {
 		case "-h", "--help":
 			return o, &usageError{"Run Codex non-interactively (fake agent)\n\nUsage: codex exec [OPTIONS] [PROMPT]", 0}
 		case "-V", "--version":
-			return o, &usageError{"codex-cli 0.171.0", 0}
+			return o, &usageError{"codex-cli " + fakeVersion(codexVersion), 0}
 		}
 	}
 	if o.bypass && (o.fullAuto || o.sandbox != "") {
