@@ -20,11 +20,20 @@ func codexConfig(t *testing.T, srv *mockapi.Server, config map[string]string) ma
 	return config
 }
 
+// codexRoles gives every role to codex, as a user with only codex
+// installed must: repair and bootstrap default to claude, and the preflight
+// checks every agent a role names.
+func codexRoles() map[string]string {
+	return map[string]string{
+		"roles.iter": `"codex"`, "roles.review": `"codex"`, "roles.repair": `"codex"`, "roles.bootstrap": `"codex"`,
+	}
+}
+
 // codexProject is a project whose only agent is the real codex talking to
 // srv, with the provider's key set.
 func codexProject(t *testing.T, srv *mockapi.Server, tasks []task) *project {
 	t.Helper()
-	config := codexConfig(t, srv, map[string]string{"roles.iter": `"codex"`, "roles.review": `"codex"`})
+	config := codexConfig(t, srv, codexRoles())
 	p := newProject(t, tasks, config)
 	p.env = append(p.env, codexKeyVar+"=sk-conformance")
 	return p

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"maps"
 	"net/url"
 	"os/exec"
 	"strconv"
@@ -34,6 +35,18 @@ func wantLine(t *testing.T, r result, groups ...[]string) {
 		}
 	}
 	t.Errorf("no output line mentions all of %q", groups)
+}
+
+// wantSaid checks that looper's output has, for every group, at least one
+// of its strings, anywhere: for distinctive strings (a path, a variable)
+// that looper may put on a line of their own, such as a "fix:" line.
+func wantSaid(t *testing.T, r result, groups ...[]string) {
+	t.Helper()
+	for _, g := range groups {
+		if !containsAny(r.output(), g...) {
+			t.Errorf("output mentions none of %q", g)
+		}
+	}
 }
 
 func containsAny(s string, subs ...string) bool {
@@ -162,13 +175,13 @@ func TestCodexUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newProject(t, twoTasks(), map[string]string{
+	config := codexRoles()
+	maps.Copy(config, map[string]string{
 		"agents.codex.binary":        tomlString(codexBin(t)),
 		"agents.codex.args":          tomlArray(codexProviderArgs(closed)...),
 		"agents.codex.retry_timeout": unreachableAfter,
-		"roles.iter":                 `"codex"`,
-		"roles.review":               `"codex"`,
 	})
+	p := newProject(t, twoTasks(), config)
 	p.env = append(p.env, codexKeyVar+"=sk-conformance")
 	r := p.run(nil, "run")
 	if r.code != exitAgentUnusable {
@@ -193,13 +206,15 @@ func TestCodexOffline(t *testing.T) {
 	if err := exec.Command("unshare", "-n", "true").Run(); err != nil {
 		t.Skipf("needs a network namespace (unshare -n, as root): %v", err)
 	}
-	p := newProject(t, twoTasks(), map[string]string{
-		"agents.codex.binary": tomlString(bin), "roles.iter": `"codex"`, "roles.review": `"codex"`,
+	config := codexRoles()
+	maps.Copy(config, map[string]string{
+		"agents.codex.binary":        tomlString(bin),
 		"agents.codex.retry_timeout": unreachableAfter,
 		// Should looper wait codex out again, one task and a short attempt
 		// limit keep the failure from taking the whole suite's time.
 		"max_iterations": "1", "agents.codex.timeout": `"4m"`,
 	})
+	p := newProject(t, twoTasks(), config)
 	p.env = append(p.env, "CODEX_API_KEY=sk-conformance")
 	p.wrap = []string{"unshare", "-n", "--"}
 	r := p.run(nil, "run")

@@ -22,7 +22,8 @@ func TestMissingAgent(t *testing.T) {
 			if r.code != exitAgentUnusable {
 				t.Errorf("exit %d, want %d", r.code, exitAgentUnusable)
 			}
-			wantLine(t, r, []string{"/nonexistent/claude"}, []string{"CLAUDE_BIN", "npm install", "[agents.claude]"})
+			wantLine(t, r, []string{"claude"}, []string{"/nonexistent/claude"})
+			wantSaid(t, r, []string{"CLAUDE_BIN", "npm install", "[agents.claude]"})
 			p.wantBacklogUnchanged()
 			if wts := git(t, p.dir, "worktree", "list"); strings.Count(wts, "\n") != 0 {
 				t.Errorf("worktrees created:\n%s", wts)
