@@ -205,8 +205,15 @@ func (p *project) run(extraEnv []string, args ...string) result {
 	err := cmd.Run()
 	// Paths that hold a test or agent name would satisfy checks on what
 	// looper says; they are replaced before anyone looks.
-	clean := strings.NewReplacer(p.root, "$SCRATCH", os.Getenv("LOOPER_CLAUDE_BIN"), "$CLAUDE_BIN",
-		os.Getenv("LOOPER_CODEX_BIN"), "$CODEX_BIN")
+	// (An empty old string would match everywhere: unset binaries are left
+	// out.)
+	pairs := []string{p.root, "$SCRATCH"}
+	for _, v := range []string{"LOOPER_CLAUDE_BIN", "LOOPER_CODEX_BIN"} {
+		if bin := os.Getenv(v); bin != "" {
+			pairs = append(pairs, bin, "$"+strings.TrimPrefix(v, "LOOPER_"))
+		}
+	}
+	clean := strings.NewReplacer(pairs...)
 	r := result{stdout: clean.Replace(stdout.String()), stderr: clean.Replace(stderr.String())}
 	var exitErr *exec.ExitError
 	switch {
