@@ -40,7 +40,12 @@ func TestExampleCoversEveryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range settings {
-		if !s.noFile && !md.IsDefined(strings.Split(s.key, ".")...) {
+		switch {
+		case s.exampleCommented:
+			if !strings.Contains(ex, "\n# "+s.key+" = ") || md.IsDefined(strings.Split(s.key, ".")...) {
+				t.Errorf("ExampleTOML does not show %s commented out", s.key)
+			}
+		case !s.noFile && !md.IsDefined(strings.Split(s.key, ".")...):
 			t.Errorf("ExampleTOML does not set %s", s.key)
 		}
 	}

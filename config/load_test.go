@@ -300,7 +300,7 @@ func TestEnvironmentErrors(t *testing.T) {
 		{"LOOPER_PARALLEL", "maybe", `LOOPER_PARALLEL="maybe": got "maybe"; want one of 1, true, yes, on, 0, false, no, off`},
 		{"LOOPER_PARALLEL_STRATEGY", "fast", `got "fast"; want one of "priority", "dependency", "mixed"`},
 		{"LOOPER_OUTPUT_MODE", "quiet", `want one of "multiplexed", "buffered", "summary"`},
-		{"LOOPER_MAX_ITERATIONS", "0", `want a whole number ≥ 1`},
+		{"LOOPER_MAX_ITERATIONS", "-1", `want a whole number ≥ 0`},
 		{"LOOPER_LOG_LEVEL", "loud", `want one of "debug", "info", "warn", "error", "fatal"`},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {

@@ -17,6 +17,10 @@ type setting struct {
 	doc    string   // one or two sentences for ExampleTOML and help
 	env    []string // environment variables; when several are set the last listed wins
 	noFile bool     // settable only from the environment and flags
+	// exampleCommented writes the key commented out in looper init's
+	// example: its default depends on the mode, and setting it at all
+	// changes behaviour (max_iterations bounds parallel runs only when set).
+	exampleCommented bool
 	spec
 	get func(*Config) any
 	set func(*Config, any)
@@ -53,8 +57,8 @@ var settings = []*setting{
 	{key: "workflow", env: []string{"LOOPER_WORKFLOW"}, spec: spec{kind: kindString, enum: workflowValues},
 		doc: `"traditional" runs one task at a time; "parallel" is upstream's spelling of [parallel] enabled = true.`,
 		get: func(c *Config) any { return c.Workflow }, set: func(c *Config, v any) { c.Workflow = v.(string) }},
-	{key: "max_iterations", env: []string{"LOOPER_MAX_ITERATIONS"}, spec: spec{kind: kindInt, min: 1},
-		doc: `Most tasks dispatched in one run.`,
+	{key: "max_iterations", env: []string{"LOOPER_MAX_ITERATIONS"}, spec: spec{kind: kindInt, min: 0}, exampleCommented: true,
+		doc: `Most tasks dispatched in one run; "0": no limit. A sequential run stops at 50 unless this is set; a parallel run is bounded only when it is set.`,
 		get: func(c *Config) any { return c.MaxIterations }, set: func(c *Config, v any) { c.MaxIterations = v.(int) }},
 	{key: "prompt", env: []string{"LOOPER_PROMPT"}, noFile: true, spec: spec{kind: kindString},
 		doc: `Idea the bootstrap agent turns into a first backlog (environment and --prompt only).`,

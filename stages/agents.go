@@ -312,7 +312,9 @@ func attemptEvent(d *Deps, j Job, a Attempt) sinks.Event {
 	}
 	if a.Worktree != nil {
 		e.Path = a.Worktree.Path
-		e.Message = strings.TrimPrefix(fmt.Sprintf("%s (+%d -%d lines in %d files)", e.Message, a.Diff.Added, a.Diff.Removed, a.Diff.Files), " ")
+		if r.Class == agent.ClassOK { // a failed attempt's diff was never measured
+			e.Message = strings.TrimPrefix(fmt.Sprintf("%s (+%d -%d lines in %d files)", e.Message, a.Diff.Added, a.Diff.Removed, a.Diff.Files), " ")
+		}
 	}
 	if n := len(r.Denials); n > 0 {
 		e.Message = strings.TrimPrefix(fmt.Sprintf("%s [denied: %s]", e.Message, strings.Join(r.Denials, "; ")), " ")
