@@ -69,7 +69,7 @@ var (
 	// Codex's reconnect notices: "Reconnecting... 2/5 (unexpected status
 	// 401 Unauthorized)", "Reconnecting... waiting for network (Connection
 	// failed: error sending request)".
-	reconnectRE   = regexp.MustCompile(`(?i)^reconnecting\.\.\.`)
+	reconnectRE = regexp.MustCompile(`(?i)^reconnecting\.\.\.`)
 	// No answer at all: the API cannot be reached from here.
 	unreachableRE = regexp.MustCompile(`(?i)waiting for network|connection (?:failed|refused|reset|error)|error sending request|dns error|failed to lookup address|network is unreachable|no route to host|econnrefused|enotfound|eai_again`)
 	// The API answered, or started to, but could not serve now: a pause
