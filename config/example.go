@@ -94,7 +94,11 @@ func ExampleTOML() []byte {
 				b.WriteString(seedExamples)
 			}
 		}
-		writeKey(&b, leaf, s.doc, s.env, formatTOML(displayValue(s, s.get(d))))
+		value := formatTOML(displayValue(s, s.get(d)))
+		if s.exampleCommented {
+			leaf = "# " + leaf
+		}
+		writeKey(&b, leaf, s.doc, s.env, value)
 	}
 	for _, name := range []string{AgentClaude, AgentCodex} {
 		fmt.Fprintf(&b, "\n[agents.%s]\n", name)

@@ -40,7 +40,13 @@ func TestExampleCoversEveryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range settings {
-		if !s.noFile && !md.IsDefined(strings.Split(s.key, ".")...) {
+		switch {
+		case s.exampleCommented:
+			parts := strings.Split(s.key, ".")
+			if !strings.Contains(ex, "\n# "+parts[len(parts)-1]+" = ") || md.IsDefined(parts...) {
+				t.Errorf("ExampleTOML does not show %s commented out", s.key)
+			}
+		case !s.noFile && !md.IsDefined(strings.Split(s.key, ".")...):
 			t.Errorf("ExampleTOML does not set %s", s.key)
 		}
 	}

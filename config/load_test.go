@@ -300,7 +300,7 @@ func TestEnvironmentErrors(t *testing.T) {
 		{"LOOPER_PARALLEL", "maybe", `LOOPER_PARALLEL="maybe": got "maybe"; want one of 1, true, yes, on, 0, false, no, off`},
 		{"LOOPER_PARALLEL_STRATEGY", "fast", `got "fast"; want one of "priority", "dependency", "mixed"`},
 		{"LOOPER_OUTPUT_MODE", "quiet", `want one of "multiplexed", "buffered", "summary"`},
-		{"LOOPER_MAX_ITERATIONS", "0", `want a whole number ≥ 1`},
+		{"LOOPER_MAX_ITERATIONS", "-1", `want a whole number ≥ 0`},
 		{"LOOPER_LOG_LEVEL", "loud", `want one of "debug", "info", "warn", "error", "fatal"`},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
@@ -621,5 +621,29 @@ func TestPermissionModeChecked(t *testing.T) {
 		if c := s.mustLoad(""); c.Agents["claude"].PermissionMode != mode {
 			t.Errorf("permission_mode %q loaded as %q", mode, c.Agents["claude"].PermissionMode)
 		}
+	}
+}
+
+// The roles left unset follow roles.iter; one set keeps its agent.
+func TestRolesFollowIter(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, ".looper"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".looper", "looper.toml"), []byte("[roles]\niter = \"codex\"\nreview = \"claude\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(Options{Dir: dir, Home: t.TempDir(), LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Roles.Iter != "codex" || c.Roles.Repair != "codex" || c.Roles.Bootstrap != "codex" || c.Roles.Review != "claude" {
+		t.Errorf("roles = %+v, want repair and bootstrap to follow iter (codex), review kept (claude)", c.Roles)
+	}
+	if s := c.Source("roles.repair"); s.Kind != SourceDerived {
+		t.Errorf("roles.repair's source = %v, want derived from roles.iter", s)
+	}
+	if d := Defaults(); d.Roles.Review != AgentClaude {
+		t.Errorf("default review agent = %q", d.Roles.Review)
 	}
 }

@@ -17,6 +17,10 @@ type setting struct {
 	doc    string   // one or two sentences for ExampleTOML and help
 	env    []string // environment variables; when several are set the last listed wins
 	noFile bool     // settable only from the environment and flags
+	// exampleCommented writes the key commented out in looper init's
+	// example: its default depends on the mode, and setting it at all
+	// changes behaviour (max_iterations bounds parallel runs only when set).
+	exampleCommented bool
 	spec
 	get func(*Config) any
 	set func(*Config, any)
@@ -53,8 +57,8 @@ var settings = []*setting{
 	{key: "workflow", env: []string{"LOOPER_WORKFLOW"}, spec: spec{kind: kindString, enum: workflowValues},
 		doc: `"traditional" runs one task at a time; "parallel" is upstream's spelling of [parallel] enabled = true.`,
 		get: func(c *Config) any { return c.Workflow }, set: func(c *Config, v any) { c.Workflow = v.(string) }},
-	{key: "max_iterations", env: []string{"LOOPER_MAX_ITERATIONS"}, spec: spec{kind: kindInt, min: 1},
-		doc: `Most tasks dispatched in one run.`,
+	{key: "max_iterations", env: []string{"LOOPER_MAX_ITERATIONS"}, spec: spec{kind: kindInt, min: 0}, exampleCommented: true,
+		doc: `Most tasks dispatched in one run; "0": no limit. A sequential run stops at 50 unless this is set; a parallel run is bounded only when it is set.`,
 		get: func(c *Config) any { return c.MaxIterations }, set: func(c *Config, v any) { c.MaxIterations = v.(int) }},
 	{key: "prompt", env: []string{"LOOPER_PROMPT"}, noFile: true, spec: spec{kind: kindString},
 		doc: `Idea the bootstrap agent turns into a first backlog (environment and --prompt only).`,
@@ -87,14 +91,14 @@ var settings = []*setting{
 	{key: "roles.iter", spec: spec{kind: kindString, name: true},
 		doc: `Agent that works on a task.`,
 		get: func(c *Config) any { return c.Roles.Iter }, set: func(c *Config, v any) { c.Roles.Iter = v.(string) }},
-	{key: "roles.review", spec: spec{kind: kindString, name: true},
-		doc: `Agent that reviews the project when no task is left.`,
+	{key: "roles.review", spec: spec{kind: kindString, name: true}, exampleCommented: true,
+		doc: `Agent that reviews the project when no task is left. Unset: the roles.iter agent.`,
 		get: func(c *Config) any { return c.Roles.Review }, set: func(c *Config, v any) { c.Roles.Review = v.(string) }},
-	{key: "roles.repair", spec: spec{kind: kindString, name: true},
-		doc: `Agent that repairs a backlog that fails validation.`,
+	{key: "roles.repair", spec: spec{kind: kindString, name: true}, exampleCommented: true,
+		doc: `Agent that repairs a backlog that fails validation. Unset: the roles.iter agent.`,
 		get: func(c *Config) any { return c.Roles.Repair }, set: func(c *Config, v any) { c.Roles.Repair = v.(string) }},
-	{key: "roles.bootstrap", spec: spec{kind: kindString, name: true},
-		doc: `Agent that writes the first backlog from the prompt.`,
+	{key: "roles.bootstrap", spec: spec{kind: kindString, name: true}, exampleCommented: true,
+		doc: `Agent that writes the first backlog from the prompt. Unset: the roles.iter agent.`,
 		get: func(c *Config) any { return c.Roles.Bootstrap }, set: func(c *Config, v any) { c.Roles.Bootstrap = v.(string) }},
 
 	{key: "parallel.enabled", env: []string{"LOOPER_PARALLEL"}, spec: spec{kind: kindBool},

@@ -88,6 +88,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 		number := (j.Attempt-1)*d.maxAgents() + slot
 		wt, err := d.Repo.Create(ctx, d.RunID, j.Task.ID, number, worktree.Options{
 			Copy: d.WorktreeCopy, Setup: d.WorktreeSetup, SetupTimeout: d.SetupTimeout,
+			Resume: d.takeResume(j.Task.ID),
 		})
 		if err != nil {
 			a.Result = agent.Result{Class: ClassSetup, Err: err.Error()}
@@ -97,6 +98,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 		a.Worktree = wt
 		a.Dir = wt.Path
 	}
+	earlierWork := noteResume(d, j, a)
 
 	promptName := prompts.Iteration
 	if d.Parallel {
@@ -121,6 +123,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 	if a.Worktree != nil {
 		data.Branch = a.Worktree.Branch
 	}
+	data.EarlierWork = earlierWork
 	prompt, err := d.Prompts.Render(promptName, data)
 	if err != nil {
 		return a, err
@@ -177,10 +180,18 @@ func checkTaskID(a *Attempt, j Job) {
 	a.Result.Err = fmt.Sprintf("summary is about task %q, not %q", s.TaskID, j.Task.ID)
 }
 
-// inspectWorktree commits what the agent left uncommitted, strips its edits
-// to the backlog (looper is the single writer), and measures the diff.
+// inspectWorktree checks what the agent did to git (checkIntegrity) before
+// anything else touches the worktree, then commits what the agent left
+// uncommitted, strips its edits to the backlog (looper is the single
+// writer), and measures the diff. An attempt that fails the check is left
+// exactly as the agent left it.
 func inspectWorktree(ctx context.Context, d *Deps, j Job, a *Attempt) {
 	wt := a.Worktree
+	sound := checkIntegrity(ctx, d, j, a)
+	d.checkCheckout(ctx, "after "+a.AgentID+" on "+j.Task.ID)
+	if !sound {
+		return
+	}
 	committed, err := d.Repo.CommitAll(wt, fmt.Sprintf("looper: uncommitted work on %s by %s", j.Task.ID, a.AgentID))
 	switch {
 	case err != nil:
@@ -301,7 +312,9 @@ func attemptEvent(d *Deps, j Job, a Attempt) sinks.Event {
 	}
 	if a.Worktree != nil {
 		e.Path = a.Worktree.Path
-		e.Message = strings.TrimPrefix(fmt.Sprintf("%s (+%d -%d lines in %d files)", e.Message, a.Diff.Added, a.Diff.Removed, a.Diff.Files), " ")
+		if r.Class == agent.ClassOK { // a failed attempt's diff was never measured
+			e.Message = strings.TrimPrefix(fmt.Sprintf("%s (+%d -%d lines in %d files)", e.Message, a.Diff.Added, a.Diff.Removed, a.Diff.Files), " ")
+		}
 	}
 	if n := len(r.Denials); n > 0 {
 		e.Message = strings.TrimPrefix(fmt.Sprintf("%s [denied: %s]", e.Message, strings.Join(r.Denials, "; ")), " ")

@@ -51,13 +51,13 @@ type Deps struct {
 	TodoPath, SchemaPath string
 	// Repo is the git repository for worktree isolation; nil runs in place.
 	Repo *worktree.Repo
-	// Checkout is the git repository an in-place attempt works in
+	// InPlace is the git repository an in-place attempt works in
 	// (sequential mode), nil outside git: after each attempt looper commits
 	// what the agent changed and left uncommitted (see commitInPlace).
-	Checkout *worktree.Repo
-	// CheckoutIgnore lists more paths looper writes in the project (the log
+	InPlace *worktree.Repo
+	// InPlaceIgnore lists more paths looper writes in the project (the log
 	// directory, when it is inside), which an in-place commit leaves out.
-	CheckoutIgnore []string
+	InPlaceIgnore []string
 	// RunID names this run (worktree directories and branches use it).
 	RunID string
 	// WorktreeCopy lists files copied into every worktree; WorktreeSetup is
@@ -111,6 +111,8 @@ type Deps struct {
 	passDone    chan struct{}   // closed when the select stage of a pass returns
 	finished    map[string]bool // tasks that reached an outcome in this run
 	sel         *selector
+	checkout    *checkoutWatch // the user's checkout, in worktree runs
+	resume      resumePoints   // leftover work the next attempts start from
 	limitsMu    sync.Mutex
 	limits      map[string]time.Time // agent name → dispatch paused until
 	unusable    map[string]string    // agent name → why it cannot be used this run

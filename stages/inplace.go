@@ -15,12 +15,12 @@ import (
 // changes from the user's. It returns nil when there is no checkout to
 // watch or it cannot be read (said once as a warning).
 func checkpointInPlace(d *Deps, j Job, a Attempt) *worktree.Checkpoint {
-	if d.Checkout == nil || a.Worktree != nil {
+	if d.InPlace == nil || a.Worktree != nil {
 		return nil
 	}
-	cp, err := d.Checkout.Checkpoint(d.looperPaths()...)
+	cp, err := d.InPlace.Checkpoint(d.looperPaths()...)
 	if err != nil {
-		warnAttempt(d, j, a, fmt.Sprintf("cannot read the uncommitted changes in %s, so work the agent leaves uncommitted will stay so: %v", d.Checkout.Root(), err))
+		warnAttempt(d, j, a, fmt.Sprintf("cannot read the uncommitted changes in %s, so work the agent leaves uncommitted will stay so: %v", d.InPlace.Root(), err))
 		return nil
 	}
 	return &cp
@@ -38,7 +38,7 @@ func commitInPlace(d *Deps, j Job, a *Attempt, cp *worktree.Checkpoint) {
 		return
 	}
 	msg := fmt.Sprintf("looper: %s: %s\n\nChanges %s left uncommitted, committed by looper.", j.Task.ID, j.Task.Title, a.AgentID)
-	committed, mixed, err := d.Checkout.CommitSince(*cp, msg)
+	committed, mixed, err := d.InPlace.CommitSince(*cp, msg)
 	if err != nil {
 		warnAttempt(d, j, *a, fmt.Sprintf("could not commit the work %s left uncommitted: %v", a.AgentID, err))
 		if a.Vote() == todo.SummaryDone {
@@ -61,9 +61,9 @@ func commitInPlace(d *Deps, j Job, a *Attempt, cp *worktree.Checkpoint) {
 }
 
 // looperPaths are the files looper itself writes in the project, which an
-// in-place commit leaves out: the backlog and its lock, and CheckoutIgnore.
+// in-place commit leaves out: the backlog and its lock, and InPlaceIgnore.
 func (d *Deps) looperPaths() []string {
-	paths := slices.Clone(d.CheckoutIgnore)
+	paths := slices.Clone(d.InPlaceIgnore)
 	if d.TodoPath != "" {
 		paths = append(paths, d.TodoPath, d.TodoPath+".lock")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,33 +18,6 @@ import (
 
 // ErrInterrupted is the cause of a run stopped by SIGINT or SIGTERM.
 var ErrInterrupted = errors.New("interrupted")
-
-// Report sums up a run for the exit code and the last lines of output.
-type Report struct {
-	// Done, Blocked, Failed and Skipped count task outcomes in this run.
-	Done, Blocked, Failed, Skipped int
-	// Interrupted is true when the run was stopped by a signal; FailFast
-	// when fail_fast stopped it.
-	Interrupted, FailFast bool
-	// Restored lists the in-flight tasks put back to their earlier status.
-	Restored []string
-	// Kept lists the worktrees kept for inspection.
-	Kept []string
-	// Reviewed is true when a review pass ran; ProjectDone when the run
-	// found (or made) the project finished.
-	Reviewed, ProjectDone bool
-	// MaxIterations is true when the iteration limit ended the run.
-	MaxIterations bool
-	// Unusable says, for each agent the run stopped using (bad credentials,
-	// an unreachable model API), why and how to fix it.
-	Unusable []string
-}
-
-// OK reports whether the run ended without anything failing or blocked,
-// and with every agent usable.
-func (r Report) OK() bool {
-	return r.Failed == 0 && r.Blocked == 0 && !r.Interrupted && !r.FailFast && len(r.Unusable) == 0
-}
 
 // Loop is looper's run loop: passes of the pipeline over the backlog until
 // nothing is runnable, then a review pass, then the PROJECT-DONE marker.
@@ -58,9 +32,13 @@ type Loop struct {
 
 // Run runs the loop. It returns ErrInterrupted or the fail_fast cause when
 // the run was stopped, after putting in-flight tasks back as they were.
+// The report counts the ready tasks left however the run ended.
 func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 	d := l.Deps
-	defer func() { rep.Unusable = d.UnusableAgents() }()
+	defer func() {
+		rep.Unusable = d.UnusableAgents()
+		rep.Remaining = l.remaining()
+	}()
 	p, err := pipeline.Build[Tick](l.Nodes...)
 	if err != nil {
 		return rep, err
@@ -74,6 +52,10 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 		d.info("loop", slog.LevelInfo, sinks.KindInfo, "project is done: every task is done and nothing changed since the PROJECT-DONE review; nothing to do")
 		return rep, nil
 	}
+	if err := d.watchCheckout(ctx); err != nil {
+		d.info("watch", slog.LevelWarn, sinks.KindWarning, err.Error()+"; changes to it during the run will not be reported")
+	}
+	defer d.checkCheckout(ctx, "at the end of the run")
 	for {
 		err := l.pass(ctx, p, &rep)
 		if stopped, serr := l.stopped(ctx, err, &rep); stopped {
@@ -151,12 +133,47 @@ func (l *Loop) stopped(ctx context.Context, err error, rep *Report) (bool, error
 	switch {
 	case errors.Is(cause, ErrFailFast):
 		rep.FailFast = true
+		l.removeKilledWorktrees(rep)
 	case errors.Is(cause, ErrAgentUnusable):
 		// Not an interrupt: the agents, not the user, ended the run.
 	default:
 		rep.Interrupted = true
 	}
 	return true, errors.Join(cause, rerr)
+}
+
+// removeKilledWorktrees removes, after fail_fast, the worktrees of this
+// run's attempts that it killed and that hold no work (no commit, no
+// change); worktrees kept for inspection and those holding work stay, and
+// the next run reports them.
+func (l *Loop) removeKilledWorktrees(rep *Report) {
+	d := l.Deps
+	if d.Repo == nil {
+		return
+	}
+	list, err := d.Repo.List(d.RunID)
+	if err != nil {
+		d.info("loop", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("fail_fast: could not list this run's worktrees: %v", err))
+		return
+	}
+	var removed []string
+	for _, wt := range list {
+		if slices.Contains(rep.Kept, wt.Path) {
+			continue
+		}
+		work, err := d.Repo.HoldsWork(context.Background(), &wt)
+		if err != nil || work {
+			continue
+		}
+		if err := d.Repo.Remove(&wt, true); err != nil {
+			d.info("loop", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("fail_fast: could not remove worktree %s: %v", wt.Path, err))
+			continue
+		}
+		removed = append(removed, wt.Path)
+	}
+	if len(removed) > 0 {
+		d.info("loop", slog.LevelInfo, sinks.KindInfo, fmt.Sprintf("fail_fast: removed %d worktree(s) of killed attempts that held no work: %s", len(removed), strings.Join(removed, ", ")))
+	}
 }
 
 // abort handles a broken pipeline (a stage returned an error): the tasks in
@@ -194,32 +211,6 @@ func (l *Loop) pass(ctx context.Context, p *pipeline.Pipeline[Tick], rep *Report
 		}
 		return nil
 	})
-}
-
-func countOutcome(rep *Report, o Outcome) {
-	rep.Kept = append(rep.Kept, o.Kept...)
-	if o.Retry {
-		return
-	}
-	switch {
-	case o.Failed:
-		rep.Failed++
-	case o.Decision.Status == todo.SummarySkipped:
-		rep.Skipped++
-	case o.Status == todo.StatusDone:
-		rep.Done++
-	case o.Status == todo.StatusBlocked:
-		rep.Blocked++
-	default:
-		rep.Skipped++
-	}
-}
-
-// countCompletion counts a task whose pipeline ended before merge.
-func countCompletion(rep *Report, c Completion) {
-	if c.Failed {
-		rep.Failed++
-	}
 }
 
 // runnable reports whether the backlog has a task select would dispatch now.

@@ -361,6 +361,9 @@ func TestMaxIterationsBoundsDispatchedTasks(t *testing.T) {
 		if len(r.order) != 3 || rep.Done != 3 || !rep.MaxIterations {
 			t.Errorf("ran %v, report %+v", r.order, rep)
 		}
+		if rep.Remaining != 2 || rep.OK() {
+			t.Errorf("report %+v, want 2 ready tasks left and not OK", rep)
+		}
 	})
 }
 

@@ -17,60 +17,91 @@ import (
 // mergeBatch bounds how many queued decisions one save coalesces.
 const mergeBatch = 64
 
-// dirtyPoll is how often a merge blocked by uncommitted changes in the main
-// tree looks again.
-const dirtyPoll = 2 * time.Second
-
 // Merge is the merge stage, the only writer of the backlog. It takes every
 // decision already queued (group commit), lands each winner's branch on the
 // integration branch one at a time (worktree mode), records all of them in
 // the backlog with one atomic save, cleans up worktrees, and emits the
 // outcomes. A task is done only when its merge has landed: a conflict runs
 // the task once more on the new tip, and a second conflict blocks it with
-// the conflicting paths.
+// the conflicting paths. A merge that must wait for the user's uncommitted
+// changes parks only its own task (see parking); the others keep landing.
+//
+// Decided outcomes are landed even when the run is being stopped: a merge
+// is short, and once the agents are done their work is not thrown away.
 func Merge(d *Deps) pipeline.Stage[Decision, Outcome] {
 	return pipeline.Func("merge", func(ctx context.Context, in <-chan Decision, out chan<- Outcome) error {
-		for dec := range in {
-			batch := []Decision{dec}
-		drain:
-			for len(batch) < mergeBatch {
-				select {
-				case more, ok := <-in:
-					if !ok {
+		// Landing and recording outlive a cancelled run (see above).
+		bg := context.WithoutCancel(ctx)
+		p := &parking{d: d}
+		for {
+			var batch []Decision
+			select {
+			case dec, ok := <-in:
+				if !ok {
+					return p.shutdown(bg, out)
+				}
+				batch = append(batch, dec)
+			drain:
+				for len(batch) < mergeBatch {
+					select {
+					case more, ok := <-in:
+						if !ok {
+							break drain
+						}
+						batch = append(batch, more)
+					default:
 						break drain
 					}
-					batch = append(batch, more)
-				default:
-					break drain
 				}
+			case <-p.poll():
 			}
-			outcomes := make([]Outcome, len(batch))
-			for i, dec := range batch {
-				o, err := land(ctx, d, dec)
+			var outcomes []Outcome
+			for _, dec := range batch {
+				o, dirty, err := land(bg, d, dec)
 				if err != nil {
 					return err
 				}
-				outcomes[i] = o
+				if dirty != nil {
+					p.park(o, dirty)
+					continue
+				}
+				outcomes = append(outcomes, o)
 			}
-			if err := record(d, outcomes); err != nil {
+			landed, err := p.retry(bg)
+			if err != nil {
 				return err
 			}
-			for _, o := range outcomes {
-				cleanUp(ctx, d, &o)
-				report(d, o)
-				// A plain send: this outcome is recorded in the backlog, so it
-				// must be counted even when the run is being cancelled. The
-				// runner always drains the last stage's channel.
-				out <- o
+			if err := finish(bg, d, append(outcomes, landed...), out); err != nil {
+				return err
 			}
 		}
-		return nil
 	})
 }
 
+// finish records a batch of outcomes in one save, cleans up their
+// worktrees, reports them and sends them on.
+func finish(ctx context.Context, d *Deps, outcomes []Outcome, out chan<- Outcome) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	if err := record(d, outcomes); err != nil {
+		return err
+	}
+	for _, o := range outcomes {
+		cleanUp(ctx, d, &o)
+		report(d, o)
+		// A plain send: this outcome is recorded in the backlog, so it
+		// must be counted even when the run is being cancelled. The
+		// runner always drains the last stage's channel.
+		out <- o
+	}
+	return nil
+}
+
 // land decides what a decision becomes, merging the winner's branch when the
-// task is done in a worktree.
-func land(ctx context.Context, d *Deps, dec Decision) (Outcome, error) {
+// task is done in a worktree. A merge that the user's uncommitted changes
+// are in the way of returns them, and the outcome to complete once it lands.
+func land(ctx context.Context, d *Deps, dec Decision) (Outcome, *worktree.DirtyError, error) {
 	o := Outcome{Decision: dec}
 	j := dec.Job
 	switch dec.Status {
@@ -78,38 +109,16 @@ func land(ctx context.Context, d *Deps, dec Decision) (Outcome, error) {
 		o.Status = todo.StatusDone
 		w := dec.WinningAttempt()
 		if d.Repo == nil || w == nil || w.Worktree == nil {
-			return o, nil
+			return o, nil, nil
 		}
 		n, err := d.Repo.Commits(w.Worktree)
 		if err != nil {
-			return o, fmt.Errorf("task %s: %w", j.Task.ID, err)
+			return o, nil, fmt.Errorf("task %s: %w", j.Task.ID, err)
 		}
 		if n == 0 {
-			return o, nil // done with no change to land ("no code change needed")
+			return o, nil, nil // done with no change to land ("no code change needed")
 		}
-		res, err := mergeWhenClean(ctx, d, j, w.Worktree.Branch, fmt.Sprintf("looper: merge %s: %s", j.Task.ID, j.Task.Title))
-		if err != nil {
-			return o, err
-		}
-		if len(res.Conflicts) == 0 {
-			o.Merged = true
-			return o, nil
-		}
-		if j.Attempt < 2 {
-			o.Retry = true
-			o.Status = todo.StatusDoing
-			e := d.event(j, "merge", sinks.KindWarning)
-			e.Level = slog.LevelWarn
-			e.Files = res.Conflicts
-			e.Message = fmt.Sprintf("merge conflict in %s; running the task again on the new tip", strings.Join(res.Conflicts, ", "))
-			d.emit(e)
-			return o, nil
-		}
-		o.Status = todo.StatusBlocked
-		o.Failed = true
-		o.Decision.Status = todo.SummaryBlocked
-		o.Decision.Blockers = append([]string{fmt.Sprintf("merge conflict on attempt %d in: %s", j.Attempt, strings.Join(res.Conflicts, ", "))}, dec.Blockers...)
-		return o, nil
+		return mergeWinner(ctx, d, o)
 	case todo.SummaryBlocked:
 		o.Status = todo.StatusBlocked
 		o.Failed = dec.Winner < 0
@@ -122,15 +131,51 @@ func land(ctx context.Context, d *Deps, dec Decision) (Outcome, error) {
 				e.Level = slog.LevelWarn
 				e.Message = fmt.Sprintf("rate-limited; re-queued for %s (not counted as a failure)", until.UTC().Format(time.RFC3339))
 				d.emit(e)
-				return o, nil
+				return o, nil, nil
 			}
 			o.Decision.Blockers = append(o.Decision.Blockers, fmt.Sprintf("rate-limited %d times; giving up for this run", j.RateLimits+1))
 		}
-		return o, nil
+		return o, nil, nil
 	default: // skipped: the agent did nothing; put the task back as it was
 		o.Status = j.PrevStatus
-		return o, nil
+		return o, nil, nil
 	}
+}
+
+// mergeWinner merges a done decision's winning branch: merged, re-run once
+// on a conflict, blocked on a second one, or returned with the user's
+// changes that are in the way.
+func mergeWinner(ctx context.Context, d *Deps, o Outcome) (Outcome, *worktree.DirtyError, error) {
+	j := o.Decision.Job
+	branch := o.Decision.WinningAttempt().Worktree.Branch
+	res, err := d.checkoutMerge(ctx, branch, func() (worktree.MergeResult, error) {
+		return d.Repo.Merge(ctx, branch, fmt.Sprintf("looper: merge %s: %s", j.Task.ID, j.Task.Title))
+	})
+	if dirty, ok := errors.AsType[*worktree.DirtyError](err); ok {
+		return o, dirty, nil
+	}
+	if err != nil {
+		return o, nil, err
+	}
+	if len(res.Conflicts) == 0 {
+		o.Merged = true
+		return o, nil, nil
+	}
+	if j.Attempt < 2 {
+		o.Retry = true
+		o.Status = todo.StatusDoing
+		e := d.event(j, "merge", sinks.KindWarning)
+		e.Level = slog.LevelWarn
+		e.Files = res.Conflicts
+		e.Message = fmt.Sprintf("merge conflict in %s; running the task again on the new tip", strings.Join(res.Conflicts, ", "))
+		d.emit(e)
+		return o, nil, nil
+	}
+	o.Status = todo.StatusBlocked
+	o.Failed = true
+	o.Decision.Status = todo.SummaryBlocked
+	o.Decision.Blockers = append([]string{fmt.Sprintf("merge conflict on attempt %d in: %s", j.Attempt, strings.Join(res.Conflicts, ", "))}, o.Decision.Blockers...)
+	return o, nil, nil
 }
 
 // rateLimited reports whether every attempt of a decision failed on a rate
@@ -149,34 +194,6 @@ func rateLimited(d *Deps, dec Decision) (bool, time.Time) {
 		}
 	}
 	return true, until
-}
-
-// mergeWhenClean merges a branch, waiting (and saying why) while the user's
-// uncommitted changes in the main tree are in the way.
-func mergeWhenClean(ctx context.Context, d *Deps, j Job, branch, message string) (worktree.MergeResult, error) {
-	warned := false
-	for {
-		res, err := d.Repo.Merge(ctx, branch, message)
-		var dirty *worktree.DirtyError
-		if !errors.As(err, &dirty) {
-			return res, err
-		}
-		if !warned {
-			e := d.event(j, "merge", sinks.KindWarning)
-			e.Level = slog.LevelWarn
-			e.Files = dirty.Paths
-			e.Message = fmt.Sprintf("merge waits: uncommitted changes in the main tree touch %s; commit or stash them and the merge goes on", strings.Join(dirty.Paths, ", "))
-			d.emit(e)
-			warned = true
-		}
-		t := time.NewTimer(dirtyPoll)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return res, context.Cause(ctx)
-		}
-	}
 }
 
 // record writes a batch of outcomes to the backlog in one save.
@@ -233,14 +250,21 @@ func apply(d *Deps, b *todo.Backlog, o Outcome, now time.Time) error {
 		}
 		return b.ApplySummary(s, now)
 	default:
-		return b.SetStatus(id, o.Status, now)
+		if err := b.SetStatus(id, o.Status, now); err != nil {
+			return err
+		}
+		if o.Note != "" {
+			return b.AddNote(id, o.Note, now)
+		}
+		return nil
 	}
 }
 
 // cleanUp removes the worktrees that hold nothing worth keeping: the merged
 // winner (branch too), attempts with no commits (branch too), and the
 // worktrees of losing attempts (their branches stay, since unmerged work is
-// never deleted). Failed and blocked attempts keep worktree and branch for
+// never deleted). Failed and blocked attempts, and attempts that failed the
+// integrity check even with no commits, keep worktree and branch for
 // inspection.
 func cleanUp(ctx context.Context, d *Deps, o *Outcome) {
 	if d.Repo == nil {
@@ -258,6 +282,8 @@ func cleanUp(ctx context.Context, d *Deps, o *Outcome) {
 		case err != nil:
 		case winner && o.Merged:
 			removeTree, removeBranch = true, true
+		case a.Result.Class == ClassIntegrity:
+			// kept as the agent left it, for inspection
 		case commits == 0:
 			removeTree, removeBranch = true, true
 		case o.Retry:

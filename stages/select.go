@@ -97,6 +97,7 @@ func (s *selector) pass(ctx context.Context, out chan<- Job) error {
 			}
 		case c := <-completions:
 			inFlight--
+			d.checkoutJobEnded(c.Job)
 			if d.LoopDelay > 0 { // upstream sleeps after every iteration
 				delay = time.After(d.LoopDelay)
 			}
@@ -168,6 +169,7 @@ func (s *selector) dispatch(j *Job) error {
 	}
 	j.PrevStatus = prev
 	j.Task.Status = todo.StatusDoing
+	d.checkoutJobStarted(*j)
 	ev := d.event(*j, "select", sinks.KindStatus)
 	ev.PrevStatus = string(prev)
 	ev.Status = string(todo.StatusDoing)

@@ -162,6 +162,9 @@ type Outcome struct {
 	Failed bool
 	// Kept lists the worktrees kept for inspection.
 	Kept []string
+	// Note is appended to the task's details, for what the status cannot
+	// say (where unmerged work is).
+	Note string
 }
 
 // Completion is what the select stage learns when a dispatched job leaves

@@ -37,6 +37,20 @@ func (b *Backlog) AddBlockers(id string, blockers []string, now time.Time) error
 	return nil
 }
 
+// AddNote appends a note to the task's details (after DetailsSeparator,
+// once) and stamps updated_at: how looper records what happened to a task's
+// work that the status alone cannot say, such as the branch holding work it
+// could not merge.
+func (b *Backlog) AddNote(id, note string, now time.Time) error {
+	t := b.Task(id)
+	if t == nil {
+		return unknownTask(id)
+	}
+	t.Details = appendDetails(t.Details, note)
+	t.UpdatedAt = NewTimestamp(now)
+	return nil
+}
+
 func unknownTask(id string) error {
 	return fmt.Errorf("no task with id %q in the backlog", id)
 }

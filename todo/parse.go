@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxFileSize is the largest backlog Load reads (50 MiB, about 150,000
@@ -55,6 +56,9 @@ func tooLarge(path string, size int64) error {
 // Parse decodes a backlog from data; name is the file name used in error
 // messages. It checks, and reports together as one *ValidationError:
 //
+//   - UTF-8, with the line and column of the first invalid byte: JSON text
+//     is UTF-8, and a decoder would silently turn a bad byte into U+FFFD,
+//     which the next save would write back in its place;
 //   - JSON syntax, with the line and column of the first error (nothing
 //     else can be checked in a file that does not parse);
 //   - duplicate keys in an object, which encoding/json would silently drop;
@@ -66,6 +70,9 @@ func tooLarge(path string, size int64) error {
 // Each problem names its JSON path (tasks[3].priority) and its line and
 // column. On any problem Parse returns a nil Backlog.
 func Parse(name string, data []byte) (*Backlog, error) {
+	if p, ok := invalidUTF8(data); ok {
+		return nil, &ValidationError{File: name, Problems: []Problem{p}}
+	}
 	doc, problems, syntax := parseJSON(data)
 	if syntax != nil {
 		return nil, &ValidationError{File: name, Problems: []Problem{*syntax}}
@@ -85,6 +92,25 @@ func Parse(name string, data []byte) (*Backlog, error) {
 		return nil, &ValidationError{File: name, Problems: problems}
 	}
 	return b, nil
+}
+
+// invalidUTF8 finds the first byte of data that is not valid UTF-8 and
+// reports its position.
+func invalidUTF8(data []byte) (Problem, bool) {
+	if utf8.Valid(data) {
+		return Problem{}, false
+	}
+	off := 0
+	for off < len(data) {
+		r, size := utf8.DecodeRune(data[off:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		off += size
+	}
+	line, col := newLineIndex(data).position(off)
+	return Problem{Line: line, Column: col, Message: fmt.Sprintf(
+		"invalid UTF-8 (byte 0x%02x): a backlog is JSON, which must be UTF-8; re-encode the file or fix the text at this position", data[off])}, true
 }
 
 // syntaxProblem locates the first syntax error in data, which decodeTree

@@ -68,6 +68,10 @@ func TestParseProblems(t *testing.T) {
 		data: "{\n  \"schema_version\": 1,\n  \"tasks\": [\n    {\"id\": \"T1\",}\n  ]\n}\n",
 		want: []string{`todo.json:4:17: malformed JSON: invalid character '}' looking for beginning of object key string`},
 	}, {
+		name: "invalid UTF-8 is refused with its position, not rewritten",
+		data: "{\n  \"schema_version\": 1,\n  \"source_files\": [],\n  \"tasks\": [{\"id\": \"T1\", \"title\": \"é bad \xff here\", \"priority\": 3, \"status\": \"todo\"}]\n}\n",
+		want: []string{`todo.json:4:42: invalid UTF-8 (byte 0xff)`},
+	}, {
 		name: "truncated file",
 		data: "{\n  \"schema_version\": 1,\n  \"tasks\": [",
 		want: []string{`todo.json:3:13: malformed JSON: unexpected end of JSON input`},

@@ -107,7 +107,7 @@ func (c *demoCmd) Run(ctx context.Context, kctx *kong.Context, stdout io.Writer)
 		return err
 	}
 	fmt.Fprintf(stdout, "looper demo: a 12-task project in %s\n\n", dir)
-	runErr := runLoop(ctx, cfg, dir, stdout)
+	runErr := runLoop(ctx, cfg, dir, stdout, true)
 	fmt.Fprintf(stdout, "\nThe demo project is kept in %s. Look around:\n", dir)
 	fmt.Fprintf(stdout, "  cd %s && looper ls && git log --oneline --graph\n", shellQuote(dir))
 	return runErr

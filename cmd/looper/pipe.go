@@ -53,7 +53,7 @@ func (c *pipeCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer)
 			return err
 		}
 		if writes {
-			if err := s.isolate(ctx); err != nil {
+			if err := s.isolate(ctx, false); err != nil {
 				return err
 			}
 		}

@@ -20,7 +20,8 @@ import (
 // runCmd is `looper run`: work through the backlog until nothing is left,
 // review, and mark the project done.
 type runCmd struct {
-	File string `arg:"" optional:"" help:"Backlog file (default: --todo / todo_file, else .looper/todo.json or to-do.json)."`
+	File  string `arg:"" optional:"" help:"Backlog file (default: --todo / todo_file, else .looper/todo.json or to-do.json)."`
+	Fresh bool   `help:"Start every task from the current tip, ignoring the work an interrupted run left in its worktrees (by default a task that is still todo or doing continues from it)."`
 }
 
 func (runCmd) Help() string {
@@ -37,9 +38,10 @@ checks): its binary resolves and claude and codex answer --version. When one can
 looper exits with status 3 and the fix, and nothing is written.
 
 Exit status: 0 when every task that ran is done, 1 when a task failed or ended blocked (or
-fail_fast stopped the run), 3 when an agent cannot be used (missing, bad credentials, model
-API unreachable), 130 when interrupted. Ctrl-C stops dispatching, gives agents a grace
-period, puts in-flight tasks back as they were and exits; a second Ctrl-C kills at once.`
+fail_fast stopped the run, or ready tasks are left: run again to continue), 3 when an agent
+cannot be used (missing, bad credentials, model API unreachable), 130 when interrupted.
+Ctrl-C stops dispatching, gives agents a grace period, puts in-flight tasks back as they
+were and exits; a second Ctrl-C kills at once.`
 }
 
 func (c *runCmd) Run(ctx context.Context, kctx *kong.Context, cfg *config.Config, stdout io.Writer) error {
@@ -60,18 +62,19 @@ func (c *runCmd) Run(ctx context.Context, kctx *kong.Context, cfg *config.Config
 		cfg = cfg.Clone()
 		cfg.TodoFile = c.File
 	}
-	return runLoop(ctx, cfg, cwd, stdout)
+	return runLoop(ctx, cfg, cwd, stdout, !c.Fresh)
 }
 
 // runLoop runs looper's loop in cwd with cfg: the body of run and demo.
-func runLoop(ctx context.Context, cfg *config.Config, cwd string, stdout io.Writer) error {
+// With resume, tasks continue from the work interrupted runs left.
+func runLoop(ctx context.Context, cfg *config.Config, cwd string, stdout io.Writer, resume bool) error {
 	return withSession(ctx, cfg, cwd, sessionOptions{Stdout: stdout}, func(ctx context.Context, s *session) error {
 		s.gitInit(ctx)
 		s.commitInPlace()
 		if err := stages.Prepare(ctx, s.deps, cfg.Prompt); err != nil {
 			return exitCode(stages.Report{}, err)
 		}
-		if err := s.isolate(ctx); err != nil {
+		if err := s.isolate(ctx, resume); err != nil {
 			return err
 		}
 		nodes, err := stages.Registry(s.deps).Lookup(stages.DefaultStages...)

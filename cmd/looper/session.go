@@ -155,6 +155,9 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		d.MaxTasks = cfg.Parallel.MaxTasks
 		d.MaxAgents = max(cfg.Parallel.MaxAgentsPerTask, 1)
 		d.Strategy = todo.Strategy(cfg.Parallel.Strategy)
+		if cfg.Source("max_iterations").Kind == config.SourceDefault {
+			d.MaxIterations = 0 // only an explicit max_iterations bounds a parallel run
+		}
 	}
 	s.deps = d
 	s.emit(slog.LevelInfo, sinks.KindInfo, "run log: "+runLog.Path())
@@ -179,70 +182,6 @@ func withSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	defer failFast(nil)
 	s.deps.FailFastCancel = failFast
 	return body(ctx, s)
-}
-
-// isolate decides where attempts work. Worktrees are used in parallel mode
-// inside a git repository with at least one commit (isolation "auto" or
-// "worktree"); otherwise attempts run in place, with a warning in parallel
-// mode, or an error when isolation = "worktree" was asked for. A main tree
-// whose tracked files have uncommitted changes refuses a worktree run:
-// merges land there, and looper never touches the user's work in progress.
-// Untracked files are fine; if the tree becomes dirty during the run, a
-// merge that would touch those paths waits and says why (stages.Merge).
-func (s *session) isolate(ctx context.Context) error {
-	cfg := s.cfg
-	if !cfg.Parallel.Enabled || cfg.Parallel.Isolation == config.IsolationNone {
-		return nil
-	}
-	explicit := cfg.Parallel.Isolation == config.IsolationWorktree
-	refuse := func(why, fix string) error {
-		if explicit {
-			return fmt.Errorf("isolation = %q: %s; %s, or set isolation = \"none\" to let tasks share the tree", config.IsolationWorktree, why, fix)
-		}
-		s.emit(slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("%s: parallel tasks share the working tree (%s for a worktree per attempt)", why, fix))
-		return nil
-	}
-	repo, err := worktree.Open(s.cwd)
-	if errors.Is(err, worktree.ErrNotRepo) {
-		return refuse(s.cwd+" is not in a git repository", "run git init and commit")
-	}
-	if err != nil {
-		return err
-	}
-	if _, err := repo.Head(); err != nil {
-		return refuse("the repository has no commit yet", "commit something first")
-	}
-	branch, err := repo.Branch()
-	if err != nil {
-		return err
-	}
-	ignore := []string{".looper/"}
-	if rel, err := filepath.Rel(repo.Root(), s.deps.TodoPath); err == nil && filepath.IsLocal(rel) {
-		ignore = append(ignore, filepath.ToSlash(rel), filepath.ToSlash(rel)+".lock")
-	}
-	dirty, err := repo.Modified(ignore...)
-	if err != nil {
-		return err
-	}
-	if len(dirty) > 0 {
-		shown := dirty
-		if len(shown) > 10 {
-			shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(dirty)-10))
-		}
-		return fmt.Errorf("parallel mode merges finished tasks into %s in %s, which has uncommitted changes: %s; commit or stash them first (looper never touches your changes), or use --isolation none",
-			branch, repo.Root(), strings.Join(shown, ", "))
-	}
-	if left, err := repo.Leftovers(); err == nil && len(left) > 0 {
-		var lines []string
-		for _, l := range left {
-			lines = append(lines, l.String())
-		}
-		s.emit(slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("%d worktree(s) from earlier runs are still here (looper clean --worktrees removes merged and empty ones; their tasks run again from the current tip):\n%s",
-			len(left), strings.Join(lines, "\n")))
-	}
-	s.repo = repo
-	s.deps.Repo = repo
-	return nil
 }
 
 // gitInit runs `git init` in cwd when git_init is on and cwd is in no
@@ -273,8 +212,8 @@ func (s *session) commitInPlace() {
 		return
 	}
 	if repo, err := worktree.Open(s.cwd); err == nil {
-		s.deps.Checkout = repo
-		s.deps.CheckoutIgnore = []string{s.cfg.LogDirPath(s.cwd)}
+		s.deps.InPlace = repo
+		s.deps.InPlaceIgnore = []string{s.cfg.LogDirPath(s.cwd)}
 	}
 }
 
@@ -312,23 +251,41 @@ func (s *session) close() error {
 
 // exitCode maps a finished loop to the process exit code: 130 when a signal
 // stopped it, 3 when an agent could not be used (its tasks were left as
-// they were), 1 when fail_fast stopped it or any task failed or ended
-// blocked, else 0.
+// they were), 1 when fail_fast stopped it, any task failed or ended
+// blocked, or ready tasks are left (max_iterations, or a stop), else 0.
+// The error is the last line looper prints; when ready tasks are left it
+// says how many and how to continue.
 func exitCode(rep stages.Report, err error) error {
+	left := ""
+	if rep.Remaining > 0 {
+		why := ""
+		if rep.MaxIterations {
+			why = " (max_iterations reached; raise it, or set it to 0 for no limit)"
+		}
+		left = fmt.Sprintf("; %d ready task(s) left%s: run looper run again to continue", rep.Remaining, why)
+	}
 	switch {
 	case rep.Interrupted || errors.Is(err, stages.ErrInterrupted):
-		return &exitError{code: exitInterrupted, err: errors.New("interrupted; in-flight tasks were put back as they were")}
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted; in-flight tasks were put back as they were" + left)}
 	case errors.Is(err, stages.ErrAgentUnusable) || (err == nil && len(rep.Unusable) > 0):
 		reasons := rep.Unusable
 		if len(reasons) == 0 {
 			reasons = []string{err.Error()}
 		}
-		return &exitError{code: exitAgent, err: fmt.Errorf("stopped using %s; the tasks they would have run are left as they were:\n  %s",
-			plural(len(reasons), "agent"), strings.Join(reasons, "\n  "))}
+		last := ""
+		if left != "" {
+			last = "\n" + strings.TrimPrefix(left, "; ")
+		}
+		return &exitError{code: exitAgent, err: fmt.Errorf("stopped using %s; the tasks they would have run are left as they were:\n  %s%s",
+			plural(len(reasons), "agent"), strings.Join(reasons, "\n  "), last)}
+	case err != nil && left != "":
+		return fmt.Errorf("%w%s", err, left)
 	case err != nil:
 		return err
-	case !rep.OK():
-		return &exitError{code: exitFailure, err: fmt.Errorf("%d task(s) failed and %d ended blocked; see the blockers in the backlog (looper ls blocked)", rep.Failed, rep.Blocked)}
+	case rep.Failed > 0 || rep.Blocked > 0 || rep.FailFast:
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d task(s) failed and %d ended blocked; see the blockers in the backlog (looper ls blocked)%s", rep.Failed, rep.Blocked, left)}
+	case left != "":
+		return &exitError{code: exitFailure, err: errors.New(strings.TrimPrefix(left, "; "))}
 	}
 	return nil
 }

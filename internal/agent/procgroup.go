@@ -2,6 +2,7 @@ package agent
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -11,10 +12,18 @@ import (
 // procGroup is the process group of one running agent. The agent is started
 // as the leader of a new group (Setpgid), so everything it spawns, and
 // everything those spawn, can be signalled at once with kill(-pgid): a
-// cancelled attempt leaves nothing behind.
+// cancelled attempt leaves nothing behind. What leaves the group (setsid)
+// still carries the attempt's tag in its environment (see tagVar), and the
+// sweep at the attempt's end kills it too.
 type procGroup struct {
 	pgid  int
 	grace time.Duration
+	// tag marks every process of the attempt (tagVar); Env passes it on.
+	tag string
+	// strays lists what the sweep had to kill outside the group, and
+	// strayErr why it could not look, for the runner to log.
+	strays   []stray
+	strayErr error
 	// signal sends sig to the whole group; a field so the escalation can be
 	// tested without processes.
 	signal func(pgid int, sig syscall.Signal) error
@@ -31,7 +40,23 @@ type procGroup struct {
 }
 
 func newProcGroup(pgid int, grace time.Duration) *procGroup {
-	return &procGroup{pgid: pgid, grace: grace, signal: killGroup}
+	return &procGroup{pgid: pgid, grace: grace, signal: killGroup, tag: newTag()}
+}
+
+// Env is the environment entry that tags the attempt's processes; the
+// runner adds it to the agent's environment.
+func (g *procGroup) Env() string { return tagVar + "=" + g.tag }
+
+// Strays describes what the last sweep killed outside the group, or why it
+// could not look; "" when there was nothing.
+func (g *procGroup) Strays(who string) string {
+	switch {
+	case len(g.strays) > 0:
+		return describeStrays(who, g.strays)
+	case g.strayErr != nil:
+		return g.strayErr.Error()
+	}
+	return ""
 }
 
 // killGroup signals every process of group pgid. A pgid of 0 or less
@@ -103,10 +128,19 @@ func (g *procGroup) finish() {
 
 // sweep runs after the group leader has exited: members still alive (the
 // agent's background processes) get SIGTERM, then SIGKILL after the grace
-// period (counted from an earlier terminate when there was one). It
-// returns once the group is empty, or false after giving up (members that
-// cannot be reaped, such as zombies of a parent outside looper).
+// period (counted from an earlier terminate when there was one); then the
+// processes that left the group but carry the attempt's tag get the same
+// (see Strays). It returns once the group is empty, or false after giving
+// up (members that cannot be reaped, such as zombies of a parent outside
+// looper).
 func (g *procGroup) sweep() bool {
+	ok := g.sweepGroup()
+	g.strays, g.strayErr = killTagged(func(tag string) bool { return tag == g.tag }, g.grace)
+	return ok
+}
+
+// sweepGroup is sweep's part for the process group.
+func (g *procGroup) sweepGroup() bool {
 	if !groupAlive(g.pgid) {
 		return true
 	}
@@ -185,10 +219,13 @@ func unregister(g *procGroup) {
 }
 
 // KillAll sends SIGKILL to the process group of every agent running in this
-// process, at once and without a grace period. It is the second Ctrl-C:
-// the user has already asked politely. Each interrupted Run still returns,
-// with class killed.
+// process, and to every process carrying one of this looper's attempt tags
+// (daemons outside the groups, of running or finished attempts), at once
+// and without a grace period. It is the second Ctrl-C: the user has already
+// asked politely. Each interrupted Run still returns, with class killed.
 func KillAll() {
+	prefix := tagPrefix()
+	defer signalTagged(func(tag string) bool { return strings.HasPrefix(tag, prefix) }, syscall.SIGKILL)
 	live.Lock()
 	defer live.Unlock()
 	for g := range live.groups {

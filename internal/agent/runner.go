@@ -115,6 +115,9 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	if !a.group.sweep() {
 		em.warn(fmt.Sprintf("processes of %s's group %d did not exit after SIGKILL", spec.Name, a.group.pgid))
 	}
+	if msg := a.group.Strays(spec.Name); msg != "" {
+		em.warn(msg)
+	}
 	a.group.finish()
 	unregister(a.group)
 	a.drain(readersDone, em)
@@ -282,13 +285,13 @@ func start(ctx context.Context, spec Spec, req Request, argv []string) (*attempt
 
 	cmd := exec.CommandContext(a.runCtx, argv[0], argv[1:]...)
 	cmd.Dir = req.Dir
-	cmd.Env = childEnv(spec, req)
+	a.group = newProcGroup(0, spec.Grace)
+	cmd.Env = append(childEnv(spec, req), a.group.Env())
 	if inR != nil {
 		cmd.Stdin = inR
 	}
 	cmd.Stdout, cmd.Stderr = outW, errW
 	cmd.SysProcAttr = groupAttr()
-	a.group = newProcGroup(0, spec.Grace)
 	cmd.Cancel = func() error {
 		a.group.attach(cmd.Process.Pid)
 		a.group.terminate()
@@ -415,6 +418,7 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 			a.wd.progressed()
 		case lineChatter:
 			a.wd.chattering()
+		case lineNeutral:
 		case lineAuthFailure:
 			// Retrying does not heal bad credentials; stop at the first.
 			a.cancel(errAuth)

@@ -7,7 +7,9 @@ import "golang.org/x/sys/unix"
 // processes behind, they are re-parented to looper instead of PID 1, so
 // the sweep of the agent's process group can reap them: in a container
 // whose PID 1 does not reap, they would otherwise stay zombies, members of
-// the group for ever.
+// the group for ever. Daemons that left the group (setsid) are re-parented
+// to looper too once their parent exits; the sweep finds them by the
+// attempt's tag (see tagVar), kills and reaps them.
 func becomeSubreaper() error {
 	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 }

@@ -75,6 +75,9 @@
 //	{"command": {"cmd", "output", "exit_code"}}       shell command shown, not run (Bash / command_execution)
 //	{"write_file": {"path", "content"}}               really writes the file; shown as Write / file_change
 //	{"git_commit": {"message"}}                       really runs git add -A && git commit in the working directory
+//	{"shell": "git merge side"}                       really runs /bin/sh -c in the working directory; shown as a shell command
+//	{"daemon": {"argv": ["sleep", "300"], "hold_stdout": false}}
+//	                                                  starts a process with setsid (out of the agent's group) and leaves it running
 //	{"append_tasks": [{"id", "title", …}]}            appends tasks to the backlog (status todo, priority 3 by default)
 //	{"set_status": {"task", "status"}}                edits a task's status in the backlog
 //	{"summary": {…}}                                  ends the turn with the contract's JSON (see SummaryStep)
@@ -100,7 +103,9 @@
 // Built-in scenarios: success, noop, blocked, delay, fail, hang,
 // ignore-sigterm, huge-line, flood, malformed, partial-line, truncated,
 // rate-limit, auth, max-turns, edit, commit, review, crash, orphan,
-// no-summary, invalid-summary, wrong-task (see builtins in scenario.go).
+// no-summary, invalid-summary, wrong-task, and the git misbehaviours
+// unfinished-merge, side-branch, reset-below-base, write-main-tree,
+// commit-main-tree and daemon (see builtins in scenario.go).
 //
 // # Recording
 //

@@ -322,6 +322,12 @@ func (a *agent) step(st Step) (stop bool, code int) {
 	case "git_commit":
 		a.turn()
 		a.gitCommit(a.expand(st.GitCommit.Message))
+	case "shell":
+		a.turn()
+		a.shell(a.expand(*st.Shell))
+	case "daemon":
+		a.turn()
+		a.daemon(*st.Daemon)
 	case "append_tasks":
 		a.turn()
 		a.appendTasks(st.AppendTasks)
@@ -487,14 +493,7 @@ func (a *agent) writeFile(path, content string) {
 // gitCommit runs `git add -A` and `git commit` for real. A missing
 // identity is filled in so a fresh test repository works.
 func (a *agent) gitCommit(msg string) {
-	env := os.Environ()
-	for _, kv := range []string{"GIT_AUTHOR_NAME=fake agent", "GIT_AUTHOR_EMAIL=fake-agent@example.invalid",
-		"GIT_COMMITTER_NAME=fake agent", "GIT_COMMITTER_EMAIL=fake-agent@example.invalid"} {
-		k, _, _ := strings.Cut(kv, "=")
-		if os.Getenv(k) == "" {
-			env = append(env, kv)
-		}
-	}
+	env := gitEnv()
 	var out bytes.Buffer
 	code := 0
 	for _, argv := range [][]string{{"git", "add", "-A"}, {"git", "commit", "-q", "-m", msg}} {

@@ -59,6 +59,12 @@ type Step struct {
 	WriteFile *WriteFileStep `json:"write_file,omitempty"`
 	// GitCommit commits the working directory for real.
 	GitCommit *GitCommitStep `json:"git_commit,omitempty"`
+	// Shell runs a shell command for real in the working directory, so a
+	// scenario can misuse git (or the main tree) the way a real agent can.
+	Shell *string `json:"shell,omitempty"`
+	// Daemon starts a process in a new session (setsid), out of the
+	// agent's process group, as a dev server or watcher would be.
+	Daemon *DaemonStep `json:"daemon,omitempty"`
 	// AppendTasks appends these task objects to the backlog.
 	AppendTasks []json.RawMessage `json:"append_tasks,omitempty"`
 	// SetStatus changes a task's status in the backlog.
@@ -127,6 +133,15 @@ type WriteFileStep struct {
 // the working directory and shows it as a shell command.
 type GitCommitStep struct {
 	Message string `json:"message"`
+}
+
+// DaemonStep starts Argv with setsid, so that killing the agent's process
+// group cannot reach it. With HoldStdout it keeps the agent's stdout open
+// (looper's reader then sees no end of output until it dies); otherwise its
+// output goes to /dev/null.
+type DaemonStep struct {
+	Argv       []string `json:"argv"`
+	HoldStdout bool     `json:"hold_stdout,omitempty"`
 }
 
 // SetStatusStep edits the backlog (LOOPER_TODO or the prompt's todo_path)
@@ -206,6 +221,8 @@ func (s Step) action() (string, error) {
 	add("command", s.Command != nil)
 	add("write_file", s.WriteFile != nil)
 	add("git_commit", s.GitCommit != nil)
+	add("shell", s.Shell != nil)
+	add("daemon", s.Daemon != nil && len(s.Daemon.Argv) > 0)
 	add("append_tasks", len(s.AppendTasks) > 0)
 	add("set_status", s.SetStatus != nil)
 	add("summary", s.Summary != nil)
@@ -249,8 +266,11 @@ func ptr[T any](v T) *T { return &v }
 
 // Builtins lists the names of the built-in scenarios, for docs and errors.
 func Builtins() []string {
-	names := make([]string, 0, len(builtins))
+	names := make([]string, 0, len(builtins)+len(misbehaviours))
 	for n := range builtins {
+		names = append(names, n)
+	}
+	for n := range misbehaviours {
 		names = append(names, n)
 	}
 	slices.Sort(names)
@@ -342,6 +362,9 @@ func resolve(raw json.RawMessage, dir string) (Scenario, error) {
 	}
 	if sc.Builtin != "" {
 		base, ok := builtins[sc.Builtin]
+		if !ok {
+			base, ok = misbehaviours[sc.Builtin]
+		}
 		if !ok {
 			return sc, fmt.Errorf("unknown builtin scenario %q (builtins: %s)", sc.Builtin, strings.Join(Builtins(), ", "))
 		}

@@ -62,6 +62,10 @@ type Data struct {
 	AgentID string
 	// Attempt counts the runs of this task in this looper run.
 	Attempt int
+	// EarlierWork, when set, tells the agent that its worktree starts from
+	// the work an interrupted attempt at the task left, so it continues
+	// rather than starts over.
+	EarlierWork string
 }
 
 // required lists, per prompt, the variables that must be set for the

@@ -28,6 +28,11 @@ type Worktree struct {
 	// secret like .env does not end up in a commit. Worktrees found by List
 	// and Leftovers leave it nil.
 	Copied []string
+	// ResumedFrom names the branch of the earlier attempt whose work this
+	// one starts from (Options.Resume), "" for a fresh start; ResumeErr
+	// says why a requested resume fell back to a fresh start.
+	ResumedFrom string
+	ResumeErr   error
 }
 
 // Options controls what Create prepares in a new worktree besides the
@@ -54,6 +59,14 @@ type Options struct {
 	// SetupOutput, when set, receives everything Setup prints (stdout and
 	// stderr interleaved). The tail of the output is in the error either way.
 	SetupOutput io.Writer
+	// Resume, when set, starts the attempt from the work an earlier,
+	// interrupted attempt of the task left (see ResumePoints) instead of
+	// the integration tip: its uncommitted changes are committed on its
+	// branch, the new branch starts at that branch's tip with the earlier
+	// base, and the earlier worktree and branch are removed once the new
+	// one holds their work. When that cannot be done safely the attempt
+	// starts fresh and Worktree.ResumeErr says why.
+	Resume *Leftover
 }
 
 // DefaultSetupTimeout is the Setup time limit when Options.SetupTimeout is 0.
@@ -91,14 +104,30 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 		Branch: branchName(runName, taskName, attempt),
 		Base:   base,
 	}
-	if err := r.addWorktree(ctx, wt); err != nil {
+	start := base
+	if opt.Resume != nil {
+		from, earlier, err := r.resumeStart(ctx, opt.Resume, copies)
+		if err != nil {
+			wt.ResumeErr = fmt.Errorf("cannot continue from %s: %w", opt.Resume.Branch, err)
+		} else {
+			start, wt.Base, wt.ResumedFrom = from, earlier, opt.Resume.Branch
+		}
+	}
+	if err := r.addWorktree(ctx, wt, start); err != nil {
 		return nil, fmt.Errorf("create worktree for task %q attempt %d: %w", task, attempt, err)
 	}
-	if err := r.prepare(ctx, wt, copies, opt); err != nil {
+	if err := r.prepare(ctx, wt, start, copies, opt); err != nil {
 		if rmErr := r.remove(context.WithoutCancel(ctx), wt, true, false); rmErr != nil {
 			err = errors.Join(err, fmt.Errorf("and removing the half-made worktree failed: %w", rmErr))
 		}
 		return nil, fmt.Errorf("create worktree for task %q attempt %d: %w", task, attempt, err)
+	}
+	if wt.ResumedFrom != "" {
+		// The new branch holds the earlier one's commits; drop the old copy
+		// so that the work is not resumed twice. If that fails the next run
+		// lists it, and its commits are merged or empty by then.
+		old := opt.Resume.Worktree
+		_ = r.remove(context.WithoutCancel(ctx), &old, true, false)
 	}
 	return wt, nil
 }
@@ -106,7 +135,7 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 // addWorktree registers the worktree and its branch without checking files
 // out. Only this step touches shared repository state, so only it holds the
 // admin lock; the checkout runs afterwards with the worktree's own index.
-func (r *Repo) addWorktree(ctx context.Context, wt *Worktree) error {
+func (r *Repo) addWorktree(ctx context.Context, wt *Worktree, start string) error {
 	r.adminMu.Lock()
 	defer r.adminMu.Unlock()
 	if err := r.ensureExcluded(); err != nil {
@@ -115,13 +144,13 @@ func (r *Repo) addWorktree(ctx context.Context, wt *Worktree) error {
 	if err := os.MkdirAll(filepath.Dir(wt.Path), 0o755); err != nil {
 		return err
 	}
-	_, err := git(ctx, r.root, "worktree", "add", "--quiet", "--no-checkout", "-b", wt.Branch, "--", wt.Path, wt.Base)
+	_, err := git(ctx, r.root, "worktree", "add", "--quiet", "--no-checkout", "-b", wt.Branch, "--", wt.Path, start)
 	return err
 }
 
-// prepare checks the files out, copies and runs setup.
-func (r *Repo) prepare(ctx context.Context, wt *Worktree, copies []string, opt Options) error {
-	if _, err := git(ctx, wt.Path, "reset", "--quiet", "--hard", wt.Base); err != nil {
+// prepare checks the files out at start, copies and runs setup.
+func (r *Repo) prepare(ctx context.Context, wt *Worktree, start string, copies []string, opt Options) error {
+	if _, err := git(ctx, wt.Path, "reset", "--quiet", "--hard", start); err != nil {
 		return fmt.Errorf("check out %s: %w", wt.Path, err)
 	}
 	copied, err := r.copyInto(wt.Path, copies)

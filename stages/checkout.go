@@ -1,0 +1,229 @@
+package stages
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/looper-go/looper/internal/worktree"
+	"github.com/looper-go/looper/sinks"
+)
+
+// checkoutWatch notices changes to the user's checkout (the main worktree)
+// that looper did not make: agents are told to work in their own worktree,
+// but nothing stops one from editing, creating or committing in the main
+// tree. It records the branch, HEAD and status when the run starts and
+// compares after each attempt and each merge. Each change is reported once,
+// with the paths and the tasks that were running since the last look;
+// looper's own merges move HEAD and are accounted for. It reports and never
+// refuses: the person may well be committing on their branch during a run.
+type checkoutWatch struct {
+	repo   *worktree.Repo
+	ignore []string
+	temp   string // the pattern of the backlog's temporary files (todo.Save)
+
+	mu       sync.Mutex
+	branch   string            // the branch at the start
+	head     string            // HEAD as looper expects it
+	status   map[string]string // status at the start: path → code
+	reported map[string]bool   // changes already reported
+	running  map[string]int    // tasks in flight → how many
+	window   map[string]bool   // tasks in flight at any time since the last look
+}
+
+// watchCheckout starts watching the main worktree, when attempts run in
+// worktrees. The backlog, its lock and .looper/ are looper's own and left
+// out.
+func (d *Deps) watchCheckout(ctx context.Context) error {
+	if d.Repo == nil {
+		return nil
+	}
+	w := &checkoutWatch{repo: d.Repo, ignore: []string{".looper"}, temp: "." + filepath.Base(d.TodoPath) + ".tmp-*",
+		reported: map[string]bool{}, running: map[string]int{}, window: map[string]bool{}}
+	if rel, err := filepath.Rel(d.Repo.Root(), d.TodoPath); err == nil && filepath.IsLocal(rel) {
+		w.ignore = append(w.ignore, filepath.ToSlash(rel), filepath.ToSlash(rel)+".lock")
+	}
+	st, err := d.Repo.State(ctx, w.ignore...)
+	if err != nil {
+		return fmt.Errorf("record the state of the main tree: %w", err)
+	}
+	w.branch, w.head, w.status = st.Branch, st.Head, st.Status
+	d.checkout = w
+	return nil
+}
+
+// jobLabel names a job in the watch's reports.
+func jobLabel(j Job) string {
+	if j.Attempt > 1 {
+		return fmt.Sprintf("%s (attempt %d)", j.Task.ID, j.Attempt)
+	}
+	return j.Task.ID
+}
+
+// checkoutJobStarted tells the watch a job is in flight.
+func (d *Deps) checkoutJobStarted(j Job) {
+	w := d.checkout
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.running[jobLabel(j)]++
+	w.window[jobLabel(j)] = true
+}
+
+// checkoutJobEnded tells the watch a job has left the pipeline. It stays in
+// the window until the next look, which may find what it did.
+func (d *Deps) checkoutJobEnded(j Job) {
+	w := d.checkout
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.running[jobLabel(j)]--; w.running[jobLabel(j)] <= 0 {
+		delete(w.running, jobLabel(j))
+	}
+}
+
+// checkCheckout compares the main worktree with what looper expects and
+// reports what changed; when says when the look happens.
+func (d *Deps) checkCheckout(ctx context.Context, when string) {
+	w := d.checkout
+	if w == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.look(context.WithoutCancel(ctx), d, when)
+}
+
+// checkoutMerge runs one of looper's merges into the main worktree under
+// the watch's lock, so that no look sees it half done: a look first, the
+// merge, then the commits that arrived meanwhile (absorbed by the merge,
+// which retries on a moved tip) are reported and the merge's commit becomes
+// the expected HEAD.
+func (d *Deps) checkoutMerge(ctx context.Context, branch string, merge func() (worktree.MergeResult, error)) (worktree.MergeResult, error) {
+	w := d.checkout
+	if w == nil {
+		return merge()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	bg := context.WithoutCancel(ctx)
+	w.look(bg, d, "before merging "+branch)
+	res, err := merge()
+	if err != nil || res.Conflicted() || res.Commit == "" || res.Commit == w.head {
+		return res, err
+	}
+	if !res.FastForward {
+		// The merge commit's first parent is the tip it was made on: what
+		// arrived there since the last look was not made by looper.
+		theirs, lerr := w.repo.CommitsSince(bg, res.Commit+"^1", w.head)
+		if lerr != nil {
+			d.info("watch", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("could not check the main tree after merging %s: %v", branch, lerr))
+		}
+		w.reportCommits(d, theirs, "while merging "+branch)
+	}
+	w.head = res.Commit
+	return res, err
+}
+
+// look compares once; the caller holds mu.
+func (w *checkoutWatch) look(ctx context.Context, d *Deps, when string) {
+	st, err := w.repo.State(ctx, w.ignore...)
+	if err != nil {
+		d.info("watch", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("could not check the main tree %s: %v", when, err))
+		return
+	}
+	var changes, paths []string
+	if st.Branch != w.branch && !w.reported["branch "+st.Branch] {
+		w.reported["branch "+st.Branch] = true
+		now := st.Branch
+		if now == "" {
+			now = "a detached HEAD"
+		}
+		changes = append(changes, fmt.Sprintf("the main tree is on %s, not on %s", now, w.branch))
+	}
+	for _, p := range slices.Sorted(maps.Keys(st.Status)) {
+		code := st.Status[p]
+		key := "path " + p + " " + code
+		if w.status[p] == code || w.reported[key] {
+			continue
+		}
+		if temp, _ := path.Match(w.temp, path.Base(p)); temp {
+			continue // a save of the backlog in progress
+		}
+		w.reported[key] = true
+		paths = append(paths, p)
+		kind := "changed"
+		switch {
+		case code == "??":
+			kind = "new file"
+		case strings.Contains(code, "D"):
+			kind = "deleted"
+		case strings.Contains(code, "M"):
+			kind = "modified"
+		case strings.Contains(code, "A"):
+			kind = "added"
+		}
+		changes = append(changes, kind+" "+p)
+	}
+	if len(changes) > 0 {
+		w.report(d, changes, paths, when)
+	}
+	if st.Head != w.head {
+		commits, err := w.repo.CommitsSince(ctx, st.Head, w.head)
+		if err != nil {
+			d.info("watch", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("could not list the commits in the main tree %s: %v", when, err))
+		}
+		if len(commits) == 0 {
+			w.report(d, []string{fmt.Sprintf("HEAD moved from %.12s to %.12s", w.head, st.Head)}, nil, when)
+		}
+		w.reportCommits(d, commits, when)
+		w.head = st.Head
+	}
+	w.window = map[string]bool{}
+	for label := range w.running {
+		w.window[label] = true
+	}
+}
+
+// reportCommits reports commits looper did not make; the caller holds mu.
+func (w *checkoutWatch) reportCommits(d *Deps, commits []worktree.Commit, when string) {
+	var changes []string
+	for _, c := range commits {
+		if w.reported["commit "+c.ID] {
+			continue
+		}
+		w.reported["commit "+c.ID] = true
+		changes = append(changes, fmt.Sprintf("commit %s", c))
+	}
+	if len(changes) > 0 {
+		w.report(d, changes, nil, when)
+	}
+}
+
+// report emits one warning; the caller holds mu.
+func (w *checkoutWatch) report(d *Deps, changes, paths []string, when string) {
+	const show = 10
+	more := ""
+	if len(changes) > show {
+		more = fmt.Sprintf("; and %d more", len(changes)-show)
+		changes = changes[:show]
+	}
+	tasks := "no task was running"
+	if len(w.window) > 0 {
+		tasks = "tasks running: " + strings.Join(slices.Sorted(maps.Keys(w.window)), ", ")
+	}
+	e := sinks.Event{Level: slog.LevelWarn, Kind: sinks.KindWarning, Stage: "watch", Files: paths,
+		Message: fmt.Sprintf("the main tree %s changed, and not by looper (%s; noticed %s): %s%s; looper goes on, check these changes",
+			w.repo.Root(), tasks, when, strings.Join(changes, "; "), more)}
+	d.emit(e)
+}

@@ -1,0 +1,97 @@
+package stages
+
+import (
+	"slices"
+
+	"github.com/looper-go/looper/pipeline"
+	"github.com/looper-go/looper/todo"
+)
+
+// Report sums up a run for the exit code and the last lines of output.
+type Report struct {
+	// Done, Blocked, Failed and Skipped count task outcomes in this run.
+	Done, Blocked, Failed, Skipped int
+	// Interrupted is true when the run was stopped by a signal; FailFast
+	// when fail_fast stopped it.
+	Interrupted, FailFast bool
+	// Restored lists the in-flight tasks put back to their earlier status.
+	Restored []string
+	// Kept lists the worktrees kept for inspection.
+	Kept []string
+	// Reviewed is true when a review pass ran; ProjectDone when the run
+	// found (or made) the project finished.
+	Reviewed, ProjectDone bool
+	// MaxIterations is true when the iteration limit ended the run.
+	MaxIterations bool
+	// Unusable says, for each agent the run stopped using (bad credentials,
+	// an unreachable model API), why and how to fix it.
+	Unusable []string
+	// Remaining counts the tasks left ready to run when the run ended
+	// (todo or doing, every dependency done): work a next run would do,
+	// which makes the run not a success whatever else happened.
+	Remaining int
+}
+
+// OK reports whether the run ended without anything failing or blocked,
+// with every agent usable and without ready work left.
+func (r Report) OK() bool {
+	return r.Failed == 0 && r.Blocked == 0 && !r.Interrupted && !r.FailFast && len(r.Unusable) == 0 && r.Remaining == 0
+}
+
+// countOutcome counts an outcome of the merge stage.
+func countOutcome(rep *Report, o Outcome) {
+	rep.Kept = append(rep.Kept, o.Kept...)
+	if o.Retry {
+		return
+	}
+	switch {
+	case o.Failed:
+		rep.Failed++
+	case o.Decision.Status == todo.SummarySkipped:
+		rep.Skipped++
+	case o.Status == todo.StatusDone:
+		rep.Done++
+	case o.Status == todo.StatusBlocked:
+		rep.Blocked++
+	default:
+		rep.Skipped++
+	}
+}
+
+// countCompletion counts a task whose pipeline ended before merge.
+func countCompletion(rep *Report, c Completion) {
+	if c.Failed {
+		rep.Failed++
+	}
+}
+
+// remaining counts the ready tasks in the backlog as it is now: todo or
+// doing, with every dependency done. A pipeline without the merge stage
+// applies nothing, so it leaves nothing undone either and counts none; so
+// does a backlog that cannot be read (the error that made it so is
+// reported already).
+func (l *Loop) remaining() int {
+	if !slices.ContainsFunc(l.Nodes, func(n pipeline.Node) bool { return n.Name() == "merge" }) {
+		return 0
+	}
+	b, err := l.Deps.Store.Snapshot()
+	if err != nil {
+		return 0
+	}
+	done := map[string]bool{}
+	for _, t := range b.Tasks {
+		if t.Status == todo.StatusDone {
+			done[t.ID] = true
+		}
+	}
+	n := 0
+	for _, t := range b.Tasks {
+		if t.Status != todo.StatusTodo && t.Status != todo.StatusDoing {
+			continue
+		}
+		if !slices.ContainsFunc(t.DependsOn, func(id string) bool { return !done[id] }) {
+			n++
+		}
+	}
+	return n
+}
