@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -200,6 +201,8 @@ func render(e Event) (head, body string, attrs []slog.Attr) {
 		return renderOutcome(e)
 	case KindSummary:
 		return renderSummary(e)
+	case KindWaiting:
+		return "not run: ", e.Message, nil
 	}
 	if e.Path != "" {
 		attrs = append(attrs, slog.String("path", e.Path))
@@ -231,9 +234,9 @@ func renderCommand(e Event) (string, string, []slog.Attr) {
 		attrs = append(attrs, slog.String("took", fmtDuration(e.Duration)))
 	}
 	if len(e.Command) == 0 {
-		return "$ ", e.Message, attrs
+		return "", e.Message, attrs // an agent's exit: its command was shown when it started
 	}
-	line := shellJoin(e.Command)
+	line := shortCommand(e.Command)
 	if e.Message != "" {
 		line += " (" + e.Message + ")"
 	}
@@ -242,7 +245,11 @@ func renderCommand(e Event) (string, string, []slog.Attr) {
 
 func renderStatus(e Event) string {
 	s := "status " + e.Status
-	if e.PrevStatus != "" {
+	switch e.PrevStatus {
+	case "":
+	case e.Status: // picked up as it was left: "doing again"
+		s = e.Status + " again (left " + e.Status + " by an earlier run)"
+	default:
 		s = e.PrevStatus + " → " + e.Status
 	}
 	if e.Title != "" {
@@ -252,13 +259,7 @@ func renderStatus(e Event) string {
 }
 
 func renderAttempt(e Event) (string, string, []slog.Attr) {
-	s := "attempt"
-	if e.Class != "" {
-		s += " " + e.Class
-	}
-	if e.Status != "" {
-		s += ", reported " + e.Status
-	}
+	s := attemptHead(e.Class, e.Status)
 	if e.Message != "" {
 		s += ": " + e.Message
 	}
@@ -285,6 +286,31 @@ func renderAttempt(e Event) (string, string, []slog.Attr) {
 	return s, "", attrs
 }
 
+// attemptHead says how an attempt ended in words that agree with the
+// task's status: "attempt done", "attempt ended blocked" (the agent said
+// so, or its verification failed), "attempt failed (timeout)" when the
+// agent itself failed, "attempt stopped" when looper stopped it.
+func attemptHead(class, status string) string {
+	switch class {
+	case "", "ok":
+	case "killed":
+		return "attempt stopped"
+	default:
+		return "attempt failed (" + class + ")"
+	}
+	switch status {
+	case "", "reviewed":
+		return "attempt finished"
+	case outcomeDone:
+		return "attempt done"
+	case outcomeBlocked:
+		return "attempt ended blocked"
+	case "skipped":
+		return "attempt skipped the task"
+	}
+	return "attempt reported " + status
+}
+
 // renderDecision is the one-line account of a vote:
 // "decided done: 2/3 verified, winner codex#2, +41 -3 lines".
 func renderDecision(e Event) string {
@@ -306,8 +332,11 @@ func renderDecision(e Event) string {
 
 func renderOutcome(e Event) (string, string, []slog.Attr) {
 	s := e.Status
-	if s == "" {
+	switch s {
+	case "":
 		s = "finished"
+	case outcomeFailed:
+		s = outcomeBlocked // as the backlog has it; the blockers say what failed
 	}
 	if e.Title != "" {
 		s += ": " + e.Title
@@ -363,6 +392,22 @@ func prefixed(p, s string) string {
 
 // shellJoin renders an argv the way a shell user would type it, quoting
 // only the arguments that need it.
+// maxCommand is how many columns of a command line the text output shows;
+// the run log keeps the whole argv.
+const maxCommand = 72
+
+// shortCommand is argv as a shell line that fits maxCommand columns: whole
+// when it fits, else with the program's base name and cut with "…", so an
+// agent's long command line does not wrap the output at every attempt.
+func shortCommand(argv []string) string {
+	line := shellJoin(argv)
+	if utf8.RuneCountInString(line) <= maxCommand {
+		return line
+	}
+	short := append([]string{filepath.Base(argv[0])}, argv[1:]...)
+	return truncate(shellJoin(short), maxCommand)
+}
+
 func shellJoin(argv []string) string {
 	var b strings.Builder
 	for i, a := range argv {
