@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"reflect"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -55,5 +57,49 @@ func TestAppendEventRawJSON(t *testing.T) {
 	got, _ = appendEvent(nil, &e)
 	if !bytes.Contains(got, []byte(`"raw":"plain text"`)) {
 		t.Fatalf("appendEvent = %s, want raw as a string", got)
+	}
+}
+
+// TestAppendEventCoversEveryField sets every field of Event, whatever
+// fields it gains, and checks the hand-written encoder writes what
+// encoding/json writes: a new field it does not know fails here rather
+// than going missing from the run log.
+func TestAppendEventCoversEveryField(t *testing.T) {
+	t.Parallel()
+	var e Event
+	v := reflect.ValueOf(&e).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("s" + strconv.Itoa(i))
+		case reflect.Int, reflect.Int64:
+			f.SetInt(int64(i + 1))
+		case reflect.Bool:
+			f.SetBool(v.Type().Field(i).Name != "RawJSON")
+		case reflect.Slice:
+			if f.Type().Elem().Kind() == reflect.String {
+				f.Set(reflect.ValueOf([]string{"x" + strconv.Itoa(i)}))
+			} else {
+				f.SetBytes([]byte(`{"k":1}`))
+			}
+		case reflect.Pointer:
+			f.Set(reflect.New(f.Type().Elem()))
+			f.Elem().Field(0).SetInt(7)
+		case reflect.Struct: // the time
+			f.Set(reflect.ValueOf(time.Unix(1, 2).UTC()))
+		default:
+			t.Fatalf("field %s of kind %s: teach this test and appendEvent about it", v.Type().Field(i).Name, f.Kind())
+		}
+	}
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := appendEvent(nil, &e)
+	if !ok || !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("appendEvent:\n%s\nencoding/json:\n%s", got, want.Bytes())
 	}
 }
