@@ -113,10 +113,11 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 			start, wt.Base, wt.ResumedFrom = from, earlier, opt.Resume.Branch
 		}
 	}
-	if err := r.addWorktree(ctx, wt, start); err != nil {
+	checked, err := r.place(ctx, wt, start)
+	if err != nil {
 		return nil, fmt.Errorf("create worktree for task %q attempt %d: %w", task, attempt, err)
 	}
-	if err := r.prepare(ctx, wt, start, copies, opt); err != nil {
+	if err := r.prepare(ctx, wt, start, !checked, copies, opt); err != nil {
 		if rmErr := r.remove(context.WithoutCancel(ctx), wt, true, false); rmErr != nil {
 			err = errors.Join(err, fmt.Errorf("and removing the half-made worktree failed: %w", rmErr))
 		}
@@ -130,6 +131,26 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 		_ = r.remove(context.WithoutCancel(ctx), &old, true, false)
 	}
 	return wt, nil
+}
+
+// place makes wt.Path a worktree on the new branch wt.Branch at start: an
+// idle pooled worktree moved there and switched (checked is true: its
+// files are in place), or a new one without files.
+func (r *Repo) place(ctx context.Context, wt *Worktree, start string) (checked bool, err error) {
+	if p := r.currentPool(); p != nil {
+		if from := p.take(); from != "" {
+			err := r.reuse(ctx, from, wt, start)
+			if err == nil {
+				return true, nil
+			}
+			// Whatever went wrong, that one is not reused: delete it
+			// wherever it ended up, and start afresh.
+			for _, path := range []string{wt.Path, from} {
+				_ = r.remove(context.WithoutCancel(ctx), &Worktree{Path: path}, false, false)
+			}
+		}
+	}
+	return false, r.addWorktree(ctx, wt, start)
 }
 
 // addWorktree registers the worktree and its branch without checking files
@@ -148,10 +169,13 @@ func (r *Repo) addWorktree(ctx context.Context, wt *Worktree, start string) erro
 	return err
 }
 
-// prepare checks the files out at start, copies and runs setup.
-func (r *Repo) prepare(ctx context.Context, wt *Worktree, start string, copies []string, opt Options) error {
-	if _, err := git(ctx, wt.Path, "reset", "--quiet", "--hard", start); err != nil {
-		return fmt.Errorf("check out %s: %w", wt.Path, err)
+// prepare checks the files out at start (when checkout is set), copies and
+// runs setup.
+func (r *Repo) prepare(ctx context.Context, wt *Worktree, start string, checkout bool, copies []string, opt Options) error {
+	if checkout {
+		if _, err := git(ctx, wt.Path, "reset", "--quiet", "--hard", start); err != nil {
+			return fmt.Errorf("check out %s: %w", wt.Path, err)
+		}
 	}
 	copied, err := r.copyInto(wt.Path, copies)
 	if err != nil {
@@ -222,7 +246,16 @@ func (r *Repo) ensureExcluded() error {
 // after a merge or for attempts that lost. A directory that is already gone
 // is fine. Remove refuses paths outside Root/.looper/worktrees and branches
 // outside looper/, and a worktree locked with git worktree lock.
+//
+// With UsePool, the worktree is kept for reuse instead (see UsePool): its
+// uncommitted changes and untracked files are deleted all the same, and
+// its directory is gone from wt.Path.
 func (r *Repo) Remove(wt *Worktree, deleteBranch bool) error {
+	if wt.Path != "" && r.inWorktreesDir(wt.Path) && (!deleteBranch || wt.Branch == "" || strings.HasPrefix(wt.Branch, BranchPrefix)) {
+		if pooled, err := r.release(context.Background(), wt, deleteBranch); pooled {
+			return err
+		}
+	}
 	return r.remove(context.Background(), wt, deleteBranch, false)
 }
 
@@ -260,12 +293,7 @@ func (r *Repo) remove(ctx context.Context, wt *Worktree, deleteBranch, unlock bo
 		_ = os.Remove(filepath.Dir(wt.Path))
 	}
 	if deleteBranch && wt.Branch != "" {
-		if _, err := git(ctx, r.root, "branch", "--delete", "--force", "--", wt.Branch); err != nil {
-			var ge *GitError
-			if !errors.As(err, &ge) || !strings.Contains(ge.Stderr, "not found") {
-				return fmt.Errorf("delete branch %s: %w", wt.Branch, err)
-			}
-		}
+		return r.deleteBranch(ctx, wt.Branch)
 	}
 	return nil
 }
