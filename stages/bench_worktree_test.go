@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 
@@ -23,12 +24,15 @@ import (
 // absolute times say little, a ratio measured in one run says what
 // isolation costs.
 
-// writes is a behaviour that works for d, leaves file <task>.txt in the
-// attempt's directory uncommitted (looper commits it in a worktree) and
-// reports done: the same agent work with and without git.
+// writes is a behaviour that works for d and runs a process, as an agent
+// is one, that leaves file <task>.txt in the attempt's directory
+// uncommitted (looper commits it in a worktree), then reports done: the
+// same agent work with and without git.
 func writes(d time.Duration) behaviour {
 	return func(req agent.Request, _ int) (time.Duration, agent.Result) {
-		_ = os.WriteFile(filepath.Join(req.Dir, req.TaskID+".txt"), []byte(req.TaskID+"\n"), 0o644)
+		cmd := exec.Command("sh", "-c", `printf '%s\n' "$1" > "$1.txt"`, "agent", req.TaskID)
+		cmd.Dir = req.Dir
+		_ = cmd.Run()
 		return d, okResult(req.TaskID, todo.SummaryDone)
 	}
 }
