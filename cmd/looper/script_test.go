@@ -217,14 +217,28 @@ func noAgents(ts *testscript.TestScript, neg bool, args []string) {
 		if ev.PID <= 0 {
 			continue
 		}
-		// A zombie still answers signal 0; /proc tells it apart.
-		if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", ev.PID)); err == nil {
-			if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
-				continue
+		// A SIGKILLed process can take a moment to die on a loaded machine:
+		// poll with a generous deadline rather than look once.
+		deadline := time.Now().Add(15 * time.Second)
+		for alive(ev.PID) {
+			if time.Now().After(deadline) {
+				ts.Fatalf("agent process %d is still running", ev.PID)
 			}
-		}
-		if err := syscall.Kill(ev.PID, 0); err == nil {
-			ts.Fatalf("agent process %d is still running", ev.PID)
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
+}
+
+// alive reports whether pid is a running process (a zombie, which still
+// answers signal 0, is not: /proc tells it apart).
+func alive(pid int) bool {
+	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		// The state follows the command name, which may hold spaces.
+		if i := strings.LastIndexByte(string(stat), ')'); i >= 0 {
+			if f := strings.Fields(string(stat[i+1:])); len(f) > 0 && f[0] == "Z" {
+				return false
+			}
+		}
+	}
+	return syscall.Kill(pid, 0) == nil
 }

@@ -11,9 +11,13 @@ import (
 
 // Limits of the agents in TestAgentFaultsUnderLoad.
 const (
-	faultTimeout = 4 * time.Second
-	faultIdle    = time.Second
+	// The limits leave room for a loaded 2-core machine: a working agent
+	// must never look idle for faultIdle, and the bounds checked on the
+	// attempts' durations add faultSlack to what the limits promise.
+	faultTimeout = 10 * time.Second
+	faultIdle    = 5 * time.Second
 	faultGrace   = 500 * time.Millisecond
+	faultSlack   = 10 * time.Second
 )
 
 // fault is one misbehaving agent and how looper must classify it.
@@ -27,9 +31,9 @@ type fault struct {
 // faults are every fake-agent failure, each on its own task, and the noise
 // a working agent may make (its task must still end done).
 var faults = []fault{
-	{"F-hang", "hang", "idle-timeout", faultIdle + time.Second},
-	{"F-deaf", "ignore-sigterm", "idle-timeout", faultIdle + faultGrace + time.Second},
-	{"F-busy", busyScenario(), "timeout", faultTimeout + time.Second},
+	{"F-hang", "hang", "idle-timeout", faultIdle + faultSlack},
+	{"F-deaf", "ignore-sigterm", "idle-timeout", faultIdle + faultGrace + faultSlack},
+	{"F-busy", busyScenario(), "timeout", faultTimeout + faultSlack},
 	{"F-crash", "crash", "crashed", 0},
 	{"F-exit", "fail", "crashed", 0},
 	{"F-truncated", "truncated", "agent-error", 0},
@@ -47,11 +51,11 @@ var faults = []fault{
 	{"N-orphan", "orphan", "", 0},
 }
 
-// busyScenario prints a line every 300 ms for 12 s: never idle, always too
+// busyScenario prints a line every 300 ms for 30 s: never idle, always too
 // long.
 func busyScenario() any {
 	var steps []any
-	for i := range 40 {
+	for i := range 100 {
 		steps = append(steps, map[string]any{"text": fmt.Sprintf("still working (%d)", i)}, map[string]any{"sleep_ms": 300})
 	}
 	return map[string]any{"steps": steps}
