@@ -45,8 +45,11 @@ func (r *Repo) UsePool(size int) {
 	r.pool = &pool{size: size}
 }
 
-// ClosePool removes the idle pooled worktrees, all at once, and stops
-// pooling: Remove deletes again and Create checks out from scratch.
+// ClosePool removes the idle pooled worktrees and stops pooling: Remove
+// deletes again and Create checks out from scratch. Each is renamed aside
+// (git then sees its directory missing), the directories are deleted
+// concurrently, and one git worktree prune drops their records: one git
+// command, however many there are.
 func (r *Repo) ClosePool() error {
 	r.adminMu.Lock()
 	p := r.pool
@@ -59,12 +62,32 @@ func (r *Repo) ClosePool() error {
 	idle := p.idle
 	p.idle = nil
 	p.mu.Unlock()
+	if len(idle) == 0 {
+		return nil
+	}
 	errs := make([]error, len(idle))
 	var wg sync.WaitGroup
 	for i, path := range idle {
-		wg.Go(func() { errs[i] = r.remove(context.Background(), &Worktree{Path: path}, false, false) })
+		wg.Go(func() {
+			trash := path + ".trash"
+			if err := os.Rename(path, trash); err != nil {
+				errs[i] = fmt.Errorf("remove pooled worktree %s: %w", path, err)
+				return
+			}
+			if err := os.RemoveAll(trash); err != nil {
+				errs[i] = fmt.Errorf("remove pooled worktree %s: %w", path, err)
+			}
+		})
 	}
 	wg.Wait()
+	r.adminMu.Lock()
+	defer r.adminMu.Unlock()
+	if _, err := git(context.Background(), r.root, "worktree", "prune"); err != nil {
+		errs = append(errs, fmt.Errorf("drop the records of the pooled worktrees: %w", err))
+	}
+	for _, path := range idle {
+		_ = os.Remove(filepath.Dir(path)) // the run directory, once empty
+	}
 	return errors.Join(errs...)
 }
 
