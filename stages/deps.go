@@ -66,6 +66,10 @@ type Deps struct {
 	WorktreeSetup []string
 	// SetupTimeout bounds WorktreeSetup (0 = the worktree package's default).
 	SetupTimeout time.Duration
+	// WorktreeSparse lists the directories each worktree checks out
+	// ([parallel] sparse), so that attempts in a monorepo pay only for the
+	// part they work on; empty checks out every file.
+	WorktreeSparse []string
 
 	// MaxTasks bounds the tasks in flight (0 = unlimited).
 	MaxTasks int

@@ -67,6 +67,13 @@ type Options struct {
 	// one holds their work. When that cannot be done safely the attempt
 	// starts fresh and Worktree.ResumeErr says why.
 	Resume *Leftover
+	// Sparse, when set, checks out only these directories (relative to
+	// the repository root, slash-separated) and the files at the top
+	// level: git's sparse checkout in cone mode, for monorepos where an
+	// attempt needs a part of the tree. The patterns belong to the
+	// worktree alone (git keeps them per worktree); the main worktree and
+	// merges see the whole tree.
+	Sparse []string
 }
 
 // DefaultSetupTimeout is the Setup time limit when Options.SetupTimeout is 0.
@@ -94,6 +101,9 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 	if err != nil {
 		return nil, err
 	}
+	if _, err := sparseDirs(opt.Sparse); err != nil {
+		return nil, fmt.Errorf("create worktree for task %q: %w", task, err)
+	}
 	_, base, _, err := r.checkedOut(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("create worktree for task %q: %w", task, err)
@@ -113,7 +123,7 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 			start, wt.Base, wt.ResumedFrom = from, earlier, opt.Resume.Branch
 		}
 	}
-	checked, err := r.place(ctx, wt, start)
+	checked, err := r.place(ctx, wt, start, opt.Sparse)
 	if err != nil {
 		return nil, fmt.Errorf("create worktree for task %q attempt %d: %w", task, attempt, err)
 	}
@@ -136,7 +146,7 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 // place makes wt.Path a worktree on the new branch wt.Branch at start: an
 // idle pooled worktree moved there and switched (checked is true: its
 // files are in place), or a new one without files.
-func (r *Repo) place(ctx context.Context, wt *Worktree, start string) (checked bool, err error) {
+func (r *Repo) place(ctx context.Context, wt *Worktree, start string, sparse []string) (checked bool, err error) {
 	if p := r.currentPool(); p != nil {
 		if from := p.take(); from != "" {
 			err := r.reuse(ctx, from, wt, start)
@@ -150,7 +160,16 @@ func (r *Repo) place(ctx context.Context, wt *Worktree, start string) (checked b
 			}
 		}
 	}
-	return false, r.addWorktree(ctx, wt, start)
+	if err := r.addWorktree(ctx, wt, start); err != nil {
+		return false, err
+	}
+	if err := setSparse(ctx, wt.Path, sparse); err != nil {
+		if rmErr := r.remove(context.WithoutCancel(ctx), wt, true, false); rmErr != nil {
+			err = errors.Join(err, fmt.Errorf("and removing the half-made worktree failed: %w", rmErr))
+		}
+		return false, err
+	}
+	return false, nil
 }
 
 // addWorktree registers the worktree and its branch without checking files
