@@ -116,6 +116,7 @@ type Deps struct {
 	finished    map[string]bool // tasks that reached an outcome in this run
 	sel         *selector
 	checkout    *checkoutWatch // the user's checkout, in worktree runs
+	releasing   sync.WaitGroup // worktree removals after outcomes (see finish)
 	resume      resumePoints   // leftover work the next attempts start from
 	limitsMu    sync.Mutex
 	limits      map[string]time.Time // agent name → dispatch paused until

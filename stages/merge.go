@@ -32,6 +32,7 @@ func Merge(d *Deps) pipeline.Stage[Decision, Outcome] {
 	return pipeline.Func("merge", func(ctx context.Context, in <-chan Decision, out chan<- Outcome) error {
 		// Landing and recording outlive a cancelled run (see above).
 		bg := context.WithoutCancel(ctx)
+		defer d.releasing.Wait() // the stage ends when its worktrees are released
 		p := &parking{d: d}
 		for {
 			var batch []Decision
@@ -85,8 +86,9 @@ func Merge(d *Deps) pipeline.Stage[Decision, Outcome] {
 
 // finish records a batch of outcomes in one save, decides which worktrees
 // go, reports the outcomes and sends them on, which frees their slots, and
-// only then removes the worktrees: cleanup is not on the way to the next
-// task.
+// only then removes the worktrees, in the background: cleanup is on the way
+// neither to the next task nor to the next merge. The merge stage waits
+// for the removals before it ends.
 func finish(ctx context.Context, d *Deps, outcomes []Outcome, out chan<- Outcome) error {
 	if len(outcomes) == 0 {
 		return nil
@@ -103,10 +105,14 @@ func finish(ctx context.Context, d *Deps, outcomes []Outcome, out chan<- Outcome
 		// runner always drains the last stage's channel.
 		out <- o
 	}
-	for _, r := range removals {
-		if err := d.Repo.Remove(r.attempt.Worktree, r.branch); err != nil {
-			warnAttempt(d, r.job, r.attempt, fmt.Sprintf("could not remove worktree %s: %v", r.attempt.Worktree.Path, err))
-		}
+	if len(removals) > 0 {
+		d.releasing.Go(func() {
+			for _, r := range removals {
+				if err := d.Repo.Remove(r.attempt.Worktree, r.branch); err != nil {
+					warnAttempt(d, r.job, r.attempt, fmt.Sprintf("could not remove worktree %s: %v", r.attempt.Worktree.Path, err))
+				}
+			}
+		})
 	}
 	return nil
 }
