@@ -59,12 +59,36 @@ func diskUsage(dir string) int64 {
 // worktree. It reports the wall time over the ideal (two rounds of two
 // seconds), the median per-attempt overhead (worktree ready + merged +
 // released), and the disk an attempt's worktree takes. Building the
-// repository takes a while, so -short skips it.
+// repository takes a while, so -short skips it. "fresh" creates and
+// removes every worktree; "pooled" reuses them as a run does (UsePool with
+// one worktree per slot), so from the second round on every attempt
+// starts in a reused worktree.
 func BenchmarkGoTree(b *testing.B) {
 	if testing.Short() {
 		b.Skip("builds a repository from GOROOT/src")
 	}
 	r := goTreeRepo(b)
+	for _, pooled := range []bool{false, true} {
+		name := "fresh"
+		if pooled {
+			name = "pooled"
+		}
+		b.Run(name, func(b *testing.B) {
+			if pooled {
+				r.UsePool(4)
+				defer func() {
+					if err := r.ClosePool(); err != nil {
+						b.Error(err)
+					}
+				}()
+			}
+			goTreeRounds(b, r)
+		})
+	}
+}
+
+// goTreeRounds runs BenchmarkGoTree's rounds in r.
+func goTreeRounds(b *testing.B, r *Repo) {
 	const tasks, slots, work = 8, 4, 2 * time.Second
 	ideal := time.Duration((tasks+slots-1)/slots) * work
 	ctx := context.Background()
@@ -83,7 +107,7 @@ func BenchmarkGoTree(b *testing.B) {
 				sem <- struct{}{}
 				defer func() { <-sem }()
 				t0 := time.Now()
-				wt, err := r.Create(ctx, fmt.Sprintf("bench%d", round), fmt.Sprintf("T%d", i), 1, Options{})
+				wt, err := r.Create(ctx, "bench", fmt.Sprintf("R%dT%d", round, i), 1, Options{})
 				if err != nil {
 					b.Error(err)
 					return
