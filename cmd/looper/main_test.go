@@ -32,16 +32,20 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Cmds:                scriptCmds,
-		Setup: func(e *testscript.Env) error {
-			backlogs, err := filepath.Abs(filepath.Join("..", "..", "testdata", "backlogs"))
-			if err != nil {
-				return err
-			}
-			e.Setenv("BACKLOGS", backlogs) // the shared fixture backlogs
-			e.Setenv("HOME", e.WorkDir)
-			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
-			e.Setenv("NO_COLOR", "1")
-			return nil
-		},
+		Setup:               scriptSetup,
 	})
+}
+
+// scriptSetup gives every script the shared fixture backlogs ($BACKLOGS),
+// a home of its own and no colour.
+func scriptSetup(e *testscript.Env) error {
+	backlogs, err := filepath.Abs(filepath.Join("..", "..", "testdata", "backlogs"))
+	if err != nil {
+		return err
+	}
+	e.Setenv("BACKLOGS", backlogs)
+	e.Setenv("HOME", e.WorkDir)
+	e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
+	e.Setenv("NO_COLOR", "1")
+	return nil
 }
