@@ -49,6 +49,7 @@ type globalFlags struct {
 	Agents     []string `config:"parallel.agents" placeholder:"NAME" group:"parallel" help:"Agent for each slot of a task."`
 	Verify     string   `config:"parallel.verify" placeholder:"CMD" group:"parallel" help:"Check run on an attempt before it counts as done."`
 	Quorum     int      `config:"parallel.quorum" placeholder:"N" group:"parallel" help:"Verified done votes a task needs, 0 = majority."`
+	Sparse     []string `config:"parallel.sparse" placeholder:"DIR" group:"parallel" help:"Directories each worktree checks out (sparse checkout)."`
 
 	ClaudeBin      string   `config:"agents.claude.binary" placeholder:"PATH" group:"agents" help:"Claude Code executable."`
 	CodexBin       string   `config:"agents.codex.binary" placeholder:"PATH" group:"agents" help:"Codex executable."`
