@@ -34,7 +34,7 @@ func TestRateLimitPausesAndRequeues(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, want 0: a rate limit is not a failure\n%s", code, out)
 	}
-	for _, want := range []string{"rate-limited; re-queued for", "claude is rate-limited; waiting", "looper: 6 done, 0 blocked, 0 failed"} {
+	for _, want := range []string{"rate-limited; re-queued for", "claude is rate-limited; waiting", "looper: 6 done, 0 blocked in"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

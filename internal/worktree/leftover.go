@@ -181,6 +181,9 @@ func (r *Repo) worktreeEntries(ctx context.Context) ([]worktreeEntry, map[string
 // entry of its reflog, or, when the reflog is gone, its merge base with
 // integration ("" when neither is known).
 func (r *Repo) branchBase(ctx context.Context, branch, integration string) string {
+	if out, err := gitRead(ctx, r.root, "config", "--get", baseConfigKey(branch)); err == nil && isObjectID(firstLine(out)) {
+		return firstLine(out) // a resumed branch: its reflog starts at the earlier tip
+	}
 	out, err := gitRead(ctx, r.root, "reflog", "show", "--format=%H", "refs/heads/"+branch, "--")
 	if err == nil {
 		lines := strings.Fields(string(out))
@@ -427,4 +430,19 @@ func (r *Repo) Clean(ctx context.Context, force bool) (removed, kept []Leftover,
 		kept = append(kept, l)
 	}
 	return removed, kept, nil
+}
+
+// baseConfigKey is the git config key that records a resumed branch's
+// base; git removes it with the branch.
+func baseConfigKey(branch string) string { return "branch." + branch + ".looperbase" }
+
+// setBranchBase records base as branch's base in the repository's config,
+// under the admin lock (git config takes a lock on the whole file).
+func (r *Repo) setBranchBase(ctx context.Context, branch, base string) error {
+	r.adminMu.Lock()
+	defer r.adminMu.Unlock()
+	if _, err := git(ctx, r.root, "config", baseConfigKey(branch), base); err != nil {
+		return fmt.Errorf("record the base of %s: %w", branch, err)
+	}
+	return nil
 }

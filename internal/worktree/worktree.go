@@ -134,6 +134,16 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 		return nil, fmt.Errorf("create worktree for task %q attempt %d: %w", task, attempt, err)
 	}
 	if wt.ResumedFrom != "" {
+		// The new branch starts at the earlier branch's tip, so its reflog
+		// no longer tells its base: record the base with the branch, or a
+		// second interruption would resume from the wrong base and its
+		// work would look empty.
+		if err := r.setBranchBase(ctx, wt.Branch, wt.Base); err != nil {
+			if rmErr := r.remove(context.WithoutCancel(ctx), wt, true, false); rmErr != nil {
+				err = errors.Join(err, rmErr)
+			}
+			return nil, fmt.Errorf("create worktree for task %q attempt %d: %w", task, attempt, err)
+		}
 		// The new branch holds the earlier one's commits; drop the old copy
 		// so that the work is not resumed twice. If that fails the next run
 		// lists it, and its commits are merged or empty by then.
@@ -279,16 +289,15 @@ func (r *Repo) inWorktreesDir(p string) bool {
 	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
-// Commits counts the commits on the attempt's branch beyond its Base (beyond
-// the integration branch when Base is unknown): zero means the agent
-// committed nothing (see CommitAll for agents that edit without committing).
+// Commits counts the commits on the attempt's branch that the integration
+// branch (HEAD) does not have: zero means the attempt holds no work to land
+// (see CommitAll for agents that edit without committing).
 func (r *Repo) Commits(wt *Worktree) (int, error) {
 	ctx := context.Background()
-	from := wt.Base
-	if from == "" {
-		from = "HEAD" // base unknown: count what the integration branch lacks
-	}
-	out, err := gitRead(ctx, r.root, "rev-list", "--count", from+".."+"refs/heads/"+wt.Branch, "--")
+	// Counted against the integration branch, not only the base: a base
+	// that is wrong (a branch resumed from another's tip) must never make
+	// unmerged work look empty, which would mark its task done unmerged.
+	out, err := gitRead(ctx, r.root, "rev-list", "--count", "refs/heads/"+wt.Branch, "^HEAD", "--")
 	if err != nil {
 		return 0, fmt.Errorf("count commits on %s: %w", wt.Branch, err)
 	}
