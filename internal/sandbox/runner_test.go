@@ -1,0 +1,94 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/sinks"
+)
+
+// TestStoppingASandboxedAttemptEndsEveryProcess runs an agent under bwrap
+// through the real runner, as looper does, and stops it the two ways a
+// run stops attempts (its timeout; a cancelled context, which is Ctrl-C
+// and fail_fast): with bwrap as the process group's leader, nothing the
+// agent started is left, neither a background child nor a daemon that
+// left the group with setsid.
+func TestStoppingASandboxedAttemptEndsEveryProcess(t *testing.T) {
+	f := newFixture(t)
+	p := &Policy{Mode: ModeBwrap, Home: f.home, Project: f.project}
+	requireBwrap(t, p)
+	for _, how := range []string{"timeout", "cancel"} {
+		marker := fmt.Sprintf("3%d.%d", os.Getpid()%1000, time.Now().UnixNano()%1000000)
+		script := `sleep ` + marker + `1 & setsid sleep ` + marker + `2 & echo started; sleep ` + marker + `3`
+		spec := agent.Spec{Name: "sh", Dialect: agent.DialectGeneric, Binary: "/bin/sh", Args: []string{"-c", script}, Grace: 500 * time.Millisecond, Timeout: -1}
+		ctx, cancel := context.WithCancelCause(t.Context())
+		if how == "timeout" {
+			spec.Timeout = time.Second
+		}
+		started := make(chan struct{}, 1)
+		r := agent.Runner{Confine: p, Emit: func(e sinks.Event) {
+			if strings.Contains(e.Message, "started") && strings.Contains(e.Message, "bwrap") {
+				select {
+				case started <- struct{}{}:
+				default:
+				}
+			}
+		}}
+		if how == "cancel" {
+			go func() {
+				<-started
+				waitFor(t, func() bool { // the daemon has left the group
+					return slices.ContainsFunc(processesWith(marker), func(c string) bool { return strings.HasPrefix(c, "sleep "+marker+"2") })
+				})
+				cancel(errors.New("interrupted by the test"))
+			}()
+		}
+		res := r.Run(ctx, spec, agent.Request{Dir: f.worktree})
+		cancel(nil)
+		if how == "timeout" && res.Class != agent.ClassTimeout {
+			t.Errorf("timeout: class %s (%s), want timeout", res.Class, res.Err)
+		}
+		if how == "cancel" && res.Class != agent.ClassKilled {
+			t.Errorf("cancel: class %s (%s), want killed", res.Class, res.Err)
+		}
+		if !waitFor(t, func() bool { return len(processesWith(marker)) == 0 }) {
+			t.Errorf("%s: processes of the sandboxed attempt are still alive: %q", how, processesWith(marker))
+		}
+	}
+}
+
+// waitFor polls cond with a deadline generous for a loaded machine and
+// reports whether it became true.
+func waitFor(t *testing.T, cond func() bool) bool {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
+
+// processesWith lists the command lines of live processes whose
+// arguments contain marker (zombies have none and are not listed).
+func processesWith(marker string) []string {
+	ents, _ := os.ReadDir("/proc")
+	var out []string
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(b), marker) {
+			out = append(out, strings.ReplaceAll(string(b), "\x00", " "))
+		}
+	}
+	return out
+}
