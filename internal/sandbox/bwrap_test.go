@@ -53,6 +53,7 @@ func newFixture(t *testing.T) fixture {
 	git(t, f.project, "add", ".")
 	git(t, f.project, "commit", "-q", "-m", "start")
 	git(t, f.project, "worktree", "add", "-q", "-b", "attempt", f.worktree)
+	write(t, filepath.Join(f.project, ".looper", "todo.json"), "{}\n")
 	return f
 }
 
@@ -102,6 +103,7 @@ test -r "$HOME/.claude/settings.json" && echo CLAUDE-CONFIG-VISIBLE
 echo x > ` + f.outside + `/escape && echo WROTE-OUTSIDE
 echo x > ` + f.project + `/main-edit && echo WROTE-CHECKOUT
 echo x > ` + f.project + `/.git/hooks/post-commit && echo WROTE-HOOK
+echo x >> ` + f.project + `/.looper/todo.json && echo WROTE-BACKLOG
 echo x > /tmp/scratch && echo WROTE-PRIVATE-TMP
 echo work > work.txt && git add work.txt && git commit -q -m 'attempt work' && echo COMMITTED
 `
@@ -109,7 +111,7 @@ echo work > work.txt && git add work.txt && git commit -q -m 'attempt work' && e
 	if err != nil {
 		t.Fatalf("sandboxed script: %v\n%s", err, out)
 	}
-	for _, bad := range []string{"LEAKED-KEY", "LISTED-SSH", "WROTE-OUTSIDE", "WROTE-CHECKOUT", "WROTE-HOOK"} {
+	for _, bad := range []string{"LEAKED-KEY", "LISTED-SSH", "WROTE-OUTSIDE", "WROTE-CHECKOUT", "WROTE-HOOK", "WROTE-BACKLOG"} {
 		if strings.Contains(out, bad) {
 			t.Errorf("the sandbox allowed %s:\n%s", bad, out)
 		}
@@ -131,13 +133,13 @@ echo work > work.txt && git add work.txt && git commit -q -m 'attempt work' && e
 
 func TestInPlaceAttemptWritesTheProject(t *testing.T) {
 	f := newFixture(t)
-	p := &Policy{Mode: ModeBwrap, Home: f.home, Project: f.project}
+	p := &Policy{Mode: ModeBwrap, Home: f.home, Project: f.project, Backlog: filepath.Join(f.project, ".looper", "todo.json")}
 	requireBwrap(t, p)
-	out, err := runConfined(t, p, f.project, `echo x > inplace.txt && git add inplace.txt && git commit -q -m inplace && echo COMMITTED; echo x > `+f.outside+`/escape && echo WROTE-OUTSIDE; true`)
+	out, err := runConfined(t, p, f.project, `echo x > inplace.txt && git add inplace.txt && git commit -q -m inplace && echo COMMITTED; echo x > `+f.outside+`/escape && echo WROTE-OUTSIDE; echo x >> .looper/todo.json && echo WROTE-BACKLOG`)
 	if err != nil {
 		t.Fatalf("sandboxed script: %v\n%s", err, out)
 	}
-	if !strings.Contains(out, "COMMITTED") || strings.Contains(out, "WROTE-OUTSIDE") {
+	if !strings.Contains(out, "COMMITTED") || !strings.Contains(out, "WROTE-BACKLOG") || strings.Contains(out, "WROTE-OUTSIDE") {
 		t.Errorf("in place, the project should be writable and nothing else:\n%s", out)
 	}
 }

@@ -13,25 +13,29 @@ import (
 // a wedged machine.
 const probeTimeout = 10 * time.Second
 
-// gitCommonDir is the repository's common git directory for a working
-// directory (the main .git, also for a linked worktree, whose objects,
-// refs and per-worktree state live there): an attempt's commits write it.
-// "" outside a repository.
-func gitCommonDir(dir string) string {
+// gitDirs are a working directory's git directory and the repository's
+// common git directory (the main .git, also for a linked worktree, whose
+// objects, refs and per-worktree state live there): an attempt's commits
+// write the common one. Both are "" outside a repository; they are equal
+// in the main working tree.
+func gitDirs(dir string) (gitDir, common string) {
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "git", "rev-parse", "--git-common-dir")
+	cmd := exec.CommandContext(ctx, "git", "rev-parse", "--git-dir", "--git-common-dir")
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		return ""
+		return "", ""
 	}
-	common := strings.TrimSpace(string(out))
-	if common == "" {
-		return ""
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
+		return "", ""
 	}
-	if !filepath.IsAbs(common) {
-		common = filepath.Join(dir, common)
+	abs := func(p string) string {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		return realPath(p)
 	}
-	return realPath(common)
+	return abs(lines[0]), abs(lines[1])
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,8 +101,13 @@ func (p *Policy) Plan(a Attempt) (Plan, error) {
 			add(filepath.Join(home, f), ReadWrite, "the agent CLIs' own config and credentials", true)
 		}
 	}
-	for _, path := range visibleTools(a.Argv, a.Env, []string{home, "/tmp"}) {
+	hidden := []string{home, "/tmp"}
+	for _, path := range visibleTools(a.Argv, a.Env, hidden) {
 		add(path, ReadOnly, "the agent's executable and PATH", true)
+	}
+	if exe, err := os.Executable(); err == nil && under(realPath(exe), hidden) {
+		// Agent wrappers may run looper (the fake agent is looper itself).
+		add(realPath(exe), ReadOnly, "looper's own executable", true)
 	}
 	add(project, ReadOnly, "the project (your checkout)", false)
 	for _, path := range p.ReadOnly {
@@ -118,15 +124,18 @@ func (p *Policy) Plan(a Attempt) (Plan, error) {
 		}
 		add(path, ReadWrite, "[sandbox] read_write", true)
 	}
-	if common := gitCommonDir(dir); common != "" {
+	gitDir, common := gitDirs(dir)
+	if common != "" {
 		add(common, ReadWrite, "git metadata the attempt's commits need", false)
 		for _, f := range []string{"config", "hooks"} {
 			add(filepath.Join(common, f), ReadOnly, "git config and hooks (run by looper outside the sandbox)", true)
 		}
 	}
 	add(dir, ReadWrite, "the attempt's working directory", false)
-	if dir == project && p.Backlog != "" {
-		add(filepath.Dir(realPath(p.Backlog)), ReadWrite, "the backlog (in place, the agent may edit it)", false)
+	if gitDir == common && p.Backlog != "" {
+		// In place (not a linked worktree): upstream's agents edit the
+		// backlog. A worktree attempt may not; only looper's merge writes it.
+		add(filepath.Dir(realPath(p.Backlog)), ReadWrite, "the backlog's directory (in place, the agent may edit the backlog)", true)
 	}
 	for _, f := range a.Writes {
 		add(realPath(f), ReadWrite, "a file looper reads back from the agent", false)
@@ -191,19 +200,21 @@ func (pl Plan) Args() []string {
 	return append(args, "--")
 }
 
-// Describe lists the plan for people: each mount that exists on this
-// machine, with what the agent may do there and why.
+// Describe lists the plan for people, by path: each mount that exists on
+// this machine, with what the agent may do there and why.
 func (pl Plan) Describe() []string {
 	var out []string
-	for _, m := range pl.Mounts {
+	ms := slices.Clone(pl.Mounts)
+	slices.SortStableFunc(ms, func(a, b Mount) int { return strings.Compare(a.Path, b.Path) })
+	for _, m := range ms {
 		if m.Optional {
 			if _, err := os.Stat(m.Path); err != nil {
 				continue
 			}
 		}
-		out = append(out, m.Access.String()+"  "+m.Path+"  ("+m.Why+")")
+		out = append(out, fmt.Sprintf("%-10s %s (%s)", m.Access, m.Path, m.Why))
 	}
-	return append(out, "network  "+string(pl.Network))
+	return append(out, fmt.Sprintf("%-10s %s", "network", pl.Network))
 }
 
 // visibleTools lists what must stay readable for the agent to start and
@@ -212,14 +223,6 @@ func (pl Plan) Describe() []string {
 // belongs to (the directory above a symlinked bin/, as npm installs
 // codex; else the directory holding the binary).
 func visibleTools(argv, env []string, hidden []string) []string {
-	under := func(path string) bool {
-		for _, h := range hidden {
-			if h != "" && h != "/" && (path == h || strings.HasPrefix(path, h+"/")) {
-				return true
-			}
-		}
-		return false
-	}
 	pathVar := os.Getenv("PATH")
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
@@ -229,7 +232,7 @@ func visibleTools(argv, env []string, hidden []string) []string {
 	var out []string
 	for _, d := range filepath.SplitList(pathVar) {
 		if filepath.IsAbs(d) {
-			if r := realPath(d); under(r) {
+			if r := realPath(d); under(r, hidden) {
 				out = append(out, r)
 			}
 		}
@@ -247,7 +250,7 @@ func visibleTools(argv, env []string, hidden []string) []string {
 	}
 	abs, _ := filepath.Abs(bin)
 	real := realPath(abs)
-	if !under(real) {
+	if !under(real, hidden) {
 		return out
 	}
 	dir := filepath.Dir(real)
@@ -269,4 +272,14 @@ func lookPath(bin, pathVar string) (string, error) {
 		}
 	}
 	return "", exec.ErrNotFound
+}
+
+// under reports whether path is one of roots or inside one.
+func under(path string, roots []string) bool {
+	for _, h := range roots {
+		if h != "" && h != "/" && (path == h || strings.HasPrefix(path, h+"/")) {
+			return true
+		}
+	}
+	return false
 }

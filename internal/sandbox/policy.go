@@ -60,9 +60,10 @@ type Policy struct {
 	// Project is the user's checkout (the project root); it is read-only
 	// unless it is the attempt's own working directory (in-place mode).
 	Project string
-	// Backlog is the backlog file. An in-place attempt may write the
-	// directory holding it, as upstream's agents edit the backlog; a
-	// worktree attempt may not (only looper's merge stage writes it).
+	// Backlog is the backlog file. An in-place attempt (one not in a linked
+	// git worktree) may write the directory holding it, as upstream's
+	// agents edit the backlog; a worktree attempt may not (only looper's
+	// merge stage writes it).
 	Backlog string
 	// Home is the user's HOME; empty means $HOME.
 	Home string
