@@ -16,6 +16,11 @@ type Command struct {
 	// Writes lists files outside Dir that the agent itself must write and
 	// looper reads back (codex's --output-last-message file).
 	Writes []string
+	// SpareLeader is set by a Confiner whose Argv[0] supervises the agent
+	// and ends it at once on SIGTERM (bwrap): looper's SIGTERM then goes to
+	// the rest of the process group, so the agent still gets its grace
+	// period; SIGKILL still goes to the whole group.
+	SpareLeader bool
 	// Note is set by a Confiner to say how the process is confined; the
 	// runner adds it to the line that reports the agent's start.
 	Note string

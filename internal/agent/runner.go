@@ -274,6 +274,9 @@ func start(ctx context.Context, spec Spec, req Request, argv []string, confiner 
 			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
 		}
 		command, a.note = c, c.Note
+		if c.SpareLeader {
+			a.group.signal = spareLeader
+		}
 	}
 	a.runCtx, a.cancel = context.WithCancelCause(ctx)
 	var toClose []*os.File

@@ -199,6 +199,7 @@ func (p *Policy) Confine(c agent.Command) (agent.Command, error) {
 	c.Argv = append(append([]string{av.Path}, plan.Args()...), c.Argv...)
 	c.Env = append(slices.Clone(c.Env), "TMPDIR=/tmp")
 	c.Note = "in a bwrap sandbox, network " + string(plan.Network)
+	c.SpareLeader = true // bwrap does not forward SIGTERM; it would end the sandbox at once
 	return c, nil
 }
 

@@ -18,17 +18,23 @@ import (
 // TestStoppingASandboxedAttemptEndsEveryProcess runs an agent under bwrap
 // through the real runner, as looper does, and stops it the two ways a
 // run stops attempts (its timeout; a cancelled context, which is Ctrl-C
-// and fail_fast): with bwrap as the process group's leader, nothing the
-// agent started is left, neither a background child nor a daemon that
-// left the group with setsid.
+// and fail_fast): with bwrap as the process group's leader, the agent
+// still gets SIGTERM and its grace period, and nothing it started is
+// left, neither a background child nor a daemon that left the group with
+// setsid.
 func TestStoppingASandboxedAttemptEndsEveryProcess(t *testing.T) {
 	f := newFixture(t)
 	p := &Policy{Mode: ModeBwrap, Home: f.home, Project: f.project}
 	requireBwrap(t, p)
 	for _, how := range []string{"timeout", "cancel"} {
 		marker := fmt.Sprintf("3%d.%d", os.Getpid()%1000, time.Now().UnixNano()%1000000)
-		script := `sleep ` + marker + `1 & setsid sleep ` + marker + `2 & echo started; sleep ` + marker + `3`
-		spec := agent.Spec{Name: "sh", Dialect: agent.DialectGeneric, Binary: "/bin/sh", Args: []string{"-c", script}, Grace: 500 * time.Millisecond, Timeout: -1}
+		// On SIGTERM the agent takes a moment to clean up, which the grace
+		// period allows: bwrap, which does not forward SIGTERM, must not
+		// cut it short by ending the sandbox.
+		script := `trap 'sleep 0.2; echo done > cleaned.txt; exit 0' TERM; sleep ` + marker + `1 & setsid sleep ` + marker + `2 & echo started; sleep ` + marker + `3 & wait`
+		spec := agent.Spec{Name: "sh", Dialect: agent.DialectGeneric, Binary: "/bin/sh", Args: []string{"-c", script}, Grace: 30 * time.Second, Timeout: -1}
+		cleaned := filepath.Join(f.worktree, "cleaned.txt")
+		os.Remove(cleaned)
 		ctx, cancel := context.WithCancelCause(t.Context())
 		if how == "timeout" {
 			spec.Timeout = time.Second
@@ -58,6 +64,9 @@ func TestStoppingASandboxedAttemptEndsEveryProcess(t *testing.T) {
 		}
 		if how == "cancel" && res.Class != agent.ClassKilled {
 			t.Errorf("cancel: class %s (%s), want killed", res.Class, res.Err)
+		}
+		if _, err := os.Stat(cleaned); err != nil {
+			t.Errorf("%s: the agent did not get its grace period after SIGTERM: %v", how, err)
 		}
 		if !waitFor(t, func() bool { return len(processesWith(marker)) == 0 }) {
 			t.Errorf("%s: processes of the sandboxed attempt are still alive: %q", how, processesWith(marker))
