@@ -271,6 +271,20 @@ func (c *Config) finalize() []Problem {
 		c.sources["parallel.enabled"] = Source{Kind: SourceDerived, Name: `workflow = "parallel" (` + c.Source("workflow").String() + ")"}
 	}
 
+	// The other roles follow roles.iter unless set: a project that chose
+	// codex for its tasks must not need claude for a review or a repair.
+	if c.Source("roles.iter").Kind != SourceDefault {
+		for _, r := range []struct {
+			key  string
+			role *string
+		}{{"roles.review", &c.Roles.Review}, {"roles.repair", &c.Roles.Repair}, {"roles.bootstrap", &c.Roles.Bootstrap}} {
+			if c.Source(r.key).Kind == SourceDefault {
+				*r.role = c.Roles.Iter
+				c.sources[r.key] = Source{Kind: SourceDerived, Name: "roles.iter (" + c.Source("roles.iter").String() + ")"}
+			}
+		}
+	}
+
 	known := c.AgentNames()
 	undefined := func(key, name string) {
 		msg := fmt.Sprintf("agent %q is not defined; use one of %s, or add an [agents.%s] table with binary and format", name, quoteList(known), name)

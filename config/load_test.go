@@ -623,3 +623,27 @@ func TestPermissionModeChecked(t *testing.T) {
 		}
 	}
 }
+
+// The roles left unset follow roles.iter; one set keeps its agent.
+func TestRolesFollowIter(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, ".looper"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".looper", "looper.toml"), []byte("[roles]\niter = \"codex\"\nreview = \"claude\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(Options{Dir: dir, Home: t.TempDir(), LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Roles.Iter != "codex" || c.Roles.Repair != "codex" || c.Roles.Bootstrap != "codex" || c.Roles.Review != "claude" {
+		t.Errorf("roles = %+v, want repair and bootstrap to follow iter (codex), review kept (claude)", c.Roles)
+	}
+	if s := c.Source("roles.repair"); s.Kind != SourceDerived {
+		t.Errorf("roles.repair's source = %v, want derived from roles.iter", s)
+	}
+	if d := Defaults(); d.Roles.Review != AgentClaude {
+		t.Errorf("default review agent = %q", d.Roles.Review)
+	}
+}

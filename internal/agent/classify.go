@@ -107,12 +107,16 @@ func classify(o outcome) verdict {
 	if !limited && !auth {
 		// Overloaded and unreachable come after the limits: "529" and a
 		// connection error are what a CLI says when it gives up retrying.
+		retrying := t.trouble.retries > 0 // the CLI gave up in the middle of retries
 		switch {
-		case t.errorStatus == 529 || t.errorKind == "overloaded" || anyHint(hints, overloadedRE.MatchString):
-			return verdict{class: ClassOverloaded, err: fmt.Sprintf("%s's provider is overloaded: %s", o.name, oneLine(clip(cmp.Or(detail, "overloaded"), 500)))}
-		case (t.trouble.kind == troubleUnreachable && t.trouble.retries > 0) || anyHint(hints, unreachableRE.MatchString):
+		case (retrying && t.trouble.kind == troubleUnreachable) || anyHint(hints, unreachableRE.MatchString):
 			return verdict{class: ClassUnreachable, err: fmt.Sprintf("%s cannot reach its model API at %s: %s; %s",
 				o.name, o.api.url, oneLine(clip(cmp.Or(detail, t.trouble.detail, "no answer"), 300)), o.api.reachFix())}
+		case retrying && t.trouble.kind == troubleServer:
+			return verdict{class: ClassUnreachable, err: fmt.Sprintf("%s's model API at %s failed on every retry (%s): the provider is failing; %s",
+				o.name, o.api.url, oneLine(clip(cmp.Or(detail, t.trouble.detail), 300)), o.api.reachFix())}
+		case t.errorStatus == 529 || t.errorKind == "overloaded" || anyHint(hints, overloadedRE.MatchString):
+			return verdict{class: ClassOverloaded, err: fmt.Sprintf("%s's provider is overloaded: %s", o.name, oneLine(clip(cmp.Or(detail, "overloaded"), 500)))}
 		}
 	}
 	if limited {

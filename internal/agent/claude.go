@@ -173,10 +173,18 @@ func (p *claudeParser) event(b []byte) lineKind {
 		p.system(&ev)
 	case "assistant":
 		p.assistant(&ev)
+		if len(ev.Error) > 0 && string(ev.Error) != "null" {
+			// A synthetic message: the CLI gave up on the API. It ends the
+			// retries without being progress.
+			return lineNeutral
+		}
 	case "user":
 		p.user(&ev)
 	case "result":
 		p.onResult(&ev)
+		if p.t.term == terminalFailure {
+			return lineNeutral
+		}
 	case "rate_limit_event":
 		p.rateLimit(&ev)
 	case "":

@@ -84,7 +84,7 @@ func TestClaudeStream(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res, _ := replay(t, FormatClaude, tt.stream, Request{TaskID: "T1", Contract: ContractTask}, tt.exit)
+			res, _ := replay(t, FormatClaude, tt.stream, Request{TaskID: "T1", Contract: ContractTask}, tt.exit, stopNone)
 			if res.Class != tt.class {
 				t.Errorf("class = %s (%s), want %s", res.Class, res.Err, tt.class)
 			}
@@ -103,7 +103,7 @@ func TestClaudeRateLimitEventGivesReset(t *testing.T) {
 	stream := lines(cInit,
 		`{"type":"rate_limit_event","rate_limit_info":{"status":"rejected","resetsAt":1774447200,"rateLimitType":"five_hour"}}`,
 		`{"type":"result","subtype":"success","is_error":true,"result":"You've hit your limit · resets 2pm (America/Cordoba)"}`)
-	res, log := replay(t, FormatClaude, stream, Request{}, 1)
+	res, log := replay(t, FormatClaude, stream, Request{}, 1, stopNone)
 	if res.Class != ClassRateLimited || !res.ResetAt.Equal(time.Unix(1774447200, 0)) {
 		t.Errorf("class %s, reset %v; want rate-limited until 1774447200", res.Class, res.ResetAt)
 	}
@@ -120,7 +120,7 @@ func TestClaudeEvents(t *testing.T) {
 		`{"type":"assistant","message":{"content":[{"type":"tool_use","id":"toolu_1","name":"Bash","input":{"command":"go test\n./...","description":"d"}}]}}`,
 		`{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"toolu_1","content":[{"type":"text","text":"ok\nmore"}],"is_error":false}]}}`,
 		cOKDone)
-	_, log := replay(t, FormatClaude, stream, Request{}, 0)
+	_, log := replay(t, FormatClaude, stream, Request{}, 0, stopNone)
 	var texts, tools, results, reasoning []string
 	for _, e := range log.all() {
 		switch e.Kind {
@@ -154,7 +154,7 @@ func FuzzClaudeParser(f *testing.F) {
 	addTranscripts(f, "claude-")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, c := range []Contract{ContractTask, ContractNone} {
-			replay(t, FormatClaude, data, Request{TaskID: "T1", Contract: c}, 0)
+			replay(t, FormatClaude, data, Request{TaskID: "T1", Contract: c}, 0, stopNone)
 		}
 	})
 }
@@ -187,7 +187,7 @@ func TestClaudeOddContentShapes(t *testing.T) {
 		`{"type":"assistant","message":{"content":[{"type":"text","text":7},{"type":"text","text":"still read"}]}}`,
 		`{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"x","content":{"odd":true}}]}}`,
 		cOKDone)
-	res, log := replay(t, FormatClaude, stream, Request{TaskID: "T1", Contract: ContractTask}, 0)
+	res, log := replay(t, FormatClaude, stream, Request{TaskID: "T1", Contract: ContractTask}, 0, stopNone)
 	if res.Class != ClassOK || hasWarning(log, "not stream-json") {
 		t.Fatalf("class %s (%s); odd shapes must not reject lines", res.Class, res.Err)
 	}

@@ -102,6 +102,9 @@ func (p *codexParser) line(b []byte) lineKind {
 	case "item.completed":
 		if ev.Item != nil {
 			p.itemCompleted(ev.Item)
+			if itemType(ev.Item) == "error" {
+				return lineNeutral // a warning ("Falling back ..."), not progress
+			}
 		}
 	case "turn.completed":
 		p.t.term = terminalSuccess

@@ -56,7 +56,7 @@ func TestCodexStream(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res, _ := replay(t, FormatCodex, tt.stream, Request{TaskID: "T1", Contract: ContractTask}, tt.exit)
+			res, _ := replay(t, FormatCodex, tt.stream, Request{TaskID: "T1", Contract: ContractTask}, tt.exit, stopNone)
 			if res.Class != tt.class {
 				t.Errorf("class = %s (%s), want %s", res.Class, res.Err, tt.class)
 			}
@@ -78,7 +78,7 @@ func TestCodexUsageAndEvents(t *testing.T) {
 		`{"type":"item.completed","item":{"id":"item_4","type":"mcp_tool_call","server":"docs","tool":"search","arguments":{"q":"x"},"status":"failed","error":{"message":"nope"}}}`,
 		`{"type":"item.updated","item":{"id":"item_5","type":"todo_list","items":[{"text":"a","completed":true},{"text":"b","completed":false}]}}`,
 		xDone, xTurn)
-	res, log := replay(t, FormatCodex, stream, Request{TaskID: "T1", Contract: ContractTask}, 0)
+	res, log := replay(t, FormatCodex, stream, Request{TaskID: "T1", Contract: ContractTask}, 0, stopNone)
 	if res.Class != ClassOK || res.SessionID != "019a-thread" {
 		t.Fatalf("class %s session %q", res.Class, res.SessionID)
 	}
@@ -125,7 +125,7 @@ func FuzzCodexParser(f *testing.F) {
 	addTranscripts(f, "codex-")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, c := range []Contract{ContractTask, ContractReview} {
-			replay(t, FormatCodex, data, Request{TaskID: "T1", Contract: c}, 1)
+			replay(t, FormatCodex, data, Request{TaskID: "T1", Contract: c}, 1, stopNone)
 		}
 	})
 }

@@ -440,6 +440,7 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 			a.wd.progressed()
 		case lineChatter:
 			a.wd.chattering()
+		case lineNeutral:
 		case lineAuthFailure:
 			// Retrying does not heal bad credentials; stop at the first.
 			a.cancel(errAuth)

@@ -48,7 +48,7 @@ func (l *eventLog) count(k sinks.Kind) int {
 // replay feeds a recorded stream through the parser, the classifier and
 // the summary extraction exactly as Run does after a process ended with
 // exitCode.
-func replay(t testing.TB, format Format, data []byte, req Request, exitCode int) (Result, *eventLog) {
+func replay(t testing.TB, format Format, data []byte, req Request, exitCode int, stop stopReason) (Result, *eventLog) {
 	t.Helper()
 	log := &eventLog{}
 	em := newEmitter(log.emit, req)
@@ -66,7 +66,7 @@ func replay(t testing.TB, format Format, data []byte, req Request, exitCode int)
 		p.line(line)
 	}
 	spec := Spec{Dialect: DialectGeneric, Name: string(format), Binary: "x", Format: format}.resolved()
-	return conclude(spec, req, p.result(), procOutcome{exitCode: exitCode}, time.Now()), log
+	return conclude(spec, req, p.result(), procOutcome{exitCode: exitCode, stop: stop}, time.Now()), log
 }
 
 // fixtureStream turns the pretty-printed single messages of the
@@ -102,6 +102,10 @@ func TestTranscripts(t *testing.T) {
 		textStart string
 		usage     sinks.Usage
 		tools     int // KindTool events at least
+		// stop is how the attempt ended when the CLI never did: looper
+		// stopped it (the retry timeout, a first auth failure).
+		stop    stopReason
+		denials int
 	}{
 		{file: "claude-ariel-frischer-claude-clean-stream-json-simple.jsonl", format: FormatClaude,
 			class: ClassOK, taskClass: ClassNoSummary, session: "6170607e-7232-407c-82c3-7fc983d60064",
@@ -134,12 +138,49 @@ func TestTranscripts(t *testing.T) {
 		// exits 1 on a failed turn.
 		{file: "codex-unidel2035-hives-issue715-401-reconnect-turn-failed.jsonl", format: FormatCodex, exit: 1,
 			class: ClassAuth, taskClass: ClassAuth, session: "019a72db-80ed-7911-8a8a-94994ffc009b"},
+
+		// Recorded here with the real CLIs against internal/mockapi (the
+		// README's table says how). Claude ends each failure after its own
+		// ten retries; looper would have stopped it at the first auth
+		// notice, or after retry_timeout of the others.
+		{file: "real-claude-2.1.328-401.jsonl", format: FormatClaude, exit: 1,
+			class: ClassAuth, taskClass: ClassAuth, session: "040610af-d647-4682-93c5-39f5808a7bfd"},
+		{file: "real-claude-2.1.328-403.jsonl", format: FormatClaude, exit: 1,
+			class: ClassAuth, taskClass: ClassAuth, session: "2373a9f8-b733-4347-b72f-b01cc4a275fb"},
+		{file: "real-claude-2.1.328-429-retry-after.jsonl", format: FormatClaude, exit: 1,
+			class: ClassRateLimited, taskClass: ClassRateLimited, session: "b9e53f69-d25a-49c7-b281-85f7e6c8e98d"},
+		{file: "real-claude-2.1.328-529.jsonl", format: FormatClaude, exit: 1,
+			class: ClassOverloaded, taskClass: ClassOverloaded, session: "3c22fbfa-cbf2-4fc7-8a5b-ea8365ee43bf"},
+		{file: "real-claude-2.1.328-500.jsonl", format: FormatClaude, exit: 1,
+			class: ClassUnreachable, taskClass: ClassUnreachable, session: "be83ba79-770f-4f81-a2c5-fae597fba41a"},
+		{file: "real-claude-2.1.328-connection-refused.jsonl", format: FormatClaude, exit: 1,
+			class: ClassUnreachable, taskClass: ClassUnreachable, session: "cb10767b-e53e-4231-8dd8-62cc36078a8f"},
+		{file: "real-claude-2.1.328-no-key.jsonl", format: FormatClaude, exit: 1,
+			class: ClassAuth, taskClass: ClassAuth, session: "edfb2643-a0a8-4be4-820e-56d8ad1ec5e9"},
+		{file: "real-claude-2.1.328-acceptedits-bash-denied.jsonl", format: FormatClaude,
+			class: ClassOK, taskClass: ClassOK, session: "dc803014-92fc-41fb-b575-1d78e1909a4a",
+			usage: sinks.Usage{InputTokens: 3600 + 900 + 120, CacheReadTokens: 120, OutputTokens: 255, CostUSD: 0.024024}, tools: 2, denials: 1},
+		{file: "real-codex-0.169.0-401.jsonl", format: FormatCodex, exit: 1,
+			class: ClassAuth, taskClass: ClassAuth, session: "01a243c9-c401-7d92-a07a-19737c361bb4"},
+		{file: "real-codex-0.169.0-429.jsonl", format: FormatCodex, exit: 1,
+			class: ClassRateLimited, taskClass: ClassRateLimited, session: "01a243d2-9279-7b51-9a2e-a8fe134e6f75"},
+		{file: "real-codex-0.169.0-500.jsonl", format: FormatCodex, exit: 1,
+			class: ClassOverloaded, taskClass: ClassOverloaded, session: "01a243d2-6312-76b1-9889-a0c30a63bc61"},
+		{file: "real-codex-0.169.0-stall.jsonl", format: FormatCodex, exit: 1,
+			class: ClassOverloaded, taskClass: ClassOverloaded, session: "01a243d2-6638-7e50-8412-acb0204a8443"},
+		{file: "real-codex-0.169.0-connection-refused.jsonl", format: FormatCodex, exit: -1, stop: stopTrouble,
+			class: ClassUnreachable, taskClass: ClassUnreachable, session: "01a243d3-c971-7663-9daa-98a148e73cbd"},
+		{file: "real-codex-0.169.0-offline-default-provider.jsonl", format: FormatCodex, exit: -1, stop: stopTrouble,
+			class: ClassUnreachable, taskClass: ClassUnreachable, session: "01a243d3-fc9e-7ad1-a28f-b0b1ce69fd76"},
+		{file: "real-codex-0.169.0-workspace-write-commit-fails.jsonl", format: FormatCodex,
+			class: ClassOK, taskClass: ClassOK, session: "01a243d2-5e86-7450-86ca-35fb6ec6af64", textStart: "Finished.",
+			usage: sinks.Usage{InputTokens: 3600, CacheReadTokens: 120, OutputTokens: 255}, tools: 1},
 	}
 	entries, err := os.ReadDir(transcriptDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	covered := map[string]bool{"README.md": true}
+	covered := map[string]bool{"README.md": true, "real-codex-0.169.0-offline-default-provider.stderr": true}
 	for _, tt := range tests {
 		covered[tt.file] = true
 	}
@@ -162,7 +203,7 @@ func TestTranscripts(t *testing.T) {
 				}
 			}
 			req := Request{TaskID: "T1", AgentID: "a#1", Attempt: 1, Iteration: 3, Stage: "agents", Contract: ContractNone}
-			res, log := replay(t, tt.format, data, req, tt.exit)
+			res, log := replay(t, tt.format, data, req, tt.exit, tt.stop)
 			if res.Class != tt.class {
 				t.Errorf("class = %s (%s), want %s", res.Class, res.Err, tt.class)
 			}
@@ -191,7 +232,10 @@ func TestTranscripts(t *testing.T) {
 			}
 
 			req.Contract = ContractTask
-			res, _ = replay(t, tt.format, data, req, tt.exit)
+			if len(res.Denials) != tt.denials {
+				t.Errorf("denials %q, want %d", res.Denials, tt.denials)
+			}
+			res, _ = replay(t, tt.format, data, req, tt.exit, tt.stop)
 			if res.Class != tt.taskClass {
 				t.Errorf("with the task contract: class = %s (%s), want %s", res.Class, res.Err, tt.taskClass)
 			}
@@ -219,7 +263,7 @@ func TestTranscriptToolErrorIsShown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, log := replay(t, FormatClaude, data, Request{}, 0)
+	_, log := replay(t, FormatClaude, data, Request{}, 0, stopNone)
 	found := false
 	for _, e := range log.all() {
 		if e.Kind == sinks.KindToolResult && strings.HasPrefix(e.Message, "error: EISDIR") {

@@ -58,6 +58,10 @@ const (
 	// lineAuthFailure: a retry notice for an authentication failure, which
 	// no retry heals: looper stops the agent at once.
 	lineAuthFailure
+	// lineNeutral: a notice that is neither progress nor a retry (codex's
+	// "Falling back from WebSockets to HTTPS" warning item): the retry
+	// clock neither starts nor stops.
+	lineNeutral
 )
 
 var (
@@ -65,9 +69,13 @@ var (
 	// Codex's reconnect notices: "Reconnecting... 2/5 (unexpected status
 	// 401 Unauthorized)", "Reconnecting... waiting for network (Connection
 	// failed: error sending request)".
-	reconnectRE   = regexp.MustCompile(`(?i)^reconnecting\.\.\.`)
-	unreachableRE = regexp.MustCompile(`(?i)waiting for network|connection (?:failed|refused|reset|error)|error sending request|dns error|failed to lookup address|network is unreachable|no route to host|timed out|econnrefused|enotfound|eai_again|stream disconnected`)
-	overloadedRE  = regexp.MustCompile(`(?i)overloaded|\b529\b|\b503\b|service unavailable`)
+	reconnectRE = regexp.MustCompile(`(?i)^reconnecting\.\.\.`)
+	// No answer at all: the API cannot be reached from here.
+	unreachableRE = regexp.MustCompile(`(?i)waiting for network|connection (?:failed|refused|reset|error)|error sending request|dns error|failed to lookup address|network is unreachable|no route to host|econnrefused|enotfound|eai_again`)
+	// The API answered, or started to, but could not serve now: a pause
+	// heals it. Codex words a 500 as "high demand" and a stalled stream as
+	// "stream disconnected before completion".
+	overloadedRE = regexp.MustCompile(`(?i)overloaded|\b529\b|\b503\b|service unavailable|high demand|stream disconnected|idle timeout waiting`)
 )
 
 // classifyNotice decides what a retry notice says, from its HTTP status
@@ -83,6 +91,8 @@ func classifyNotice(status int, kind, text string) troubleKind {
 		return troubleAuth
 	case status == 429 || kind == "rate_limit" || mentionsRateLimit(text):
 		return troubleLimited
+	case unreachableRE.MatchString(text):
+		return troubleUnreachable
 	case status == 529 || status == 503 || kind == "overloaded" || overloadedRE.MatchString(text):
 		return troubleOverloaded
 	case status >= 500:

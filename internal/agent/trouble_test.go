@@ -32,7 +32,7 @@ func TestRetryNoticesAreChatter(t *testing.T) {
 		{FormatClaude, claudeRetry529, lineChatter, troubleOverloaded, 529},
 		{FormatCodex, codexNoNetwork, lineChatter, troubleUnreachable, 0},
 		{FormatCodex, codex401, lineAuthFailure, troubleAuth, 401},
-		{FormatCodex, codexDisconnected, lineChatter, troubleUnreachable, 0},
+		{FormatCodex, codexDisconnected, lineChatter, troubleOverloaded, 0},
 	} {
 		p := newParser(tc.format, newEmitter(nil, Request{}))
 		if got := p.line([]byte(tc.line)); got != tc.kind {

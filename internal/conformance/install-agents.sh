@@ -4,8 +4,8 @@
 # version already in the cache is reused (Claude Code's package carries a ~370 MB native
 # binary). A failed install exits non-zero; CI treats that as a failure, not a skip.
 #
-#   conformance/install-agents.sh            # install (or reuse) and print CLAUDE=... CODEX=...
-#   LOOPER_AGENT_CACHE=DIR conformance/...    # cache elsewhere (default ~/.cache/looper/agents)
+#   internal/conformance/install-agents.sh         # install (or reuse) and print CLAUDE=... CODEX=...
+#   LOOPER_AGENT_CACHE=DIR internal/conformance/...# cache elsewhere (default ~/.cache/looper/agents)
 set -euo pipefail
 
 CLAUDE_VERSION=2.1.328
