@@ -219,9 +219,8 @@ func (pl Plan) Describe() []string {
 
 // visibleTools lists what must stay readable for the agent to start and
 // to find its tools when they live in a hidden tree (HOME, /tmp): each
-// PATH entry there, and the agent's executable with the installation it
-// belongs to (the directory above a symlinked bin/, as npm installs
-// codex; else the directory holding the binary).
+// PATH entry there, and the installation the agent's executable belongs
+// to (see installation).
 func visibleTools(argv, env []string, hidden []string) []string {
 	pathVar := os.Getenv("PATH")
 	for _, kv := range env {
@@ -253,11 +252,26 @@ func visibleTools(argv, env []string, hidden []string) []string {
 	if !under(real, hidden) {
 		return out
 	}
+	return append(out, installation(real, abs != real))
+}
+
+// installation is the directory an agent executable at real belongs to:
+// the npm package holding it (the nearest directory above with a
+// package.json, up to three levels: Claude Code's and Codex's packages
+// carry vendored tools beside their binary); else, for a binary reached
+// through a symlink into a bin/ directory, the directory above bin/; else
+// the binary's own directory.
+func installation(real string, linked bool) string {
 	dir := filepath.Dir(real)
-	if real != abs && filepath.Base(dir) == "bin" {
-		dir = filepath.Dir(dir)
+	for d, i := dir, 0; i < 4 && d != "/" && d != "."; d, i = filepath.Dir(d), i+1 {
+		if _, err := os.Stat(filepath.Join(d, "package.json")); err == nil {
+			return d
+		}
 	}
-	return append(out, dir)
+	if linked && filepath.Base(dir) == "bin" {
+		return filepath.Dir(dir)
+	}
+	return dir
 }
 
 // lookPath finds bin in the PATH the agent will have.
