@@ -50,7 +50,11 @@ func TestStoppingASandboxedAttemptEndsEveryProcess(t *testing.T) {
 		}}
 		if how == "cancel" {
 			go func() {
-				<-started
+				select {
+				case <-started:
+				case <-ctx.Done(): // Run ended without starting the agent
+					return
+				}
 				waitFor(t, func() bool { // the daemon has left the group
 					return slices.ContainsFunc(processesWith(marker), func(c string) bool { return strings.HasPrefix(c, "sleep "+marker+"2") })
 				})
@@ -65,7 +69,11 @@ func TestStoppingASandboxedAttemptEndsEveryProcess(t *testing.T) {
 		if how == "cancel" && res.Class != agent.ClassKilled {
 			t.Errorf("cancel: class %s (%s), want killed", res.Class, res.Err)
 		}
-		if _, err := os.Stat(cleaned); err != nil {
+		// Only the cancel comes after the trap is known to be set (the
+		// daemon, started after it, is running); a timeout on a loaded
+		// machine may fire before the shell got that far. Both stop the
+		// agent through the same terminate.
+		if _, err := os.Stat(cleaned); how == "cancel" && err != nil {
 			t.Errorf("%s: the agent did not get its grace period after SIGTERM: %v", how, err)
 		}
 		if !waitFor(t, func() bool { return len(processesWith(marker)) == 0 }) {
