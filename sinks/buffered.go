@@ -12,8 +12,9 @@ import (
 
 // buffered holds each attempt's output and shows it as one block when its
 // task's outcome arrives, so parallel tasks read like sequential ones.
-// Run-level events and task status changes show at once; a task's other
-// events (decision, warnings) are held too and follow its attempts' blocks.
+// Run-level events, a task's start and the tasks that did not run show at
+// once; a task's other events (decision, warnings) are held too and follow
+// its attempts' blocks, and its final status change follows them all.
 type buffered struct{ o Options }
 
 // heldBudget is how many SpillBytes all held blocks of a buffered sink
@@ -86,9 +87,11 @@ type holder struct {
 
 func (h *holder) event(e Event) {
 	switch {
-	case e.TaskID == "" || e.Kind == KindStatus:
+	case e.TaskID == "" || e.Kind == KindWaiting || (e.Kind == KindStatus && e.Status == "doing"):
 		h.f.event(e)
-	case e.Kind == KindOutcome:
+	case e.Kind == KindStatus || e.Kind == KindOutcome:
+		// The task's end: its blocks first, so "doing → done" follows
+		// the work it sums up.
 		h.flush(e.TaskID)
 		h.f.event(e)
 	case h.f.shows(e):

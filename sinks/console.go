@@ -94,15 +94,19 @@ func (s *session) loop(events <-chan Event, progress bool, handle func(Event)) {
 			s.tally.observe(e)
 			handle(e)
 		case <-tick:
-			s.con.draw(s.tally.progress(s.o.Now().Sub(s.start), s.ctx.Err() != nil))
+			now := s.o.Now()
+			s.con.draw(s.tally.progress(now, now.Sub(s.start), s.ctx.Err() != nil, s.o.Width))
 		}
 	}
 }
 
-// finish clears the progress line, writes the summary line and returns the
-// first write error.
+// finish clears the progress line, writes the result line (only for a run
+// that started: a refusal is the whole story) and returns the first write
+// error.
 func (s *session) finish() error {
 	s.con.clear()
-	_, _ = io.WriteString(s.con, s.tally.line(s.o.Now().Sub(s.start), s.ctx.Err() != nil)+"\n")
+	if s.tally.shown() {
+		_, _ = io.WriteString(s.con, s.tally.line(s.o.Now().Sub(s.start), s.ctx.Err() != nil)+"\n")
+	}
 	return s.con.err
 }

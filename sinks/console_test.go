@@ -60,8 +60,8 @@ func (s *screen) lines() (done []string, current string) {
 }
 
 // TestProgressLine checks, on a fake terminal with a fake clock, that the
-// progress line shows running/done/total and elapsed time, is redrawn in
-// place, and is erased before every other line, so no line on screen ever
+// progress line shows done/total, elapsed time and the running tasks with
+// their agents and time, is redrawn in place, and is erased before every other line, so no line on screen ever
 // contains a piece of it.
 func TestProgressLine(t *testing.T) {
 	for _, mode := range []string{ModeMultiplexed, ModeSummary} {
@@ -91,13 +91,13 @@ func TestProgressLine(t *testing.T) {
 				wantCurrent("") // not drawn before the first tick
 				time.Sleep(progressInterval)
 				synctest.Wait()
-				wantCurrent("looper: 1 running, 0/3 done, 0s")
+				wantCurrent("looper: 0/3 done, 0s: T1 0s")
 
 				send(Event{Kind: KindStatus, TaskID: "T2", PrevStatus: "todo", Status: "doing"})
 				wantCurrent("") // erased by the line just written
 				time.Sleep(2 * time.Second)
 				synctest.Wait()
-				wantCurrent("looper: 2 running, 0/3 done, 2s")
+				wantCurrent("looper: 0/3 done, 2s: T1 2s, T2 2s")
 				redraws := strings.Count(scr.raw.String(), clearLine+"looper:")
 
 				time.Sleep(3 * progressInterval) // same text: nothing redrawn
@@ -107,11 +107,12 @@ func TestProgressLine(t *testing.T) {
 				}
 
 				send(Event{Kind: KindText, TaskID: "T1", AgentID: "claude#1", Attempt: 1, Message: "working"})
+				send(Event{Kind: KindText, TaskID: "T2", AgentID: "codex#1", Attempt: 1, Message: "working"})
 				send(Event{Kind: KindOutcome, TaskID: "T1", Status: "done"})
 				send(Event{Kind: KindInfo, Message: "a review added a task", Total: 4})
 				time.Sleep(progressInterval)
 				synctest.Wait()
-				wantCurrent("looper: 1 running, 1/4 done, 3s")
+				wantCurrent("looper: 1/4 done, 3s: T2 codex#1 2s")
 
 				close(ch)
 				if err := <-done; err != nil {
@@ -122,11 +123,11 @@ func TestProgressLine(t *testing.T) {
 					t.Errorf("progress line left on screen: %q", cur)
 				}
 				for _, l := range lines {
-					if strings.Contains(l, "running,") {
+					if strings.Contains(l, " done, ") && !strings.HasPrefix(l, "looper: 1 done, 0 blocked") {
 						t.Errorf("progress garbled a line: %q", l)
 					}
 				}
-				if last := lines[len(lines)-1]; last != "looper: 1 done, 0 blocked, 0 failed in 3s" {
+				if last := lines[len(lines)-1]; last != "looper: 1 done, 0 blocked in 3s" {
 					t.Errorf("summary line = %q", last)
 				}
 			})
@@ -173,7 +174,7 @@ func TestInterrupted(t *testing.T) {
 				time.Sleep(time.Second)
 				synctest.Wait()
 				if mode != ModeBuffered {
-					if _, cur := scr.lines(); cur != "looper: stopping, 1 running, 0/1 done, 1s" {
+					if _, cur := scr.lines(); cur != "looper: stopping, 0/1 done, 1s: T1" {
 						t.Errorf("progress line = %q", cur)
 					}
 				}
@@ -183,7 +184,7 @@ func TestInterrupted(t *testing.T) {
 					t.Fatal(err)
 				}
 				lines, _ := scr.lines()
-				want := "looper: interrupted: 0 done, 0 blocked, 0 failed, 1 todo in 1s"
+				want := "looper: interrupted: 0 done, 0 blocked, 1 back to todo in 1s"
 				if lines[len(lines)-1] != want {
 					t.Errorf("summary line = %q, want %q", lines[len(lines)-1], want)
 				}

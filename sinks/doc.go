@@ -66,35 +66,43 @@
 // change nothing there. Instead of the summary line they end with a
 // record of type "run_result" with the same counts as fields:
 //
-//	{"timestamp":"…","level":"INFO","type":"run_result","content":"looper: 9 done, 2 blocked, 1 failed in 3m12s","done":9,"blocked":2,"failed":1,"interrupted":false,"duration_ns":192000000000}
+//	{"timestamp":"…","level":"INFO","type":"run_result","content":"looper: 9 done, 2 blocked in 3m12s; 1 failed attempt","done":9,"blocked":2,"todo":0,"waiting":0,"failed_attempts":1,"interrupted":false,"duration_ns":192000000000}
 //
 // ("other" maps further statuses to their counts when there are any). The
-// run log never contains a run_result record.
+// run log never contains a run_result record, and a run refused before its
+// KindStart event (with no task finished) ends with none.
 //
 // # The summary line
 //
 // Every console mode of the text format ends with one line, computed the
-// same way:
+// same way, in the backlog's words:
 //
-//	looper: 9 done, 2 blocked, 1 failed in 3m12s
+//	looper: 9 done, 2 blocked, 1 back to todo, 3 not run (a dependency is blocked) in 3m12s; 2 failed attempts
 //
-// It counts tasks by their last KindOutcome event: Status "done" is done,
-// "blocked" is blocked, "failed" — or any other status on an outcome at
-// slog.LevelError or above — is failed. Other statuses (an interrupted task
-// put back reports "todo") are counted under their own names after those
-// three, and an outcome without a status as "unfinished". The time is the
-// wall time since Options.Start. If the context passed to Run was
-// cancelled, the line reads "looper: interrupted: …".
+// It counts tasks by the status their last KindOutcome event leaves them
+// in: "done", "blocked" ("failed" too: such a task is blocked in the
+// backlog), "todo" (an interrupted task put back) as "back to todo", other
+// statuses under their own names, an outcome without a status as
+// "unfinished"; then the KindWaiting tasks, which did not run because a
+// dependency is blocked. Failed attempts (a KindAttempt whose Class is
+// neither "ok" nor "killed") are counted apart, after the time, since one
+// task may fail several times. The time is the wall time since
+// Options.Start. If the context passed to Run was cancelled, the line
+// reads "looper: interrupted: …". A run refused before its KindStart
+// event, with no task finished, ends without the line: the refusal is the
+// whole story.
 //
 // # Progress
 //
 // With Options.Progress (set it only on a terminal), multiplexed and
-// summary modes keep a live line at the bottom, "looper: 2 running, 5/12
-// done, 1m3s", redrawn in place with "\r\x1b[K" at most every 200ms and
+// summary modes keep a live line at the bottom, "looper: 5/12 done, 1m3s:
+// T3 claude#1 12s, T5 codex#1 3s, +2" (the running tasks with their agents
+// and elapsed time, as many as fit in Options.Width, then how many more),
+// redrawn in place with "\r\x1b[K" at most every 200ms and
 // erased before any other output is written, so it never garbles a line.
 // A task is running from its KindStatus "doing" event (or its first
 // attempt output) until its outcome; done counts outcomes; the total is
-// Options.Total, raised by a KindInfo event's Total field (sent when the
+// Options.Total, raised by a KindStart or KindInfo event's Total field (sent when the
 // run starts and when a review adds tasks) and never below running + done.
 //
 // # Run log

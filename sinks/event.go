@@ -48,6 +48,19 @@ const (
 	KindError Kind = "error"
 	// KindInfo is a run-level message: start, review, stop.
 	KindInfo Kind = "info"
+	// KindStart marks the start of the run proper: its checks passed and
+	// tasks are about to be dispatched (Total says how many may run). The
+	// console sinks end with the result line only after it, so a run
+	// refused before it (a dirty tree, a backlog another looper holds)
+	// prints the refusal alone, not a "0 done" line first.
+	KindStart Kind = "start"
+	// KindWaiting names a task that did not run because a task it depends
+	// on, directly or through others, is blocked: Message is the chain
+	// ("T3 waits on T2, which waits on T1: blocked: need API key"),
+	// Blockers the blocked task's reasons. The run emits one per such task
+	// at its end, so every output mode and the run log can say what did
+	// not run, and why.
+	KindWaiting Kind = "waiting"
 )
 
 // Event is the one record every stage, the agent runner and the run loop
@@ -114,7 +127,7 @@ type Event struct {
 	Summary json.RawMessage `json:"summary,omitempty"`
 	// Raw is a raw output line, for KindRaw.
 	Raw string `json:"raw,omitempty"`
-	// Total is, on a KindInfo event, how many tasks the run now expects to
+	// Total is, on a KindStart or KindInfo event, how many tasks the run now expects to
 	// finish (sent when the run starts and again when a review adds tasks),
 	// so the progress line can show done/total. Zero leaves it unchanged.
 	Total int `json:"total,omitempty"`

@@ -200,6 +200,8 @@ func render(e Event) (head, body string, attrs []slog.Attr) {
 		return renderOutcome(e)
 	case KindSummary:
 		return renderSummary(e)
+	case KindWaiting:
+		return "not run: ", e.Message, nil
 	}
 	if e.Path != "" {
 		attrs = append(attrs, slog.String("path", e.Path))
@@ -231,9 +233,9 @@ func renderCommand(e Event) (string, string, []slog.Attr) {
 		attrs = append(attrs, slog.String("took", fmtDuration(e.Duration)))
 	}
 	if len(e.Command) == 0 {
-		return "$ ", e.Message, attrs
+		return "", e.Message, attrs // an agent's exit: its command was shown when it started
 	}
-	line := shellJoin(e.Command)
+	line := shortCommand(e.Command)
 	if e.Message != "" {
 		line += " (" + e.Message + ")"
 	}
@@ -242,7 +244,11 @@ func renderCommand(e Event) (string, string, []slog.Attr) {
 
 func renderStatus(e Event) string {
 	s := "status " + e.Status
-	if e.PrevStatus != "" {
+	switch e.PrevStatus {
+	case "":
+	case e.Status: // picked up as it was left: "doing again"
+		s = e.Status + " again (left " + e.Status + " by an earlier run)"
+	default:
 		s = e.PrevStatus + " → " + e.Status
 	}
 	if e.Title != "" {
@@ -252,13 +258,7 @@ func renderStatus(e Event) string {
 }
 
 func renderAttempt(e Event) (string, string, []slog.Attr) {
-	s := "attempt"
-	if e.Class != "" {
-		s += " " + e.Class
-	}
-	if e.Status != "" {
-		s += ", reported " + e.Status
-	}
+	s := attemptHead(e.Class, e.Status)
 	if e.Message != "" {
 		s += ": " + e.Message
 	}
@@ -306,8 +306,11 @@ func renderDecision(e Event) string {
 
 func renderOutcome(e Event) (string, string, []slog.Attr) {
 	s := e.Status
-	if s == "" {
+	switch s {
+	case "":
 		s = "finished"
+	case outcomeFailed:
+		s = outcomeBlocked // as the backlog has it; the blockers say what failed
 	}
 	if e.Title != "" {
 		s += ": " + e.Title

@@ -100,7 +100,7 @@ func TestRenderKinds(t *testing.T) {
 		{Event{Kind: KindTool, Tool: "Glob"}, "INF Glob\n"},
 		{Event{Kind: KindTool, Message: "x"}, "INF tool: x\n"},
 		{Event{Kind: KindTool, Tool: "exec_command", Message: "ls -la"}, "INF $ ls -la\n"},
-		{Event{Kind: KindCommand, Message: "hook post.sh", ExitCode: 3}, "INF $ hook post.sh exit=3\n"},
+		{Event{Kind: KindCommand, Message: "claude exited with status 3: crashed", ExitCode: 3}, "INF claude exited with status 3: crashed exit=3\n"},
 		{Event{Kind: KindCommand, Command: []string{"make"}, Message: "killed"}, "INF $ make (killed)\n"},
 		{Event{Kind: KindStatus, TaskID: "T1", Status: "blocked"}, "INF [T1] status blocked\n"},
 		{Event{Kind: KindOutcome, TaskID: "T1", Message: "why"}, "INF [T1] finished (why)\n"},

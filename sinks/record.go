@@ -28,6 +28,9 @@ func (r *records) Run(ctx context.Context, events <-chan Event) error {
 			w.write(w.enc.encode(e))
 		}
 	})
+	if !s.tally.shown() {
+		return s.con.err // refused before it started: the error says it all
+	}
 	now := s.o.Now()
 	res := s.tally.result(now, now.Sub(s.start), s.ctx.Err() != nil)
 	if err := w.enc.value(res); err != nil {
@@ -49,7 +52,12 @@ type runResult struct {
 	Message string     `json:"content"`
 	Done    int        `json:"done"`
 	Blocked int        `json:"blocked"`
-	Failed  int        `json:"failed"`
+	// Todo counts tasks put back to todo (an interrupted run).
+	Todo int `json:"todo"`
+	// Waiting counts tasks that did not run because a dependency is blocked.
+	Waiting int `json:"waiting"`
+	// FailedAttempts counts attempts that failed, apart from task statuses.
+	FailedAttempts int `json:"failed_attempts"`
 	// Other counts tasks whose last outcome had another status, by status.
 	Other       map[string]int `json:"other,omitempty"`
 	Interrupted bool           `json:"interrupted"`
@@ -60,9 +68,10 @@ type runResult struct {
 func (t *tally) result(now time.Time, wall time.Duration, interrupted bool) runResult {
 	n := t.counts()
 	r := runResult{Time: now.UTC(), Level: slog.LevelInfo, Kind: kindRunResult, Message: t.line(wall, interrupted),
-		Done: n[outcomeDone], Blocked: n[outcomeBlocked], Failed: n[outcomeFailed], Interrupted: interrupted, Duration: wall}
+		Done: n[outcomeDone], Blocked: n[outcomeBlocked], Todo: n[outcomeTodo], Waiting: len(t.waiting), FailedAttempts: t.failed,
+		Interrupted: interrupted, Duration: wall}
 	for c, k := range n {
-		if c != outcomeDone && c != outcomeBlocked && c != outcomeFailed {
+		if c != outcomeDone && c != outcomeBlocked && c != outcomeTodo {
 			if r.Other == nil {
 				r.Other = make(map[string]int)
 			}

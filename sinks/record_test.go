@@ -65,7 +65,7 @@ func TestJSONIsTheRunLogEncoding(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := runResult{Time: scriptEnd, Level: slog.LevelInfo, Kind: kindRunResult,
-		Message: "looper: 1 done, 1 blocked, 1 failed in 11m40s", Done: 1, Blocked: 1, Failed: 1, Duration: 700 * time.Second}
+		Message: "looper: 1 done, 2 blocked in 11m40s; 1 failed attempt", Done: 1, Blocked: 2, FailedAttempts: 1, Duration: 700 * time.Second}
 	if diff := cmp.Diff(want, res); diff != "" {
 		t.Errorf("run_result (-want +got):\n%s", diff)
 	}
@@ -88,12 +88,12 @@ func TestRunResultInterrupted(t *testing.T) {
 		{Time: at(3), Kind: KindOutcome, TaskID: "T3", Status: "todo"},
 	})
 	last := lines[len(lines)-1]
-	want := `{"timestamp":"2025-01-02T10:11:40Z","level":"INFO","type":"run_result","content":"looper: interrupted: 1 done, 0 blocked, 0 failed, 2 todo in 11m40s","done":1,"blocked":0,"failed":0,"other":{"todo":2},"interrupted":true,"duration_ns":700000000000}`
+	want := `{"timestamp":"2025-01-02T10:11:40Z","level":"INFO","type":"run_result","content":"looper: interrupted: 1 done, 0 blocked, 2 back to todo in 11m40s","done":1,"blocked":0,"todo":2,"waiting":0,"failed_attempts":0,"interrupted":true,"duration_ns":700000000000}`
 	if last != want {
 		t.Errorf("run_result =\n%s\nwant\n%s", last, want)
 	}
 	lf := runRecords(t, ctx, FormatLogfmt, slog.LevelInfo, []Event{{Time: at(2), Kind: KindOutcome, TaskID: "T2", Status: "todo"}})
-	if got, want := lf[len(lf)-1], `timestamp=2025-01-02T10:11:40Z level=INFO type=run_result content="looper: interrupted: 0 done, 0 blocked, 0 failed, 1 todo in 11m40s" done=0 blocked=0 failed=0 other.todo=1 interrupted=true duration_ns=700000000000`; got != want {
+	if got, want := lf[len(lf)-1], `timestamp=2025-01-02T10:11:40Z level=INFO type=run_result content="looper: interrupted: 0 done, 0 blocked, 1 back to todo in 11m40s" done=0 blocked=0 todo=1 waiting=0 failed_attempts=0 interrupted=true duration_ns=700000000000`; got != want {
 		t.Errorf("logfmt run_result =\n%s\nwant\n%s", got, want)
 	}
 }

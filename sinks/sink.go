@@ -64,8 +64,12 @@ type Options struct {
 	// Set it only when Out is a terminal: the line is redrawn in place.
 	Progress bool
 	// Total is how many tasks the run expects to finish, for the progress
-	// line; KindInfo events with a Total field update it.
+	// line; KindStart and KindInfo events with a Total field update it.
 	Total int
+	// Width is the terminal's width in columns, so the progress line names
+	// as many running tasks as fit (then "+N"); 0 or less means 80. Set it
+	// from TerminalWidth.
+	Width int
 	// Start is when the run began, for elapsed and wall time; zero means
 	// when Run was called.
 	Start time.Time

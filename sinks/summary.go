@@ -23,9 +23,16 @@ func (m *summary) Run(ctx context.Context, events <-chan Event) error {
 	s := newSession(ctx, m.o)
 	f := newFormatter(s.con, m.o.style())
 	t := newTaskTable()
+	decided := map[string]string{} // task → its decision, as the other modes print it
 	s.loop(events, m.o.Progress, func(e Event) {
 		t.observe(e)
-		if e.Kind == KindStatus || e.Kind == KindOutcome || levelOf(e) >= slog.LevelWarn {
+		switch {
+		case e.Kind == KindDecision:
+			decided[e.TaskID] = renderDecision(e)
+		case e.Kind == KindOutcome:
+			f.event(withDecision(e, decided[e.TaskID]))
+			delete(decided, e.TaskID)
+		case e.Kind == KindStatus || levelOf(e) >= slog.LevelWarn:
 			f.event(e)
 		}
 	})
@@ -33,6 +40,24 @@ func (m *summary) Run(ctx context.Context, events <-chan Event) error {
 	t.write(s.con, m.o.Color, m.o.Now().Sub(s.start))
 	return s.finish()
 }
+
+// withDecision puts the task's decision ("decided done: 2/3 verified
+// done, winner codex#2, +41 -3 lines") before what its outcome says, so
+// summary mode's one line per task carries what the other modes print.
+func withDecision(e Event, decision string) Event {
+	switch {
+	case decision == "":
+	case e.Message == "":
+		e.Message = decision
+	default:
+		e.Message = decision + "; " + e.Message
+	}
+	return e
+}
+
+// statusNotRun is the table's status of a task that did not run because a
+// dependency is blocked (its own status is still todo).
+const statusNotRun = "not run"
 
 // taskRow is what the table says about one task.
 type taskRow struct {
@@ -96,6 +121,8 @@ func (t *taskTable) observe(e Event) {
 	case KindOutcome:
 		r.status = outcomeCategory(e)
 		r.took = e.Duration
+	case KindWaiting:
+		r.status = statusNotRun
 	case KindDecision:
 		r.votes, r.winner = e.Votes, e.Winner
 	case KindAttempt:

@@ -38,6 +38,7 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 	defer func() {
 		rep.Unusable = d.UnusableAgents()
 		rep.Remaining = l.remaining()
+		rep.Waiting = l.reportWaiting()
 	}()
 	p, err := pipeline.Build[Tick](l.Nodes...)
 	if err != nil {

@@ -30,6 +30,9 @@ type Report struct {
 	// (todo or doing, every dependency done): work a next run would do,
 	// which makes the run not a success whatever else happened.
 	Remaining int
+	// Waiting lists the tasks that did not run because a dependency is
+	// blocked, each with the chain to it.
+	Waiting []Waiting
 }
 
 // OK reports whether the run ended without anything failing or blocked,
@@ -71,7 +74,7 @@ func countCompletion(rep *Report, c Completion) {
 // does a backlog that cannot be read (the error that made it so is
 // reported already).
 func (l *Loop) remaining() int {
-	if !slices.ContainsFunc(l.Nodes, func(n pipeline.Node) bool { return n.Name() == "merge" }) {
+	if !l.merges() {
 		return 0
 	}
 	b, err := l.Deps.Store.Snapshot()
@@ -94,4 +97,10 @@ func (l *Loop) remaining() int {
 		}
 	}
 	return n
+}
+
+// merges reports whether the pipeline has the merge stage, the only one
+// that changes the backlog.
+func (l *Loop) merges() bool {
+	return slices.ContainsFunc(l.Nodes, func(n pipeline.Node) bool { return n.Name() == "merge" })
 }

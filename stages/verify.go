@@ -42,18 +42,30 @@ func runVerify(ctx context.Context, d *Deps, j Job, a Attempt, command string) *
 	e.ExitCode = v.ExitCode
 	e.Duration = v.Duration
 	e.Raw = v.OutputTail
-	switch {
-	case v.Passed():
-		e.Message = fmt.Sprintf("verify passed: %s", command)
-	case v.TimedOut:
+	if !v.Passed() {
 		e.Level = slog.LevelWarn
-		e.Message = fmt.Sprintf("verify timed out after %s: %s", timeout, command)
-	default:
-		e.Level = slog.LevelWarn
-		e.Message = fmt.Sprintf("verify failed (exit %d): %s: %s", v.ExitCode, command, lastLine(v.OutputTail))
 	}
+	e.Message = verifyMessage(v, timeout)
 	d.emit(e)
 	return v
+}
+
+// verifyMessage says how a verification ended, after the command line the
+// output already shows: "verify passed", "verify timed out after 10m0s",
+// "verify failed with exit code 1: <its last output line>" (the line left
+// out when it printed nothing).
+func verifyMessage(v *VerifyResult, timeout time.Duration) string {
+	switch {
+	case v.Passed():
+		return "verify passed"
+	case v.TimedOut:
+		return fmt.Sprintf("verify timed out after %s", timeout)
+	}
+	msg := fmt.Sprintf("verify failed with exit code %d", v.ExitCode)
+	if last := lastLine(v.OutputTail); last != "" {
+		msg += ": " + last
+	}
+	return msg
 }
 
 // lastLine is the last non-empty line of s, for one-line reports.

@@ -49,9 +49,14 @@ type compNode struct {
 	help     string
 	own      []compFlag // flags declared on this command
 	flags    []compFlag // flags accepted here: ancestors' and own
-	args     []string   // values of an enum positional argument
+	args     []string   // values of an enum positional argument, or its completion:"" tag
+	files    bool       // a positional argument takes other words too (a file name)
 	children []*compNode
 }
+
+// completionTag is the struct tag that lists values to offer for a
+// positional argument that is not an enum, comma-separated.
+const completionTag = "completion"
 
 // compFlag is a flag as completion sees it.
 type compFlag struct {
@@ -95,8 +100,16 @@ func completionTree(root *kong.Node) *compNode {
 			c.flags = append(c.flags, cf)
 		}
 		for _, p := range n.Positional {
-			if p.Enum != "" {
+			switch {
+			case p.Enum != "":
 				c.args = append(c.args, p.EnumSlice()...)
+			case p.Tag.Get(completionTag) != "":
+				// Values worth offering for an argument that also takes
+				// other words (ls: a status, or a file).
+				c.args = append(c.args, strings.Split(p.Tag.Get(completionTag), ",")...)
+				c.files = true
+			default:
+				c.files = true
 			}
 		}
 		for _, ch := range n.Children {
@@ -456,7 +469,11 @@ end
 			fmt.Fprintf(&b, "complete -c looper %s -f -a %s -d %s\n", at, fishQuote(c.name), fishQuote(c.help))
 		}
 		if len(n.args) > 0 {
-			fmt.Fprintf(&b, "complete -c looper %s -f -a %s\n", at, fishQuote(strings.Join(n.args, " ")))
+			noFiles := " -f"
+			if n.files {
+				noFiles = "" // the argument may be a file name too
+			}
+			fmt.Fprintf(&b, "complete -c looper %s%s -a %s\n", at, noFiles, fishQuote(strings.Join(n.args, " ")))
 		}
 		cond := ""
 		if n.path != "" {

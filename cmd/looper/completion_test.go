@@ -152,6 +152,7 @@ func TestFishCompletion(t *testing.T) {
 		{"looper config --j", []string{"--json"}},
 		{"looper doctor --j", nil},
 		{"looper completion ", []string{"bash", "fish", "zsh"}},
+		{"looper ls bl", []string{"blocked"}},
 		{"looper doctor --output-mode ", []string{"buffered", "multiplexed", "summary"}},
 	} {
 		out, err := exec.Command(fish, "--no-config", "-c", "source "+fishQuote(script)+"; complete -C "+fishQuote(tc.line)).CombinedOutput()

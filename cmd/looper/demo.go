@@ -77,16 +77,13 @@ func (c *demoCmd) Run(ctx context.Context, kctx *kong.Context, stdout io.Writer)
 	if err := writeDemoProject(ctx, dir); err != nil {
 		return fmt.Errorf("set up the demo project in %s: %w", dir, err)
 	}
-	exe, err := selfPath()
+	exe, err := keepExecutable(filepath.Join(dir, ".looper", "bin", "looper"))
 	if err != nil {
-		return err
+		return fmt.Errorf("put a copy of looper in the demo project: %w", err)
 	}
 	wrapper := filepath.Join(dir, ".looper", "bin", "claude")
 	script := fmt.Sprintf("#!/bin/sh\n# The demo's stand-in for the claude CLI: looper's fake agent.\nLOOPER_FAKE_SCENARIOS=%s exec %s fake-agent claude \"$@\"\n",
 		shellQuote(filepath.Join(dir, ".looper", "scenarios.json")), shellQuote(exe))
-	if err := os.MkdirAll(filepath.Dir(wrapper), 0o755); err != nil {
-		return err
-	}
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		return err
 	}
@@ -108,8 +105,10 @@ func (c *demoCmd) Run(ctx context.Context, kctx *kong.Context, stdout io.Writer)
 	}
 	fmt.Fprintf(stdout, "looper demo: a 12-task project in %s\n\n", dir)
 	runErr := runLoop(ctx, cfg, dir, stdout, true)
-	fmt.Fprintf(stdout, "\nThe demo project is kept in %s. Look around:\n", dir)
-	fmt.Fprintf(stdout, "  cd %s && looper ls && git log --oneline --graph\n", shellQuote(dir))
+	fmt.Fprintf(stdout, "\nThe demo project is kept in %s, with a copy of this looper in .looper/bin. Look around:\n", dir)
+	fmt.Fprintf(stdout, "  cd %s && .looper/bin/looper ls && git log --oneline --graph\n", shellQuote(dir))
+	fmt.Fprintln(stdout, "To try looper on your own project without an API key: looper init, then looper run --agent fake")
+	fmt.Fprintln(stdout, "(go install ./cmd/looper puts looper on your PATH).")
 	return runErr
 }
 
@@ -167,23 +166,4 @@ func writeDemoProject(ctx context.Context, dir string) error {
 		}
 	}
 	return nil
-}
-
-// selfPath is how to run this looper again: the name it was started under,
-// made absolute (through PATH when it has no slash), so that a looper that
-// is one of several commands in one binary (a test binary under testscript)
-// is started as looper again; else the executable itself.
-func selfPath() (string, error) {
-	name := os.Args[0]
-	if !strings.Contains(name, string(filepath.Separator)) {
-		if p, err := exec.LookPath(name); err == nil {
-			name = p
-		}
-	}
-	if abs, err := filepath.Abs(name); err == nil {
-		if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
-			return abs, nil
-		}
-	}
-	return os.Executable()
 }

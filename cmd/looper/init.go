@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -31,7 +32,7 @@ is given; then nothing is written unless all can be. A looper.toml or .looper.to
 project already has is never shadowed by a new .looper/looper.toml.`
 }
 
-func (c *initCmd) Run(cfg *config.Config, stdout io.Writer) error {
+func (c *initCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
 	dir, err := workDir()
 	if err != nil {
 		return err
@@ -86,6 +87,14 @@ func (c *initCmd) Run(cfg *config.Config, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", shortPath(dir, f.path))
 	}
+	if msg, run := gitInitPlan(dir, cfg.GitInit); msg != "" {
+		fmt.Fprintln(stdout, msg)
+		if run {
+			if err := gitInit(ctx, dir); err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+		}
+	}
 	if ignore, wrote, err := ensureIgnored(backlog); err != nil {
 		return &exitError{code: exitFailure, err: fmt.Errorf("add looper's run-time files to %s: %w", shortPath(dir, ignore), err)}
 	} else if wrote {
@@ -100,6 +109,7 @@ func (c *initCmd) Run(cfg *config.Config, stdout io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "next: edit the tasks in %s, check them with `looper validate`, then `looper run`\n", shortPath(dir, backlog))
+	fmt.Fprintln(stdout, "to watch looper work first, without an API key: `looper run --agent fake` (its fake agent writes and commits looper-fake/<task>.txt per task: not real work)")
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -49,10 +50,39 @@ type cli struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "fake-agent" {
+		// The fake agent handles signals itself, as the CLI it stands in
+		// for does: looper's handler would echo looper's own "stopping"
+		// message on the agent's stderr, and exit on a second signal.
+		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
 	ctx, stop := signalContext(os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// runsAgents is set once a command opened a session, which runs agents: a
+// signal then says that agents get a grace period. Commands that run no
+// agent (tail -f, say) just stop.
+var runsAgents atomic.Bool
+
+// signalText names a signal as people know it: "SIGINT (Ctrl-C)" rather
+// than Go's "interrupt", so that messages do not read "interrupted by
+// interrupt".
+func signalText(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT (Ctrl-C)"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
+
+// stopNote is what looper prints on the first signal while agents run.
+func stopNote(sig os.Signal) string {
+	return fmt.Sprintf("looper: %s: stopping; agents get a grace period to exit (signal again to kill them now)", signalText(sig))
 }
 
 // signalContext returns a context cancelled by the first SIGINT or SIGTERM,
@@ -72,11 +102,15 @@ func signalContext(stderr io.Writer) (context.Context, func()) {
 			case sig := <-signals:
 				if first {
 					first = false
-					fmt.Fprintf(stderr, "\nlooper: %s: stopping; agents get a grace period to exit (signal again to kill them now)\n", sig)
-					cancel(fmt.Errorf("%w by %s", stages.ErrInterrupted, sig))
+					if runsAgents.Load() {
+						fmt.Fprintf(stderr, "\n%s\n", stopNote(sig))
+					}
+					cancel(fmt.Errorf("%w by %s", stages.ErrInterrupted, signalText(sig)))
 					continue
 				}
-				fmt.Fprintf(stderr, "looper: %s again: killing every agent now\n", sig)
+				if runsAgents.Load() {
+					fmt.Fprintf(stderr, "looper: %s again: killing every agent now\n", signalText(sig))
+				}
 				agent.KillAll()
 				os.Exit(exitInterrupted)
 			case <-done:

@@ -44,24 +44,31 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Cmds:                scriptCmds,
-		Condition: func(cond string) (bool, error) {
-			if cond == "bwrap" { // bubblewrap is installed and can create namespaces here
-				return (&sandbox.Policy{}).Available().Err == nil, nil
-			}
-			return false, fmt.Errorf("unknown condition %q", cond)
-		},
-		Setup: func(e *testscript.Env) error {
-			backlogs, err := filepath.Abs(filepath.Join("..", "..", "testdata", "backlogs"))
-			if err != nil {
-				return err
-			}
-			e.Setenv("BACKLOGS", backlogs) // the shared fixture backlogs
-			e.Setenv("HOME", e.WorkDir)
-			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
-			e.Setenv("NO_COLOR", "1")
-			e.Setenv("LOOPER_SANDBOX", "off") // see TestMain
-
-			return nil
-		},
+		Condition:           scriptCondition,
+		Setup:               scriptSetup,
 	})
+}
+
+// scriptSetup gives every script the shared fixture backlogs ($BACKLOGS),
+// a home of its own, no colour and no sandbox (see TestMain).
+func scriptSetup(e *testscript.Env) error {
+	backlogs, err := filepath.Abs(filepath.Join("..", "..", "testdata", "backlogs"))
+	if err != nil {
+		return err
+	}
+	e.Setenv("BACKLOGS", backlogs)
+	e.Setenv("HOME", e.WorkDir)
+	e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
+	e.Setenv("NO_COLOR", "1")
+	e.Setenv("LOOPER_SANDBOX", "off") // see TestMain
+	return nil
+}
+
+// scriptCondition adds [bwrap] to testscript's conditions: bubblewrap is
+// installed and can create namespaces here.
+func scriptCondition(cond string) (bool, error) {
+	if cond == "bwrap" {
+		return (&sandbox.Policy{}).Available().Err == nil, nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }

@@ -25,8 +25,11 @@ run), vote (ballots → decisions) and merge (decisions → outcomes: the only s
 the backlog and merges branches). Each stage's input must be the previous stage's output:
 an impossible order fails before anything runs, naming both stages and types.
 
-Without merge nothing is written: "--stages select,execute,vote" runs the agents of one pass
-and shows their decisions as a dry run. There is no review pass.`
+Without merge it is a dry run: "--stages select,execute,vote" runs the agents of one pass,
+each attempt in its own git worktree on its own branch whatever isolation says, and shows
+each decision with the branch that holds each candidate. Your branch, index, working tree
+and backlog are left as they were; looper clean --worktrees --force removes the candidates.
+There is no review pass.`
 }
 
 func (c *pipeCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
@@ -56,14 +59,24 @@ func (c *pipeCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer)
 			if err := s.isolate(ctx, false); err != nil {
 				return err
 			}
+		} else if err := s.isolateDryRun(); err != nil {
+			return err
 		}
 		nodes, err := stages.Registry(s.deps).Lookup(c.Stages...)
 		if err != nil {
 			return err
 		}
+		if !writes {
+			if report, ok := dryRunReport(s, c.Stages[len(c.Stages)-1]); ok {
+				nodes = append(nodes, report)
+			}
+		}
 		s.announce()
 		loop := &stages.Loop{Deps: s.deps, Nodes: nodes}
 		rep, err := loop.Run(ctx)
+		if !writes {
+			s.dryRunEnd()
+		}
 		return exitCode(rep, err)
 	})
 }

@@ -92,7 +92,9 @@ func runLoop(ctx context.Context, cfg *config.Config, cwd string, stdout io.Writ
 }
 
 // announce says what the run is about to do and how many tasks it may run,
-// which also sizes the progress line.
+// which also sizes the progress line. It is the run's KindStart: only a
+// run that got this far ends with a result line, so a refusal before it
+// prints the refusal alone.
 func (s *session) announce() {
 	d := s.deps
 	total := 0
@@ -115,6 +117,6 @@ func (s *session) announce() {
 		}
 		mode = fmt.Sprintf("parallel: %s tasks at once, %d agent(s) per task, strategy %s, %s", tasks, d.MaxAgents, d.Strategy, where)
 	}
-	s.send(sinks.Event{Level: slog.LevelInfo, Kind: sinks.KindInfo, Stage: "run", Total: total,
+	s.send(sinks.Event{Level: slog.LevelInfo, Kind: sinks.KindStart, Stage: "run", Total: total,
 		Message: fmt.Sprintf("%s: %d task(s) to do, %s", d.TodoPath, total, mode)})
 }

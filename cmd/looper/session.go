@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -69,6 +68,7 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 
 	// Preflight first: an agent that cannot run stops the run before the
 	// run log, the backlog or any worktree is opened.
+	runsAgents.Store(true)
 	specs, checks, err := preflight(ctx, cfg, cwd)
 	if err != nil {
 		return nil, err
@@ -96,6 +96,7 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		Out:      o.Stdout,
 		Color:    sinks.UseColor(o.Stdout),
 		Progress: sinks.Terminal(o.Stdout),
+		Width:    sinks.TerminalWidth(o.Stdout),
 		Level:    cfg.SlogLevel(),
 		Start:    time.Now(),
 
@@ -196,23 +197,24 @@ func withSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	return body(ctx, s)
 }
 
-// gitInit runs `git init` in cwd when git_init is on and cwd is in no
-// repository, as upstream did. A failure is a warning.
+// gitInit says what looper does about a project in no git repository,
+// then does it: `git init` when git_init is on (upstream's behaviour), a
+// warning of what is lost when it is off.
 func (s *session) gitInit(ctx context.Context) {
-	if !s.cfg.GitInit {
+	msg, run := gitInitPlan(s.cwd, s.cfg.GitInit)
+	if msg == "" {
 		return
 	}
-	if _, err := worktree.Open(s.cwd); !errors.Is(err, worktree.ErrNotRepo) {
+	if !run {
+		s.emit(slog.LevelWarn, sinks.KindWarning, msg)
 		return
 	}
-	cmd := exec.CommandContext(ctx, "git", "init", "--quiet")
-	cmd.Dir = s.cwd
-	if out, err := cmd.CombinedOutput(); err != nil {
-		s.emit(slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("git init: %v: %s (set git_init = false to skip it)", err, strings.TrimSpace(string(out))))
+	s.emit(slog.LevelInfo, sinks.KindInfo, msg)
+	if err := gitInit(ctx, s.cwd); err != nil {
+		s.emit(slog.LevelWarn, sinks.KindWarning, err.Error())
 		return
 	}
 	s.root = s.cwd
-	s.emit(slog.LevelInfo, sinks.KindInfo, "initialised a git repository in "+s.cwd)
 }
 
 // commitInPlace gives a sequential run the repository its attempts work
@@ -294,10 +296,36 @@ func exitCode(rep stages.Report, err error) error {
 		return fmt.Errorf("%w%s", err, left)
 	case err != nil:
 		return err
-	case rep.Failed > 0 || rep.Blocked > 0 || rep.FailFast:
-		return &exitError{code: exitFailure, err: fmt.Errorf("%d task(s) failed and %d ended blocked; see the blockers in the backlog (looper ls blocked)%s", rep.Failed, rep.Blocked, left)}
+	case rep.Failed > 0 || rep.Blocked > 0 || rep.FailFast || len(rep.Waiting) > 0:
+		return &exitError{code: exitFailure, err: errors.New(unfinishedMessage(rep) + left)}
 	case left != "":
 		return &exitError{code: exitFailure, err: errors.New(strings.TrimPrefix(left, "; "))}
 	}
 	return nil
+}
+
+// unfinishedMessage says, in the backlog's words, why a run that went to
+// its end is not a success: how many tasks ended blocked (a task whose
+// attempts failed is blocked too), that fail_fast stopped it, and which
+// tasks did not run because a dependency is blocked.
+func unfinishedMessage(rep stages.Report) string {
+	var parts []string
+	if n := rep.Failed + rep.Blocked; n > 0 {
+		parts = append(parts, fmt.Sprintf("%s ended blocked; see why with looper ls blocked", plural(n, "task")))
+	}
+	if rep.FailFast {
+		parts = append(parts, "fail_fast stopped the run")
+	}
+	msg := strings.Join(parts, "; ")
+	if len(rep.Waiting) > 0 {
+		lines := make([]string, len(rep.Waiting))
+		for i, w := range rep.Waiting {
+			lines[i] = "  " + w.String()
+		}
+		if msg != "" {
+			msg += "\n"
+		}
+		msg += fmt.Sprintf("%s did not run because a dependency is blocked:\n%s", plural(len(rep.Waiting), "task"), strings.Join(lines, "\n"))
+	}
+	return msg
 }

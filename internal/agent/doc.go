@@ -67,8 +67,9 @@
 // (item_type) and legacy {"id","msg"} shapes are read too. Text: every line
 // is agent text. Unknown types and fields are ignored; a line that is not
 // JSON is a warning, never fatal. Stderr lines are KindStderr events, and
-// the runner emits KindCommand when the process starts (argv) and exits
-// (exit code, class, duration, usage). Every event carries the Request's
+// the runner emits KindCommand when the process starts (the whole argv,
+// which the text output shortens and the run log keeps) and exits (exit
+// code, class, duration, usage; no argv, so it is printed once). Every event carries the Request's
 // TaskID, AgentID, Attempt, Iteration and Stage. KindAttempt, KindSummary
 // and KindOutcome are left to the stages.
 //

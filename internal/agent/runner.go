@@ -158,15 +158,10 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	if res.Class != ClassOK {
 		level = slog.LevelWarn
 	}
-	msg := fmt.Sprintf("%s exited with status %d: %s", spec.Name, res.ExitCode, res.Class)
-	if sig != 0 {
-		msg = fmt.Sprintf("%s killed by %s: %s", spec.Name, sig, res.Class)
-	}
-	if res.Err != "" {
-		msg += " (" + res.Err + ")"
-	}
+	msg := exitMessage(spec.Name, res.ExitCode, sig, res.Class, res.Err)
 	usage := res.Usage
-	em.send(sinks.Event{Kind: sinks.KindCommand, Level: level, Command: shown, ExitCode: res.ExitCode,
+	// The command line was in the start event; the run log has it there.
+	em.send(sinks.Event{Kind: sinks.KindCommand, Level: level, ExitCode: res.ExitCode,
 		Class: string(res.Class), Duration: res.Duration, Usage: &usage, Path: req.LastMessagePath, Message: msg})
 	return res
 }

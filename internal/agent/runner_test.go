@@ -76,7 +76,7 @@ func runFake(t *testing.T, fr fakeRun) fakeResult {
 		env = append(env, "LOOPER_FAKE_SCENARIOS="+path)
 	}
 	spec := Spec{Name: fr.dialect, Dialect: Dialect(fr.dialect), Binary: filepath.Join(fakeBin, fr.dialect),
-		Timeout: time.Minute, Grace: testGrace, Env: env}
+		Timeout: 5 * time.Minute, Grace: testGrace, Env: env} // generous: floods under -race on a loaded machine
 	req := Request{
 		Prompt:          "Work on the selected task.\n\n- task_id: T1\n- mode: iteration\n",
 		Dir:             work,

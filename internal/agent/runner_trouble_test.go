@@ -20,7 +20,7 @@ func rawSteps(lines ...string) string {
 }
 
 // The first 401 retry notice stops the attempt: claude would otherwise retry
-// ten times over minutes. The timeout is a minute, so an attempt that waited
+// ten times over minutes. The attempt's timeout is minutes away, so one that waited
 // for it would end "timeout", not "auth".
 func TestFakeAuthRetryStopsAtOnce(t *testing.T) {
 	t.Parallel()
@@ -39,7 +39,7 @@ func TestFakeAuthRetryStopsAtOnce(t *testing.T) {
 
 // Reconnect notices are output but not progress: with a one-second retry
 // timeout (and no idle timeout) the attempt ends unreachable, not at its
-// one-minute timeout.
+// overall timeout.
 func TestFakeReconnectChatterIsNotProgress(t *testing.T) {
 	t.Parallel()
 	provider := `model_providers.mock={name="mock", base_url="http://127.0.0.1:7/v1", wire_api="responses", env_key="MOCK_API_KEY"}`

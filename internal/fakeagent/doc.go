@@ -45,7 +45,9 @@
 //     agent, most specific first: "T1@2/claude#3", "T1/claude#3", "T1@2"
 //     (LOOPER_ATTEMPT and LOOPER_AGENT_ID), so tests can make one agent of
 //     a vote, or the re-run of a task, behave differently.
-//  3. The default for the mode: "success" in iteration mode (a short run
+//  3. In iteration mode, the builtin named by LOOPER_FAKE_DEFAULT (`looper
+//     run --agent fake` sets it to "try").
+//  4. The default for the mode: "success" in iteration mode (a short run
 //     that reports done for its task), "review" in review mode (reviewed,
 //     added_tasks 0), a plain sentence in bootstrap and repair mode.
 //
@@ -102,7 +104,8 @@
 //
 // Built-in scenarios: success, noop, blocked, delay, fail, hang,
 // ignore-sigterm, huge-line, flood, malformed, partial-line, truncated,
-// rate-limit, auth, max-turns, edit, commit, review, crash, orphan,
+// rate-limit, auth, max-turns, edit, commit, try (writes and commits
+// looper-fake/<task>.txt, saying it is not real work), review, crash, orphan,
 // no-summary, invalid-summary, wrong-task, and the git misbehaviours
 // unfinished-merge, side-branch, reset-below-base, write-main-tree,
 // commit-main-tree and daemon (see builtins in scenario.go).

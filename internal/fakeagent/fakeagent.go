@@ -136,6 +136,7 @@ type runContext struct {
 	todoPath     string
 	scenarioFile string
 	recordFile   string
+	fallback     string // LOOPER_FAKE_DEFAULT: the builtin run in iteration mode when nothing else selects one
 }
 
 var contextLineRE = regexp.MustCompile(`(?m)^\s*-\s*(task_id|mode|todo_path):\s*(.*?)\s*$`)
@@ -150,6 +151,7 @@ func newRunContext(dialect, cwd, prompt string) runContext {
 		todoPath:     os.Getenv("LOOPER_TODO"),
 		scenarioFile: os.Getenv("LOOPER_FAKE_SCENARIOS"),
 		recordFile:   os.Getenv("LOOPER_FAKE_RECORD"),
+		fallback:     os.Getenv("LOOPER_FAKE_DEFAULT"),
 	}
 	for _, m := range contextLineRE.FindAllStringSubmatch(prompt, -1) {
 		v := strings.Trim(m[2], "`\"'")

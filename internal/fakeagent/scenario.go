@@ -322,6 +322,14 @@ var builtins = map[string]Scenario{
 		{GitCommit: &GitCommitStep{Message: "feat({task}): fake change"}},
 		{Summary: &SummaryStep{}},
 	}},
+	// try is what `looper run --agent fake` runs on a real project: no
+	// model, a small file written and committed per task, saying so.
+	"try": {Steps: []Step{
+		{Text: ptr("looper's fake agent: no model is called; it writes and commits looper-fake/{task}.txt to show the loop working.")},
+		{WriteFile: &WriteFileStep{Path: "looper-fake/{task}.txt", Content: "Written by looper's fake agent for task {task}; not real work. Delete this directory when you are done trying looper.\n"}},
+		{GitCommit: &GitCommitStep{Message: "looper fake agent: {task} (not real work)"}},
+		{Summary: &SummaryStep{Summary: "The fake agent wrote looper-fake/{task}.txt (not real work)."}},
+	}},
 	"review":          {Steps: []Step{{Text: ptr("Reviewing the backlog.")}, {Summary: &SummaryStep{}}}},
 	"crash":           {Steps: []Step{{Text: ptr("Working on {task}.")}, {Signal: "KILL"}}},
 	"orphan":          {Steps: []Step{{Background: []string{"sleep", "60"}}, {Summary: &SummaryStep{}}}},
@@ -434,6 +442,13 @@ func selectScenario(prompt string, ctx runContext) (Scenario, error) {
 				return sc, nil
 			}
 		}
+	}
+	if ctx.fallback != "" && ctx.mode == "iteration" {
+		sc, err := resolve(json.RawMessage(fmt.Sprintf("%q", ctx.fallback)), ctx.cwd)
+		if err != nil {
+			return sc, fmt.Errorf("LOOPER_FAKE_DEFAULT: %w", err)
+		}
+		return sc, nil
 	}
 	sc := defaultScenario(ctx.mode)
 	sc.dir = ctx.cwd
