@@ -114,6 +114,7 @@ type ParallelConfig struct {
 	Agents           []string           // agent name per slot; empty = the iter role for every slot
 	Verify           string             // shell command run in an attempt's tree before it counts as done
 	Quorum           int                // verified done votes needed; 0 = a plain majority
+	Sparse           []string           // directories a worktree checks out (cone mode); empty = every file
 }
 
 // WorktreeConfig is the [worktree] section: what a per-attempt worktree gets.
@@ -187,6 +188,7 @@ func Defaults() *Config {
 			Retries:          0,
 			Isolation:        IsolationAuto,
 			Agents:           []string{},
+			Sparse:           []string{},
 			Verify:           "",
 			Quorum:           0,
 		},
@@ -355,6 +357,7 @@ func (c *Config) Clone() *Config {
 		d.Agents[n] = a
 	}
 	d.Parallel.Agents = slices.Clone(c.Parallel.Agents)
+	d.Parallel.Sparse = slices.Clone(c.Parallel.Sparse)
 	d.Worktree.Copy = slices.Clone(c.Worktree.Copy)
 	d.Sandbox.ReadOnly = slices.Clone(c.Sandbox.ReadOnly)
 	d.Sandbox.ReadWrite = slices.Clone(c.Sandbox.ReadWrite)

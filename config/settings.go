@@ -136,6 +136,9 @@ var settings = []*setting{
 	{key: "parallel.quorum", spec: spec{kind: kindInt, min: 0},
 		doc: `Verified done votes a task needs; 0 means a plain majority.`,
 		get: func(c *Config) any { return c.Parallel.Quorum }, set: func(c *Config, v any) { c.Parallel.Quorum = v.(int) }},
+	{key: "parallel.sparse", env: []string{"LOOPER_PARALLEL_SPARSE"}, spec: spec{kind: kindList, comma: true},
+		doc: `Directories each attempt's worktree checks out (git sparse checkout, cone mode: files at the top level are always there), e.g. ["services/api/", "libs/"], for monorepos. Empty: every file.`,
+		get: func(c *Config) any { return c.Parallel.Sparse }, set: func(c *Config, v any) { c.Parallel.Sparse = v.([]string) }},
 
 	{key: "worktree.copy", spec: spec{kind: kindList},
 		doc: `Files copied from the project tree into each new worktree (untracked ones such as ".env").`,

@@ -110,7 +110,11 @@
 // OpenRunLog creates <log_dir>/<slug>-<hash8>/<run-id>.jsonl (directory
 // 0700, file 0600), upstream looper's layout, and RunLog.Sink appends every
 // event to it as one JSON line with the Event struct's field names, times
-// in UTC. Lines are batched and written whole, at the latest when the sink
+// in UTC, with two exceptions that keep each agent line once: an event
+// derived from an agent's stdout line (Event.Derived) is left out, and an
+// attempt's stdout lines of one second share a "raw" record with a
+// "lines" array (JSON lines as JSON, others as strings; see lineGroups);
+// Tail derives the left-out events again through TailOptions.Expand. Lines are batched and written whole, at the latest when the sink
 // finds no further event waiting, so the log is current and an
 // interrupted run (Ctrl-C) leaves only whole lines; a run killed outright
 // in the middle of a write can end with a torn line, which Tail skips.

@@ -12,6 +12,7 @@ import (
 // from the console and from the log is the same record. It is not safe for
 // concurrent use.
 type eventEncoder struct {
+	buf  []byte // appendEvent's output
 	line bytes.Buffer
 	enc  *json.Encoder
 }
@@ -29,6 +30,10 @@ func newEventEncoder() *eventEncoder {
 // saying why. The bytes are valid until the next call.
 func (x *eventEncoder) encode(e Event) []byte {
 	e.Time = e.Time.UTC()
+	if b, ok := appendEvent(x.buf[:0], &e); ok {
+		x.buf = b
+		return b
+	}
 	err := x.value(e)
 	if err == nil {
 		return x.line.Bytes()

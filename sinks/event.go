@@ -125,8 +125,23 @@ type Event struct {
 	// embeds it as an object, as upstream's log did; bytes that are not valid
 	// JSON are logged as a string instead.
 	Summary json.RawMessage `json:"summary,omitempty"`
-	// Raw is a raw output line, for KindRaw.
+	// Raw is a raw output line, for KindRaw (or a command's output tail).
 	Raw string `json:"raw,omitempty"`
+	// Format is, on a KindRaw line of an agent's stdout, the stream format
+	// it was parsed in (claude, codex, text), so that a reader of the run
+	// log can derive again the events the line stood for: the log keeps
+	// each line once and leaves out what was derived from it.
+	Format string `json:"format,omitempty"`
+	// RawJSON says Raw is exactly one valid JSON value on one line, as
+	// the agent runner checked, so the run log embeds it as a JSON value
+	// instead of escaping it into a string (one copy of the line, not a
+	// bigger one). Whoever sets it vouches for the check.
+	RawJSON bool `json:"-"`
+	// Derived marks an event the agent runner derived from a stdout line
+	// that the run log keeps (a KindRaw with Format): the run log leaves
+	// it out, and Tail derives it again from the line. The console shows
+	// it like any other event.
+	Derived bool `json:"-"`
 	// Total is, on a KindStart or KindInfo event, how many tasks the run now expects to
 	// finish (sent when the run starts and again when a review adds tasks),
 	// so the progress line can show done/total. Zero leaves it unchanged.

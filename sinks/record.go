@@ -25,6 +25,7 @@ func (r *records) Run(ctx context.Context, events <-chan Event) error {
 	w := &recordWriter{out: s.con, enc: newEventEncoder(), logfmt: r.o.Format == FormatLogfmt}
 	s.loop(events, false, func(e Event) {
 		if levelOf(e) >= r.o.Level {
+			e.RawJSON = e.RawJSON && !w.logfmt // logfmt shows a line as one value
 			w.write(w.enc.encode(e))
 		}
 	})

@@ -30,6 +30,7 @@ type RunLog struct {
 	mu     sync.Mutex
 	f      *os.File
 	batch  []byte
+	lines  lineGroups // agent lines not yet in batch
 	enc    *eventEncoder
 	err    error
 	closed bool
@@ -133,7 +134,7 @@ type runLogSink struct{ l *RunLog }
 func (s runLogSink) Run(_ context.Context, events <-chan Event) error {
 	for e := range events {
 		s.l.append(e)
-		if len(events) == 0 || len(s.l.batch) >= flushBytes {
+		if len(events) == 0 || len(s.l.batch)+s.l.lines.bytes >= flushBytes {
 			s.l.flush()
 		}
 	}
@@ -142,13 +143,41 @@ func (s runLogSink) Run(_ context.Context, events <-chan Event) error {
 }
 
 // append adds e to the batch as one JSON line (see eventEncoder.encode).
+// An event derived from an agent's line is left out: the line's own
+// record holds it, and Tail derives it again (TailOptions.Expand).
 func (l *RunLog) append(e Event) {
+	if e.Derived {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return
 	}
+	if groupable(&e) {
+		if l.lines.add(&e) {
+			return
+		}
+		l.writeGroups(l.lines.take(&e))
+		l.lines.add(&e)
+		return
+	}
+	l.writeGroups(l.lines.take(&e))
 	l.batch = append(l.batch, l.enc.encode(e)...)
+}
+
+// writeGroups adds groups of agent lines to the batch, each as one record
+// (one record per line if the envelope cannot be encoded).
+func (l *RunLog) writeGroups(groups []*lineGroup) {
+	for _, grp := range groups {
+		if b, ok := appendGroup(l.batch, grp); ok {
+			l.batch = b
+			continue
+		}
+		e := grp.head
+		e.Kind, e.Message = KindError, "agent output lines could not be logged: their time is out of range"
+		l.batch = append(l.batch, l.enc.encode(e)...)
+	}
 }
 
 // flush writes the batch, complete lines only, in one write.
@@ -159,6 +188,7 @@ func (l *RunLog) flush() {
 }
 
 func (l *RunLog) flushLocked() {
+	l.writeGroups(l.lines.all())
 	if len(l.batch) == 0 || l.f == nil {
 		return
 	}

@@ -30,11 +30,22 @@ type TailOptions struct {
 	Poll time.Duration
 	// Location is the time zone times are shown in; nil means time.Local.
 	Location *time.Location
+	// Expand, when set, makes the function that turns each record into
+	// the events to show. The run log keeps each line an agent printed
+	// once and not the events derived from it (Event.Derived), so the
+	// agent runner's replayer (agent.LogReplayer) is what brings them
+	// back; nil shows the records as they are. Each call of Expand
+	// starts afresh, and its function gets the records in log order.
+	Expand func() func(Event) []Event
 }
 
 // maxLogLine caps the length of one run log line Tail will decode; longer
 // lines (only possible from a foreign or damaged file) are skipped.
 const maxLogLine = 64 << 20
+
+// tailPrimeBytes is how much of the log before the last lines Tail reads
+// so that their derived events come out as they did live (see last).
+const tailPrimeBytes = 4 << 20
 
 // tailChunk is how much Tail reads at a time.
 const tailChunk = 256 << 10
@@ -68,6 +79,7 @@ func Tail(ctx context.Context, path string, w io.Writer, o TailOptions) error {
 	if err != nil {
 		return err
 	}
+	r.expand = r.newExpand() // last shows its lines through it, then follow goes on
 	if err := r.last(rl, w); err != nil {
 		return err
 	}
@@ -112,7 +124,7 @@ func Tail(ctx context.Context, path string, w io.Writer, o TailOptions) error {
 					break
 				}
 				if !skipping {
-					if _, err := w.Write(r.render(pending[:i])); err != nil {
+					if _, err := w.Write(r.render(pending[:i], r.expand)); err != nil {
 						return err
 					}
 				}
@@ -131,31 +143,88 @@ func Tail(ctx context.Context, path string, w io.Writer, o TailOptions) error {
 
 // tailRenderer turns run log lines into output lines.
 type tailRenderer struct {
-	o   TailOptions
-	f   *formatter
-	out bytes.Buffer
+	o      TailOptions
+	f      *formatter
+	out    bytes.Buffer
+	expand func(Event) []Event // nil: records as they are
+}
+
+// logRecord is a run log line: an Event whose raw line is a string or,
+// for a line that was a JSON object or array, that JSON itself; or, for
+// the stdout lines of an attempt, several such lines (see lineGroups).
+type logRecord struct {
+	Event
+	Raw   json.RawMessage   `json:"raw"`
+	Lines []json.RawMessage `json:"lines"`
+}
+
+// decodeRecord reads one log line as the events it holds: one, or one
+// KindRaw per line of a "lines" record. ok is false if it is not an event.
+func decodeRecord(line []byte) (events []Event, ok bool) {
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 || line[0] != '{' {
+		return nil, false
+	}
+	var rec logRecord
+	if json.Unmarshal(line, &rec) != nil {
+		return nil, false
+	}
+	if rec.Lines == nil {
+		e := rec.Event
+		setRaw(&e, rec.Raw)
+		return []Event{e}, true
+	}
+	for _, l := range rec.Lines {
+		e := rec.Event
+		setRaw(&e, l)
+		events = append(events, e)
+	}
+	return events, true
+}
+
+// setRaw sets e's raw line from its JSON in the log: a string is the line
+// itself, an object or array is a line that was that JSON.
+func setRaw(e *Event, v json.RawMessage) {
+	switch {
+	case len(v) == 0 || string(v) == "null":
+	case v[0] == '"':
+		_ = json.Unmarshal(v, &e.Raw)
+	default:
+		e.Raw, e.RawJSON = string(v), true
+	}
 }
 
 // render decodes one log line and returns its output, nothing if the line
-// is not an event or is filtered out.
-func (r *tailRenderer) render(line []byte) []byte {
-	line = bytes.TrimSpace(line)
-	if len(line) == 0 || line[0] != '{' {
+// is not an event or is filtered out. expand derives the events a line
+// of agent output stood for; nil shows the records as they are.
+func (r *tailRenderer) render(line []byte, expand func(Event) []Event) []byte {
+	recs, ok := decodeRecord(line)
+	if !ok || (r.o.Task != "" && recs[0].TaskID != r.o.Task) {
 		return nil
 	}
-	var e Event
-	if json.Unmarshal(line, &e) != nil {
-		return nil
-	}
-	if r.o.Task != "" && e.TaskID != r.o.Task {
-		return nil
-	}
-	if !e.Time.IsZero() {
-		e.Time = e.Time.In(r.o.Location)
+	events := recs
+	if expand != nil {
+		events = nil
+		for _, e := range recs {
+			events = append(events, expand(e)...)
+		}
 	}
 	r.out.Reset()
-	r.f.event(e)
+	for _, e := range events {
+		if !e.Time.IsZero() {
+			e.Time = e.Time.In(r.o.Location)
+		}
+		r.f.event(e)
+	}
 	return bytes.Clone(r.out.Bytes())
+}
+
+// newExpand starts a fresh expansion, nil without TailOptions.Expand.
+func (r *tailRenderer) newExpand() func(Event) []Event {
+	if r.o.Expand == nil {
+		return nil
+	}
+	return r.o.Expand()
 }
 
 // last writes the last r.o.Lines output lines, reading the log backwards
@@ -164,7 +233,11 @@ func (r *tailRenderer) last(rl *reverseLines, w io.Writer) error {
 	if r.o.Lines <= 0 {
 		return nil
 	}
-	var groups [][]byte // newest first
+	// Going backwards, each record is counted with an expansion of its
+	// own; the records found are then shown in log order through one, so
+	// what a line's events owe to the lines before it in the window (a
+	// tool result's tool name) comes out as it did live.
+	var records [][]byte // newest first
 	count := 0
 	for count < r.o.Lines {
 		line, _, ok, err := rl.next()
@@ -174,16 +247,36 @@ func (r *tailRenderer) last(rl *reverseLines, w io.Writer) error {
 		if !ok {
 			break
 		}
-		if out := r.render(line); len(out) > 0 {
-			groups = append(groups, out)
+		if out := r.render(line, r.newExpand()); len(out) > 0 {
+			records = append(records, bytes.Clone(line))
 			count += bytes.Count(out, []byte("\n"))
 		}
 	}
-	var all []byte
-	for i := len(groups) - 1; i >= 0; i-- {
-		all = append(all, groups[i]...)
+	if r.expand != nil {
+		// Records just before the window teach the expansion what the
+		// window's lines refer to (the tool call a result answers);
+		// their own output is not shown.
+		var prime [][]byte
+		for n := 0; n < tailPrimeBytes; {
+			line, _, ok, err := rl.next()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				break
+			}
+			prime = append(prime, bytes.Clone(line))
+			n += len(line)
+		}
+		for i := len(prime) - 1; i >= 0; i-- {
+			r.render(prime[i], r.expand)
+		}
 	}
-	for ; count > r.o.Lines; count-- {
+	var all []byte
+	for i := len(records) - 1; i >= 0; i-- {
+		all = append(all, r.render(records[i], r.expand)...)
+	}
+	for count = bytes.Count(all, []byte("\n")); count > r.o.Lines; count-- {
 		all = all[bytes.IndexByte(all, '\n')+1:]
 	}
 	_, err := w.Write(all)

@@ -87,7 +87,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 		// three-agent task uses 1, 2, 3; its re-run after a conflict 4, 5, 6.
 		number := (j.Attempt-1)*d.maxAgents() + slot
 		wt, err := d.Repo.Create(ctx, d.RunID, j.Task.ID, number, worktree.Options{
-			Copy: d.WorktreeCopy, Setup: d.WorktreeSetup, SetupTimeout: d.SetupTimeout,
+			Copy: d.WorktreeCopy, Setup: d.WorktreeSetup, SetupTimeout: d.SetupTimeout, Sparse: d.WorktreeSparse,
 			Resume: d.takeResume(j.Task.ID),
 		})
 		if err != nil {

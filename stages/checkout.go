@@ -125,7 +125,11 @@ func (d *Deps) checkoutMerge(ctx context.Context, branch string, merge func() (w
 	if !res.FastForward {
 		// The merge commit's first parent is the tip it was made on: what
 		// arrived there since the last look was not made by looper.
-		theirs, lerr := w.repo.CommitsSince(bg, res.Commit+"^1", w.head)
+		onto := res.Commit + "^1"
+		if res.Onto != "" {
+			onto = res.Onto // a batch's first merge was made on it
+		}
+		theirs, lerr := w.repo.CommitsSince(bg, onto, w.head)
 		if lerr != nil {
 			d.info("watch", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("could not check the main tree after merging %s: %v", branch, lerr))
 		}

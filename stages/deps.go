@@ -66,6 +66,10 @@ type Deps struct {
 	WorktreeSetup []string
 	// SetupTimeout bounds WorktreeSetup (0 = the worktree package's default).
 	SetupTimeout time.Duration
+	// WorktreeSparse lists the directories each worktree checks out
+	// ([parallel] sparse), so that attempts in a monorepo pay only for the
+	// part they work on; empty checks out every file.
+	WorktreeSparse []string
 
 	// MaxTasks bounds the tasks in flight (0 = unlimited).
 	MaxTasks int
@@ -112,6 +116,7 @@ type Deps struct {
 	finished    map[string]bool // tasks that reached an outcome in this run
 	sel         *selector
 	checkout    *checkoutWatch // the user's checkout, in worktree runs
+	releasing   sync.WaitGroup // worktree removals after outcomes (see finish)
 	resume      resumePoints   // leftover work the next attempts start from
 	limitsMu    sync.Mutex
 	limits      map[string]time.Time // agent name → dispatch paused until

@@ -44,6 +44,7 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 	if err != nil {
 		return rep, err
 	}
+	defer d.startPool()()
 	b, err := d.Store.Snapshot()
 	if err != nil {
 		return rep, err

@@ -32,6 +32,7 @@ func Merge(d *Deps) pipeline.Stage[Decision, Outcome] {
 	return pipeline.Func("merge", func(ctx context.Context, in <-chan Decision, out chan<- Outcome) error {
 		// Landing and recording outlive a cancelled run (see above).
 		bg := context.WithoutCancel(ctx)
+		defer d.releasing.Wait() // the stage ends when its worktrees are released
 		p := &parking{d: d}
 		for {
 			var batch []Decision
@@ -55,18 +56,23 @@ func Merge(d *Deps) pipeline.Stage[Decision, Outcome] {
 				}
 			case <-p.poll():
 			}
-			var outcomes []Outcome
+			var outcomes, merges []Outcome
 			for _, dec := range batch {
-				o, dirty, err := land(bg, d, dec)
+				o, merge, err := land(bg, d, dec)
 				if err != nil {
 					return err
 				}
-				if dirty != nil {
-					p.park(o, dirty)
+				if merge {
+					merges = append(merges, o)
 					continue
 				}
 				outcomes = append(outcomes, o)
 			}
+			merged, err := mergeWinners(bg, d, merges, p)
+			if err != nil {
+				return err
+			}
+			outcomes = append(outcomes, merged...)
 			landed, err := p.retry(bg)
 			if err != nil {
 				return err
@@ -78,8 +84,11 @@ func Merge(d *Deps) pipeline.Stage[Decision, Outcome] {
 	})
 }
 
-// finish records a batch of outcomes in one save, cleans up their
-// worktrees, reports them and sends them on.
+// finish records a batch of outcomes in one save, decides which worktrees
+// go, reports the outcomes and sends them on, which frees their slots, and
+// only then removes the worktrees, in the background: cleanup is on the way
+// neither to the next task nor to the next merge. The merge stage waits
+// for the removals before it ends.
 func finish(ctx context.Context, d *Deps, outcomes []Outcome, out chan<- Outcome) error {
 	if len(outcomes) == 0 {
 		return nil
@@ -87,38 +96,52 @@ func finish(ctx context.Context, d *Deps, outcomes []Outcome, out chan<- Outcome
 	if err := record(d, outcomes); err != nil {
 		return err
 	}
+	var removals []removal
 	for _, o := range outcomes {
-		cleanUp(ctx, d, &o)
+		removals = append(removals, cleanUp(d, &o)...)
 		report(d, o)
 		// A plain send: this outcome is recorded in the backlog, so it
 		// must be counted even when the run is being cancelled. The
 		// runner always drains the last stage's channel.
 		out <- o
 	}
+	if len(removals) > 0 {
+		d.releasing.Go(func() {
+			for _, r := range removals {
+				if err := d.Repo.Remove(r.attempt.Worktree, r.branch); err != nil {
+					warnAttempt(d, r.job, r.attempt, fmt.Sprintf("could not remove worktree %s: %v", r.attempt.Worktree.Path, err))
+				}
+			}
+		})
+	}
 	return nil
 }
 
-// land decides what a decision becomes, merging the winner's branch when the
-// task is done in a worktree. A merge that the user's uncommitted changes
-// are in the way of returns them, and the outcome to complete once it lands.
-func land(ctx context.Context, d *Deps, dec Decision) (Outcome, *worktree.DirtyError, error) {
-	o := Outcome{Decision: dec}
+// removal is a worktree cleanUp decided to remove, with its branch or not.
+type removal struct {
+	job     Job
+	attempt Attempt
+	branch  bool
+}
+
+// land decides what a decision becomes; merge is set when the task is done
+// in a worktree with commits to land, which mergeWinners then merges.
+func land(ctx context.Context, d *Deps, dec Decision) (o Outcome, merge bool, err error) {
+	o = Outcome{Decision: dec}
 	j := dec.Job
 	switch dec.Status {
 	case todo.SummaryDone:
 		o.Status = todo.StatusDone
 		w := dec.WinningAttempt()
 		if d.Repo == nil || w == nil || w.Worktree == nil {
-			return o, nil, nil
+			return o, false, nil
 		}
 		n, err := d.Repo.Commits(w.Worktree)
 		if err != nil {
-			return o, nil, fmt.Errorf("task %s: %w", j.Task.ID, err)
+			return o, false, fmt.Errorf("task %s: %w", j.Task.ID, err)
 		}
-		if n == 0 {
-			return o, nil, nil // done with no change to land ("no code change needed")
-		}
-		return mergeWinner(ctx, d, o)
+		// Done with no change has nothing to land ("no code change needed").
+		return o, n > 0, nil
 	case todo.SummaryBlocked:
 		o.Status = todo.StatusBlocked
 		o.Failed = dec.Winner < 0
@@ -131,14 +154,14 @@ func land(ctx context.Context, d *Deps, dec Decision) (Outcome, *worktree.DirtyE
 				e.Level = slog.LevelWarn
 				e.Message = fmt.Sprintf("rate-limited; re-queued for %s (not counted as a failure)", until.UTC().Format(time.RFC3339))
 				d.emit(e)
-				return o, nil, nil
+				return o, false, nil
 			}
 			o.Decision.Blockers = append(o.Decision.Blockers, fmt.Sprintf("rate-limited %d times; giving up for this run", j.RateLimits+1))
 		}
-		return o, nil, nil
+		return o, false, nil
 	default: // skipped: the agent did nothing; put the task back as it was
 		o.Status = j.PrevStatus
-		return o, nil, nil
+		return o, false, nil
 	}
 }
 
@@ -149,8 +172,21 @@ func mergeWinner(ctx context.Context, d *Deps, o Outcome) (Outcome, *worktree.Di
 	j := o.Decision.Job
 	branch := o.Decision.WinningAttempt().Worktree.Branch
 	res, err := d.checkoutMerge(ctx, branch, func() (worktree.MergeResult, error) {
-		return d.Repo.Merge(ctx, branch, fmt.Sprintf("looper: merge %s: %s", j.Task.ID, j.Task.Title))
+		return d.Repo.Merge(ctx, branch, mergeMessage(j))
 	})
+	return settle(d, o, res, err)
+}
+
+// mergeMessage is the message of the merge commit that lands a job.
+func mergeMessage(j Job) string {
+	return fmt.Sprintf("looper: merge %s: %s", j.Task.ID, j.Task.Title)
+}
+
+// settle turns a merge's result into the outcome: merged, re-run once on a
+// conflict, blocked on a second one, or returned with the user's changes
+// that are in the way.
+func settle(d *Deps, o Outcome, res worktree.MergeResult, err error) (Outcome, *worktree.DirtyError, error) {
+	j := o.Decision.Job
 	if dirty, ok := errors.AsType[*worktree.DirtyError](err); ok {
 		return o, dirty, nil
 	}
@@ -260,16 +296,17 @@ func apply(d *Deps, b *todo.Backlog, o Outcome, now time.Time) error {
 	}
 }
 
-// cleanUp removes the worktrees that hold nothing worth keeping: the merged
+// cleanUp lists the worktrees to remove, those that hold nothing worth keeping: the merged
 // winner (branch too), attempts with no commits (branch too), and the
 // worktrees of losing attempts (their branches stay, since unmerged work is
 // never deleted). Failed and blocked attempts, and attempts that failed the
 // integrity check even with no commits, keep worktree and branch for
 // inspection.
-func cleanUp(ctx context.Context, d *Deps, o *Outcome) {
+func cleanUp(d *Deps, o *Outcome) []removal {
 	if d.Repo == nil {
-		return
+		return nil
 	}
+	var out []removal
 	dec := o.Decision
 	for i, a := range dec.Attempts {
 		if a.Worktree == nil {
@@ -277,11 +314,14 @@ func cleanUp(ctx context.Context, d *Deps, o *Outcome) {
 		}
 		winner := i == dec.Winner
 		var removeBranch, removeTree bool
-		commits, err := d.Repo.Commits(a.Worktree)
+		commits, err := 0, error(nil)
+		if !winner || !o.Merged { // a merged winner goes whatever its count
+			commits, err = d.Repo.Commits(a.Worktree)
+		}
 		switch {
-		case err != nil:
 		case winner && o.Merged:
 			removeTree, removeBranch = true, true
+		case err != nil:
 		case a.Result.Class == ClassIntegrity:
 			// kept as the agent left it, for inspection
 		case commits == 0:
@@ -295,10 +335,9 @@ func cleanUp(ctx context.Context, d *Deps, o *Outcome) {
 			o.Kept = append(o.Kept, a.Worktree.Path)
 			continue
 		}
-		if err := d.Repo.Remove(a.Worktree, removeBranch); err != nil {
-			warnAttempt(d, dec.Job, a, fmt.Sprintf("could not remove worktree %s: %v", a.Worktree.Path, err))
-		}
+		out = append(out, removal{job: dec.Job, attempt: a, branch: removeBranch})
 	}
+	return out
 }
 
 // report emits the outcome's status change and outcome events.

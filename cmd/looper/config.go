@@ -49,6 +49,7 @@ type globalFlags struct {
 	Agents     []string `config:"parallel.agents" placeholder:"NAME" group:"parallel" help:"Agent for each slot of a task."`
 	Verify     string   `config:"parallel.verify" placeholder:"CMD" group:"parallel" help:"Check run on an attempt before it counts as done."`
 	Quorum     int      `config:"parallel.quorum" placeholder:"N" group:"parallel" help:"Verified done votes a task needs, 0 = majority."`
+	Sparse     []string `config:"parallel.sparse" placeholder:"DIR" group:"parallel" help:"Directories each worktree checks out (sparse checkout)."`
 
 	Sandbox   string `config:"sandbox.mode" placeholder:"MODE" group:"agents" help:"Run agents in a bubblewrap sandbox"`
 	NoSandbox bool   `name:"no-sandbox" group:"agents" help:"Run every agent unsandboxed: the same as --sandbox off."`

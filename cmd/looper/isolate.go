@@ -77,6 +77,7 @@ func (s *session) isolate(ctx context.Context, resume bool) error {
 	}
 	s.repo = repo
 	s.deps.Repo = repo
+	s.deps.WorktreeSparse = cfg.Parallel.Sparse
 	return nil
 }
 

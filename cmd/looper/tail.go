@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/internal/agent"
 	"github.com/looper-go/looper/sinks"
 )
 
@@ -48,6 +49,7 @@ func (c *tailCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer)
 			Level:  cfg.SlogLevel(),
 			Color:  sinks.UseColor(stdout),
 			Follow: c.Follow,
+			Expand: agent.LogReplayer,
 		})
 	}
 	return fmt.Errorf("no run logs in %s: a run writes one there (log_dir in looper.toml, --log-dir or LOOPER_LOG_DIR choose the base)", dir)

@@ -25,7 +25,7 @@ func parseStream(b *testing.B, format Format, data []byte, emit func(sinks.Event
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		em.raw(line)
+		em.raw(line, format)
 		p.line(line)
 	}
 	if p.result().lines == 0 {

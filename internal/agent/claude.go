@@ -26,6 +26,20 @@ type claudeParser struct {
 	// the result's permission_denials (with the input) replace the
 	// system/permission_denied line (without it) instead of adding to it.
 	deniedAt map[string]int
+	// msg is the message liteEvent decodes into, reused line after line,
+	// and msgVals the "message" members it found.
+	msg     claudeMessage
+	msgVals [][]byte
+	// checked says the line being parsed is known to be valid JSON.
+	checked bool
+}
+
+// checkedLine parses a line the caller has found to be valid JSON, which
+// spares the check.
+func (p *claudeParser) checkedLine(b []byte) lineKind {
+	p.checked = true
+	defer func() { p.checked = false }()
+	return p.line(b)
 }
 
 // claudeEvent is the union of the stream-json line shapes the runner reads.
@@ -157,10 +171,12 @@ func (p *claudeParser) line(b []byte) lineKind {
 
 func (p *claudeParser) event(b []byte) lineKind {
 	var ev claudeEvent
-	if err := decodeLine(b, &ev); err != nil {
-		p.t.badLines++
-		p.em.warn(fmt.Sprintf("agent printed a line that is not stream-json (%s): %s", jsonErr(err), clip(string(b), 200)))
-		return lineProgress
+	if !(p.checked || jsonValid(b)) || !p.liteEvent(b, &ev) {
+		if err := decodeLine(b, &ev); err != nil {
+			p.t.badLines++
+			p.em.warn(fmt.Sprintf("agent printed a line that is not stream-json (%s): %s", jsonErr(err), clip(string(b), 200)))
+			return lineProgress
+		}
 	}
 	if ev.SessionID != "" && p.t.sessionID == "" {
 		p.t.sessionID = ev.SessionID
@@ -417,24 +433,6 @@ func (p *claudeParser) rateLimit(ev *claudeEvent) {
 }
 
 func (p *claudeParser) result() *transcript { return &p.t }
-
-// toolSummary renders a tool call's input compactly: the command, path,
-// pattern or query when there is one, else the JSON on one line.
-func toolSummary(input json.RawMessage) string {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(input, &m) == nil {
-		for _, k := range []string{"command", "file_path", "notebook_path", "path", "pattern", "url", "query", "description", "prompt"} {
-			if s := jsonString(m[k]); s != "" {
-				return clip(oneLine(s), 200)
-			}
-		}
-	}
-	return compactJSON(input, 200)
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
 
 // jsonInt decodes a raw JSON number; null, strings and floats with a
 // fraction yield 0.

@@ -53,8 +53,13 @@
 //
 // # Parsing
 //
-// Each stdout line becomes a KindRaw event (debug) and goes to the
-// format's parser. Claude stream-json: system/init (session id),
+// Each stdout line becomes a KindRaw event (debug, with its Format, and
+// marked RawJSON when it is a JSON object or array) and goes to the
+// format's parser, whose events are marked Derived: the run log keeps the
+// line and not them, and LogReplayer derives them again for `looper
+// tail`. Assistant and user lines, nearly all of a session, are read with
+// a validating scanner (jsonscan.go) rather than a full encoding/json
+// decode. Claude stream-json: system/init (session id),
 // assistant text (KindText per line), thinking (KindReasoning), tool_use
 // (KindTool, compact), user tool_result (KindToolResult, debug), the result
 // event (final text, usage from modelUsage or usage, cost, subtype,

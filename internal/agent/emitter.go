@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"log/slog"
 	"strings"
 	"sync"
@@ -16,17 +17,34 @@ import (
 type emitter struct {
 	emit func(sinks.Event)
 	base sinks.Event
-	mu   sync.Mutex
+	mu   *sync.Mutex // shared with the deriving view
+	// derived marks the events as derived from a stdout line (see
+	// sinks.Event.Derived): the parsers' view of the emitter sets it.
+	derived bool
+	// now stamps the events; replaying a run log stamps the line's time.
+	now func() time.Time
 }
 
 func newEmitter(emit func(sinks.Event), req Request) *emitter {
-	return &emitter{emit: emit, base: sinks.Event{
+	return &emitter{emit: emit, mu: new(sync.Mutex), now: time.Now, base: sinks.Event{
 		TaskID:    req.TaskID,
 		AgentID:   req.AgentID,
 		Attempt:   req.Attempt,
 		Iteration: req.Iteration,
 		Stage:     req.Stage,
 	}}
+}
+
+// deriving returns a view of e for a stream parser: the same sink, order
+// and identity, with every event marked as derived from the line being
+// parsed, so the run log can keep the line and leave the events out.
+func (e *emitter) deriving() *emitter {
+	if e == nil {
+		return nil
+	}
+	v := *e
+	v.derived = true
+	return &v
 }
 
 // enabled reports whether events go anywhere, so callers can skip building
@@ -37,7 +55,8 @@ func (e *emitter) send(ev sinks.Event) {
 	if !e.enabled() {
 		return
 	}
-	ev.Time = time.Now()
+	ev.Time = e.now()
+	ev.Derived = e.derived
 	ev.TaskID = e.base.TaskID
 	ev.AgentID = e.base.AgentID
 	ev.Attempt = e.base.Attempt
@@ -67,11 +86,21 @@ func (e *emitter) warn(msg string) {
 	e.send(sinks.Event{Kind: sinks.KindWarning, Level: slog.LevelWarn, Message: msg})
 }
 
-func (e *emitter) raw(line []byte) {
+// raw sends one stdout line. format is the stream format the line is
+// about to be parsed in, "" when it will not be parsed (cut short, or the
+// parser gave up): the run log keeps the line in place of the events the
+// parser derives from it, and a reader derives them again in that format.
+// A line that is valid JSON is marked so, to be logged as JSON.
+// It returns whether the line was found to be valid JSON (false when
+// nothing checked it).
+func (e *emitter) raw(line []byte, format Format) bool {
 	if !e.enabled() {
-		return
+		return false
 	}
-	e.send(sinks.Event{Kind: sinks.KindRaw, Level: slog.LevelDebug, Raw: string(line)})
+	ev := sinks.Event{Kind: sinks.KindRaw, Level: slog.LevelDebug, Raw: string(line), Format: string(format)}
+	ev.RawJSON = format != FormatText && format != "" && isJSONLine(line)
+	e.send(ev)
+	return ev.RawJSON
 }
 
 // clip shortens s to at most n bytes (on a rune boundary) for one-line
@@ -97,4 +126,15 @@ func firstLine(s string, n int) string {
 		}
 	}
 	return ""
+}
+
+// isJSONLine reports whether line is a JSON object or array with nothing
+// around it, which the run log embeds as it is; any other line is logged
+// as a string, so a string in the log is always a line as printed.
+func isJSONLine(line []byte) bool {
+	if len(line) < 2 || bytes.IndexByte(line, '\r') >= 0 || bytes.IndexByte(line, '\n') >= 0 {
+		return false
+	}
+	first, last := line[0], line[len(line)-1]
+	return ((first == '{' && last == '}') || (first == '[' && last == ']')) && jsonValid(line)
 }

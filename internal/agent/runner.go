@@ -97,7 +97,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	}
 	em.send(sinks.Event{Kind: sinks.KindCommand, Level: slog.LevelInfo, Command: shown, Message: started})
 
-	parser := newParser(spec.Format, em)
+	parser := newParser(spec.Format, em.deriving())
 	var stderr tailBuffer
 	readersDone := make(chan struct{})
 	var readers sync.WaitGroup
@@ -418,18 +418,21 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 		if err != nil {
 			return
 		}
-		em.raw(line)
+		skip := !parsing || (truncatedFrom > 0 && spec.Format != FormatText)
+		valid := false
+		if skip {
+			em.raw(line, "")
+		} else {
+			valid = em.raw(line, spec.Format)
+		}
 		if truncatedFrom > 0 {
 			em.warn(fmt.Sprintf("%s printed a line of %d bytes, more than max_line (%d); it was truncated and, unless the output is text, skipped", spec.Name, truncatedFrom, spec.MaxLine))
-			if spec.Format != FormatText {
-				continue
-			}
 		}
-		if !parsing {
+		if skip {
 			continue
 		}
 		var kind lineKind
-		kind, parsing = safeLine(p, line, em)
+		kind, parsing = safeLine(p, line, valid, em)
 		switch kind {
 		case lineProgress:
 			a.wd.progressed()
@@ -446,7 +449,7 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 // safeLine feeds one line to the parser; a parser panic (a bug, not the
 // agent's fault) is reported once and parsing stops, but the output is
 // still drained so the agent never blocks.
-func safeLine(p streamParser, line []byte, em *emitter) (kind lineKind, ok bool) {
+func safeLine(p streamParser, line []byte, valid bool, em *emitter) (kind lineKind, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError,
@@ -454,6 +457,9 @@ func safeLine(p streamParser, line []byte, em *emitter) (kind lineKind, ok bool)
 			kind, ok = lineProgress, false
 		}
 	}()
+	if c, isChecked := p.(interface{ checkedLine([]byte) lineKind }); valid && isChecked {
+		return c.checkedLine(line), true
+	}
 	return p.line(line), true
 }
 

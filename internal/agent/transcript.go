@@ -158,13 +158,7 @@ func decodeLine(b []byte, v any) error {
 // jsonString decodes a raw JSON value that should be a string; anything else
 // yields "".
 func jsonString(raw json.RawMessage) string {
-	if len(raw) == 0 || raw[0] != '"' {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return ""
-	}
+	s, _ := jsonStr(raw)
 	return s
 }
 
@@ -174,10 +168,9 @@ func jsonStringPrefix(raw json.RawMessage, n int) string {
 	if len(raw) <= n+2 || raw[0] != '"' {
 		return jsonString(raw)
 	}
-	// Cut, close the string, and back off while the cut split an escape.
+	// Cut, and back off while the cut split an escape.
 	for cut := n; cut > n-8 && cut > 1; cut-- {
-		var s string
-		if json.Unmarshal(append(raw[:cut:cut], '"'), &s) == nil {
+		if s, ok := unquote(raw[1:cut]); ok {
 			return s
 		}
 	}

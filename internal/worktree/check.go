@@ -124,11 +124,10 @@ func (r *Repo) Check(ctx context.Context, wt *Worktree) (Integrity, error) {
 	if wt.Base == "" || strings.HasPrefix(wt.Base, "-") {
 		return in, fmt.Errorf("check %s: the attempt's base commit is unknown", wt.Path)
 	}
-	out, err := gitRead(ctx, wt.Path, "rev-parse", "--absolute-git-dir")
+	gitDir, err := worktreeGitDir(ctx, wt.Path)
 	if err != nil {
 		return in, fmt.Errorf("check %s: %w", wt.Path, err)
 	}
-	gitDir := firstLine(out)
 	for _, f := range inProgressFiles {
 		if _, err := os.Lstat(filepath.Join(gitDir, f.file)); err == nil && !slices.Contains(in.InProgress, f.op) {
 			in.InProgress = append(in.InProgress, f.op)
@@ -151,30 +150,11 @@ func (r *Repo) Check(ctx context.Context, wt *Worktree) (Integrity, error) {
 
 // checkHead fills the HEAD and ancestry findings.
 func (r *Repo) checkHead(ctx context.Context, wt *Worktree, in *Integrity) error {
-	out, err := gitRead(ctx, wt.Path, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+	tip, err := readHead(ctx, wt, in)
 	if err != nil {
-		return fmt.Errorf("read HEAD: %w", err)
-	}
-	in.Head = firstLine(out)
-	out, err = gitRead(ctx, wt.Path, "symbolic-ref", "--quiet", "HEAD")
-	switch {
-	case err == nil:
-		in.HeadBranch = strings.TrimPrefix(firstLine(out), "refs/heads/")
-	case exitCode(err) == 1: // detached
-	default:
-		return fmt.Errorf("read the checked-out branch: %w", err)
+		return err
 	}
 	in.OffBranch = in.HeadBranch != wt.Branch
-	tip := ""
-	out, err = gitRead(ctx, wt.Path, "rev-parse", "--verify", "--quiet", "refs/heads/"+wt.Branch+"^{commit}")
-	switch {
-	case err == nil:
-		tip = firstLine(out)
-	case exitCode(err) == 1:
-		in.BranchMissing = true
-	default:
-		return fmt.Errorf("read branch %s: %w", wt.Branch, err)
-	}
 	headFromBase, err := isAncestor(ctx, wt.Path, wt.Base, in.Head)
 	if err != nil {
 		return err
@@ -190,6 +170,8 @@ func (r *Repo) checkHead(ctx context.Context, wt *Worktree, in *Integrity) error
 	}
 	switch {
 	case in.Adoptable:
+	case tip == in.Head:
+		in.BelowBase = !headFromBase
 	case tip != "":
 		tipFromBase, err := isAncestor(ctx, wt.Path, wt.Base, tip)
 		if err != nil {

@@ -23,6 +23,9 @@ type MergeResult struct {
 	// UpToDate is set when the integration branch already contained every
 	// commit of the branch, so nothing changed.
 	UpToDate bool
+	// Onto is the integration tip the merge was computed on: the commits
+	// between it and the tip looper last saw were made by someone else.
+	Onto string
 	// Conflicts lists the paths (relative to Root, sorted) that could not be
 	// merged. When it is not empty nothing was changed: the caller re-runs
 	// the task on the new tip or gives up on it.
@@ -83,6 +86,11 @@ const mergeRetries = 3
 func (r *Repo) Merge(ctx context.Context, branch, message string) (MergeResult, error) {
 	r.mergeMu.Lock()
 	defer r.mergeMu.Unlock()
+	return r.mergeOne(ctx, branch, message)
+}
+
+// mergeOne does Merge; the caller holds mergeMu.
+func (r *Repo) mergeOne(ctx context.Context, branch, message string) (MergeResult, error) {
 	if branch == "" || strings.HasPrefix(branch, "-") {
 		return MergeResult{}, fmt.Errorf("merge: %q is not a branch name", branch)
 	}
@@ -98,7 +106,7 @@ func (r *Repo) Merge(ctx context.Context, branch, message string) (MergeResult, 
 		if err != nil {
 			return MergeResult{}, fmt.Errorf("merge %s: %w", branch, err)
 		}
-		res := MergeResult{Into: into}
+		res := MergeResult{Into: into, Onto: head}
 		tip := tips[0]
 		base, err := r.mergeBase(ctx, head, tip)
 		if err != nil {

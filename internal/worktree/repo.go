@@ -35,6 +35,7 @@ type Repo struct {
 
 	adminMu  sync.Mutex // worktree add/remove, branch -D, info/exclude
 	excluded bool       // info/exclude checked by this Repo (under adminMu)
+	pool     *pool      // worktrees kept for reuse (UsePool), nil when off; under adminMu
 
 	mergeMu sync.Mutex // one merge into the main worktree at a time
 

@@ -67,6 +67,13 @@ type Options struct {
 	// one holds their work. When that cannot be done safely the attempt
 	// starts fresh and Worktree.ResumeErr says why.
 	Resume *Leftover
+	// Sparse, when set, checks out only these directories (relative to
+	// the repository root, slash-separated) and the files at the top
+	// level: git's sparse checkout in cone mode, for monorepos where an
+	// attempt needs a part of the tree. The patterns belong to the
+	// worktree alone (git keeps them per worktree); the main worktree and
+	// merges see the whole tree.
+	Sparse []string
 }
 
 // DefaultSetupTimeout is the Setup time limit when Options.SetupTimeout is 0.
@@ -94,6 +101,9 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 	if err != nil {
 		return nil, err
 	}
+	if _, err := sparseDirs(opt.Sparse); err != nil {
+		return nil, fmt.Errorf("create worktree for task %q: %w", task, err)
+	}
 	_, base, _, err := r.checkedOut(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("create worktree for task %q: %w", task, err)
@@ -113,10 +123,11 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 			start, wt.Base, wt.ResumedFrom = from, earlier, opt.Resume.Branch
 		}
 	}
-	if err := r.addWorktree(ctx, wt, start); err != nil {
+	checked, err := r.place(ctx, wt, start, opt.Sparse)
+	if err != nil {
 		return nil, fmt.Errorf("create worktree for task %q attempt %d: %w", task, attempt, err)
 	}
-	if err := r.prepare(ctx, wt, start, copies, opt); err != nil {
+	if err := r.prepare(ctx, wt, start, !checked, copies, opt); err != nil {
 		if rmErr := r.remove(context.WithoutCancel(ctx), wt, true, false); rmErr != nil {
 			err = errors.Join(err, fmt.Errorf("and removing the half-made worktree failed: %w", rmErr))
 		}
@@ -132,26 +143,13 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 	return wt, nil
 }
 
-// addWorktree registers the worktree and its branch without checking files
-// out. Only this step touches shared repository state, so only it holds the
-// admin lock; the checkout runs afterwards with the worktree's own index.
-func (r *Repo) addWorktree(ctx context.Context, wt *Worktree, start string) error {
-	r.adminMu.Lock()
-	defer r.adminMu.Unlock()
-	if err := r.ensureExcluded(); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(wt.Path), 0o755); err != nil {
-		return err
-	}
-	_, err := git(ctx, r.root, "worktree", "add", "--quiet", "--no-checkout", "-b", wt.Branch, "--", wt.Path, start)
-	return err
-}
-
-// prepare checks the files out at start, copies and runs setup.
-func (r *Repo) prepare(ctx context.Context, wt *Worktree, start string, copies []string, opt Options) error {
-	if _, err := git(ctx, wt.Path, "reset", "--quiet", "--hard", start); err != nil {
-		return fmt.Errorf("check out %s: %w", wt.Path, err)
+// prepare checks the files out at start (when checkout is set), copies and
+// runs setup.
+func (r *Repo) prepare(ctx context.Context, wt *Worktree, start string, checkout bool, copies []string, opt Options) error {
+	if checkout {
+		if _, err := git(ctx, wt.Path, "reset", "--quiet", "--hard", start); err != nil {
+			return fmt.Errorf("check out %s: %w", wt.Path, err)
+		}
 	}
 	copied, err := r.copyInto(wt.Path, copies)
 	if err != nil {
@@ -222,7 +220,16 @@ func (r *Repo) ensureExcluded() error {
 // after a merge or for attempts that lost. A directory that is already gone
 // is fine. Remove refuses paths outside Root/.looper/worktrees and branches
 // outside looper/, and a worktree locked with git worktree lock.
+//
+// With UsePool, the worktree is kept for reuse instead (see UsePool): its
+// uncommitted changes and untracked files are deleted all the same, and
+// its directory is gone from wt.Path.
 func (r *Repo) Remove(wt *Worktree, deleteBranch bool) error {
+	if wt.Path != "" && r.inWorktreesDir(wt.Path) && (!deleteBranch || wt.Branch == "" || strings.HasPrefix(wt.Branch, BranchPrefix)) {
+		if pooled, err := r.release(context.Background(), wt, deleteBranch); pooled {
+			return err
+		}
+	}
 	return r.remove(context.Background(), wt, deleteBranch, false)
 }
 
@@ -260,12 +267,7 @@ func (r *Repo) remove(ctx context.Context, wt *Worktree, deleteBranch, unlock bo
 		_ = os.Remove(filepath.Dir(wt.Path))
 	}
 	if deleteBranch && wt.Branch != "" {
-		if _, err := git(ctx, r.root, "branch", "--delete", "--force", "--", wt.Branch); err != nil {
-			var ge *GitError
-			if !errors.As(err, &ge) || !strings.Contains(ge.Stderr, "not found") {
-				return fmt.Errorf("delete branch %s: %w", wt.Branch, err)
-			}
-		}
+		return r.deleteBranch(ctx, wt.Branch)
 	}
 	return nil
 }

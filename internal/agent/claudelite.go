@@ -1,0 +1,131 @@
+package agent
+
+import "encoding/json"
+
+// liteEvent reads a stream-json line of the two types that make up nearly
+// all of a session, assistant and user messages, with the scanner instead
+// of encoding/json: it fills only the fields of ev that assistant and user
+// read, with encoding/json's decoding rules (last duplicate wins, keys
+// match case-insensitively, a value of the wrong type leaves its field as
+// it was). It returns false for any other line (not an object, another
+// type), which the full decode handles. b must be valid JSON.
+func (p *claudeParser) liteEvent(b []byte, ev *claudeEvent) bool {
+	var typ, session, parent, errv []byte
+	msgs := p.msgVals[:0]
+	jsonMembers(b, func(m jsonMember) {
+		switch {
+		case m.is("type"):
+			typ = m.val
+		case m.is("session_id"):
+			session = m.val
+		case m.is("parent_tool_use_id"):
+			parent = m.val
+		case m.is("error"):
+			errv = m.val
+		case m.is("message"):
+			msgs = append(msgs, m.val)
+		}
+	})
+	p.msgVals = msgs
+	t, _ := jsonStr(typ)
+	if t != "assistant" && t != "user" {
+		return false
+	}
+	ev.Type = t
+	ev.SessionID, _ = jsonStr(session)
+	if parent != nil {
+		// Only a non-empty string matters (a subagent's message).
+		s, _ := jsonStr(parent)
+		ev.ParentToolUseID = &s
+	}
+	if errv != nil {
+		ev.Error = json.RawMessage(errv)
+	}
+	if t == "assistant" || p.em.enabled() {
+		for _, v := range msgs {
+			p.liteMessage(v, ev)
+		}
+	}
+	return true
+}
+
+// liteMessage reads the message member: its model and content blocks.
+// A second "message" member updates the first, as encoding/json does with
+// a pointer it already allocated.
+func (p *claudeParser) liteMessage(v []byte, ev *claudeEvent) {
+	if string(v) == "null" {
+		ev.Message = nil
+		return
+	}
+	if ev.Message == nil {
+		p.msg = claudeMessage{Content: p.msg.Content[:0]}
+		ev.Message = &p.msg
+	}
+	msg := ev.Message
+	jsonMembers(v, func(m jsonMember) {
+		switch {
+		case m.is("model"):
+			if s, ok := jsonStr(m.val); ok {
+				msg.Model = s
+			}
+		case m.is("content"):
+			msg.Content = liteContent(msg.Content[:0], m.val)
+		}
+	})
+}
+
+// liteContent decodes a message's content as claudeContent.UnmarshalJSON
+// does: a string is one text block, an array holds blocks (elements that
+// are not objects stay empty), anything else is no content.
+func liteContent(dst []claudeBlock, v []byte) []claudeBlock {
+	switch {
+	case len(v) > 0 && v[0] == '"':
+		if s, ok := jsonStr(v); ok {
+			return append(dst, claudeBlock{Type: "text", Text: s})
+		}
+		return nil
+	case len(v) > 0 && v[0] == '[':
+		jsonElems(v, func(elem []byte) {
+			dst = append(dst, liteBlock(elem))
+		})
+		if dst == nil {
+			dst = []claudeBlock{}
+		}
+		return dst
+	}
+	return nil
+}
+
+func liteBlock(v []byte) claudeBlock {
+	var c claudeBlock
+	jsonMembers(v, func(m jsonMember) {
+		str := func(dst *string) {
+			if s, ok := jsonStr(m.val); ok {
+				*dst = s
+			}
+		}
+		switch {
+		case m.is("type"):
+			str(&c.Type)
+		case m.is("text"):
+			str(&c.Text)
+		case m.is("thinking"):
+			str(&c.Thinking)
+		case m.is("id"):
+			str(&c.ID)
+		case m.is("name"):
+			str(&c.Name)
+		case m.is("input"):
+			c.Input = json.RawMessage(m.val)
+		case m.is("tool_use_id"):
+			str(&c.ToolUseID)
+		case m.is("content"):
+			c.Content = json.RawMessage(m.val)
+		case m.is("is_error"):
+			if b, ok := jsonBool(m.val); ok {
+				c.IsError = b
+			}
+		}
+	})
+	return c
+}
