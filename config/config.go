@@ -35,6 +35,7 @@ type Config struct {
 	Agents   map[string]Agent // agent definitions by name; claude and codex always exist
 	Parallel ParallelConfig   // several tasks at once, several agents per task
 	Worktree WorktreeConfig   // what a fresh per-attempt worktree gets
+	Sandbox  SandboxConfig    // how local agents are confined (bubblewrap)
 	Verify   VerifyConfig     // how attempts are checked before they count as done
 	Prices   map[string]Price // USD per million tokens by model, for agents that report tokens but no cost (codex)
 
@@ -76,6 +77,7 @@ type Agent struct {
 	IdleTimeout    time.Duration // no output for this long kills the attempt; 0 = off
 	RetryTimeout   time.Duration // nothing but model-API retry notices for this long stops the attempt; 0 = off
 	Grace          time.Duration // SIGTERM to SIGKILL when an attempt is stopped; 0 = SIGKILL at once
+	Network        string        // sandbox network of this agent: "host" or "none"; "" = [sandbox] network
 }
 
 // ParallelStrategy orders ready tasks when several can run at once.
@@ -120,6 +122,22 @@ type WorktreeConfig struct {
 	Copy  []string // files copied from the main tree (untracked ones such as .env)
 	Setup string   // shell command run in a new worktree before the agent starts
 }
+
+// SandboxConfig is the [sandbox] section: whether agents run in a
+// bubblewrap sandbox, with what network, and which extra paths they see.
+type SandboxConfig struct {
+	Mode      string   // "auto" (agents that skip permission checks, where bwrap works), "bwrap" (every agent, or refuse), "off"
+	Network   string   // "host" or "none"
+	ReadOnly  []string // extra paths the agent may read ("~/" is HOME, relative paths are relative to the project)
+	ReadWrite []string // extra paths the agent may write
+}
+
+// Sandbox modes.
+const (
+	SandboxAuto  = "auto"
+	SandboxBwrap = "bwrap"
+	SandboxOff   = "off"
+)
 
 // VerifyConfig is the [verify] section.
 type VerifyConfig struct {
@@ -175,6 +193,7 @@ func Defaults() *Config {
 			Quorum:           0,
 		},
 		Worktree: WorktreeConfig{Copy: []string{}, Setup: ""},
+		Sandbox:  SandboxConfig{Mode: SandboxAuto, Network: "host", ReadOnly: []string{}, ReadWrite: []string{}},
 		Verify:   VerifyConfig{Timeout: 10 * time.Minute, ByTag: map[string]string{}},
 		Prices:   maps.Clone(defaultPrices),
 		sources:  map[string]Source{},
@@ -340,6 +359,8 @@ func (c *Config) Clone() *Config {
 	d.Parallel.Agents = slices.Clone(c.Parallel.Agents)
 	d.Parallel.Sparse = slices.Clone(c.Parallel.Sparse)
 	d.Worktree.Copy = slices.Clone(c.Worktree.Copy)
+	d.Sandbox.ReadOnly = slices.Clone(c.Sandbox.ReadOnly)
+	d.Sandbox.ReadWrite = slices.Clone(c.Sandbox.ReadWrite)
 	d.Verify.ByTag = maps.Clone(c.Verify.ByTag)
 	d.Prices = maps.Clone(c.Prices)
 	d.Warnings = slices.Clone(c.Warnings)

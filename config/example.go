@@ -48,8 +48,8 @@ const seedExamples = `# Two typical setups:
 
 // agentExampleFields lists, per built-in agent, the keys that apply to it.
 var agentExampleFields = map[string][]string{
-	AgentClaude: {"binary", "model", "args", "permission_mode", "env", "timeout", "idle_timeout", "retry_timeout", "grace"},
-	AgentCodex:  {"binary", "model", "reasoning", "args", "sandbox", "approval", "env", "timeout", "idle_timeout", "retry_timeout", "grace"},
+	AgentClaude: {"binary", "model", "args", "permission_mode", "env", "timeout", "idle_timeout", "retry_timeout", "grace", "network"},
+	AgentCodex:  {"binary", "model", "reasoning", "args", "sandbox", "approval", "env", "timeout", "idle_timeout", "retry_timeout", "grace", "network"},
 }
 
 // genericExample is the commented generic agent table.
@@ -68,6 +68,7 @@ const genericExample = `
 #   idle_timeout = "0"
 #   retry_timeout = "2m"
 #   grace = "10s"
+#   network = ""
 `
 
 // ExampleTOML returns a commented looper.toml that sets every key to its

@@ -38,6 +38,8 @@ var (
 	formatValues     = []string{"claude", "codex", "text"}
 	sandboxValues    = []string{"read-only", "workspace-write", "danger-full-access"}
 	approvalValues   = []string{"untrusted", "on-failure", "on-request", "never"}
+	sandboxModes     = []string{SandboxAuto, SandboxBwrap, SandboxOff}
+	networkValues    = []string{"host", "none"}
 	// permModeValues are the modes Claude Code 2.1.328 accepts for
 	// --permission-mode (internal/agent enforces the same list; a test in
 	// cmd/looper keeps them equal).
@@ -145,6 +147,19 @@ var settings = []*setting{
 		doc: `Shell command run in each new worktree before its agent starts. Empty: none.`,
 		get: func(c *Config) any { return c.Worktree.Setup }, set: func(c *Config, v any) { c.Worktree.Setup = v.(string) }},
 
+	{key: "sandbox.mode", env: []string{"LOOPER_SANDBOX"}, spec: spec{kind: kindString, enum: sandboxModes},
+		doc: `Run agents in a bubblewrap sandbox (Linux): auto does it for agents whose permission checks are off (claude's --dangerously-skip-permissions, codex's danger-full-access), where bwrap works, and says once when it cannot; bwrap does it for every agent and refuses to run without it; off never does.`,
+		get: func(c *Config) any { return c.Sandbox.Mode }, set: func(c *Config, v any) { c.Sandbox.Mode = v.(string) }},
+	{key: "sandbox.network", spec: spec{kind: kindString, enum: networkValues},
+		doc: `Network of a sandboxed agent: host (agents need their model API) or none (no connection leaves the sandbox). [agents.<name>] network overrides it.`,
+		get: func(c *Config) any { return c.Sandbox.Network }, set: func(c *Config, v any) { c.Sandbox.Network = v.(string) }},
+	{key: "sandbox.read_only", spec: spec{kind: kindList},
+		doc: `Extra paths a sandboxed agent may read (HOME is hidden but for the agent CLIs' own config). "~/" is HOME; relative paths are relative to the project.`,
+		get: func(c *Config) any { return c.Sandbox.ReadOnly }, set: func(c *Config, v any) { c.Sandbox.ReadOnly = v.([]string) }},
+	{key: "sandbox.read_write", spec: spec{kind: kindList},
+		doc: `Extra paths a sandboxed agent may write (a cache such as "~/.cache/go-build").`,
+		get: func(c *Config) any { return c.Sandbox.ReadWrite }, set: func(c *Config, v any) { c.Sandbox.ReadWrite = v.([]string) }},
+
 	{key: "verify.timeout", spec: spec{kind: kindDuration, min: 1},
 		doc: `Limit for one verify command; running over counts as a failure.`,
 		get: func(c *Config) any { return c.Verify.Timeout }, set: func(c *Config, v any) { c.Verify.Timeout = v.(time.Duration) }},
@@ -205,6 +220,9 @@ var agentFields = []*agentField{
 	{name: "grace", spec: spec{kind: kindDuration},
 		doc: `When an attempt is stopped (timeout, idle_timeout, Ctrl-C, fail_fast), the time between SIGTERM and SIGKILL to the agent's process group. "0": SIGKILL at once.`,
 		get: func(a *Agent) any { return a.Grace }, set: func(a *Agent, v any) { a.Grace = v.(time.Duration) }},
+	{name: "network", spec: spec{kind: kindString, enum: append([]string{""}, networkValues...)},
+		doc: `Network of this agent in the sandbox: host or none. Empty: [sandbox] network.`,
+		get: func(a *Agent) any { return a.Network }, set: func(a *Agent, v any) { a.Network = v.(string) }},
 }
 
 // builtinAgentEnv lists upstream's environment variables for the built-in

@@ -51,6 +51,9 @@ type globalFlags struct {
 	Quorum     int      `config:"parallel.quorum" placeholder:"N" group:"parallel" help:"Verified done votes a task needs, 0 = majority."`
 	Sparse     []string `config:"parallel.sparse" placeholder:"DIR" group:"parallel" help:"Directories each worktree checks out (sparse checkout)."`
 
+	Sandbox   string `config:"sandbox.mode" placeholder:"MODE" group:"agents" help:"Run agents in a bubblewrap sandbox"`
+	NoSandbox bool   `name:"no-sandbox" group:"agents" help:"Run every agent unsandboxed: the same as --sandbox off."`
+
 	ClaudeBin      string   `config:"agents.claude.binary" placeholder:"PATH" group:"agents" help:"Claude Code executable."`
 	CodexBin       string   `config:"agents.codex.binary" placeholder:"PATH" group:"agents" help:"Codex executable."`
 	ClaudeModel    string   `config:"agents.claude.model" placeholder:"MODEL" group:"agents" help:"Claude model."`
@@ -123,6 +126,9 @@ func (l *configLoader) Load() (*config.Config, error) {
 // value is invalid on its own (a bad enum, a negative count).
 func bindConfig(kctx *kong.Context, g *globalFlags, stderr io.Writer) error {
 	overrides := config.Overrides(kctx)
+	if g.NoSandbox {
+		overrides = append(overrides, config.Override{Key: "sandbox.mode", Value: config.SandboxOff, Flag: "--no-sandbox"})
+	}
 	if g.Agent != "" {
 		self, err := selfPath()
 		if err != nil {

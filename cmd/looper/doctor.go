@@ -60,6 +60,7 @@ func (d *doctorCmd) Run(ctx context.Context, loader *configLoader, stdout io.Wri
 	r := &doctorReport{w: stdout}
 	cfg := d.checkConfig(r, loader)
 	d.checkAgents(ctx, r, cfg, dir)
+	d.checkSandbox(ctx, r, cfg, dir)
 	d.checkGit(ctx, r, cfg, dir)
 	checkBacklog(r, cfg, dir)
 	checkLogDir(r, cfg, dir)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -8,6 +10,7 @@ import (
 
 	"github.com/looper-go/looper/internal/fakeagent"
 	"github.com/looper-go/looper/internal/golden"
+	"github.com/looper-go/looper/internal/sandbox"
 )
 
 // scriptCommands are the programs testscript scripts can exec: looper itself
@@ -20,6 +23,15 @@ var scriptCommands = map[string]func(){
 }
 
 func TestMain(m *testing.M) {
+	// The end-to-end tests run the fake agent as claude, whose argv has
+	// --dangerously-skip-permissions, so auto mode would sandbox it where
+	// bwrap works, and the tests' record files in $WORK (the project, then
+	// read-only) could not be written. They test looper, not the sandbox;
+	// the sandbox scripts (testdata/script/*sandbox*.txtar) turn it on.
+	// A script's looper is this binary too: the value the script set wins.
+	if _, set := os.LookupEnv("LOOPER_SANDBOX"); !set {
+		os.Setenv("LOOPER_SANDBOX", "off")
+	}
 	testscript.Main(m, scriptCommands)
 }
 
@@ -32,12 +44,13 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Cmds:                scriptCmds,
+		Condition:           scriptCondition,
 		Setup:               scriptSetup,
 	})
 }
 
 // scriptSetup gives every script the shared fixture backlogs ($BACKLOGS),
-// a home of its own and no colour.
+// a home of its own, no colour and no sandbox (see TestMain).
 func scriptSetup(e *testscript.Env) error {
 	backlogs, err := filepath.Abs(filepath.Join("..", "..", "testdata", "backlogs"))
 	if err != nil {
@@ -47,5 +60,15 @@ func scriptSetup(e *testscript.Env) error {
 	e.Setenv("HOME", e.WorkDir)
 	e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
 	e.Setenv("NO_COLOR", "1")
+	e.Setenv("LOOPER_SANDBOX", "off") // see TestMain
 	return nil
+}
+
+// scriptCondition adds [bwrap] to testscript's conditions: bubblewrap is
+// installed and can create namespaces here.
+func scriptCondition(cond string) (bool, error) {
+	if cond == "bwrap" {
+		return (&sandbox.Policy{}).Available().Err == nil, nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }

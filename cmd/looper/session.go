@@ -74,6 +74,12 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		return nil, err
 	}
 	priceWarnings := priceAgents(cfg, specs)
+	policy := sandboxPolicy(cfg, s.root, todoPath)
+	argvs := agentArgv(cfg, specs)
+	sandboxNotice, err := checkSandbox(policy, argvs)
+	if err != nil {
+		return nil, err
+	}
 	runLog, err := sinks.OpenRunLog(cfg.LogDirPath(cwd), s.root, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("open the run log: %w (set log_dir or --log-dir to a writable directory)", err)
@@ -105,6 +111,12 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	out := sinks.Tee(console, runLog.Sink())
 	s.output.Go(func() { s.sinkErr = out.Run(ctx, s.events) })
 	s.reportAgents(checks, priceWarnings)
+	if msg := sandboxSummary(policy, argvs); msg != "" {
+		s.emit(slog.LevelInfo, sinks.KindInfo, msg)
+	}
+	if sandboxNotice != "" {
+		s.emit(slog.LevelWarn, sinks.KindWarning, sandboxNotice)
+	}
 
 	store, err := stages.OpenStore(todoPath, stages.StoreOptions{
 		ReadOnly: o.ReadOnly,
@@ -118,7 +130,7 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	parallel := cfg.Parallel.Enabled
 	d := &stages.Deps{
 		Store:            store,
-		Runner:           &agent.Runner{Emit: s.send},
+		Runner:           &agent.Runner{Emit: s.send, Confine: policy},
 		Agents:           specs,
 		SlotAgents:       cfg.Parallel.Agents,
 		IterAgent:        cfg.Roles.Iter,

@@ -27,6 +27,9 @@ type Runner struct {
 	// concurrently, so it must be safe for concurrent use. It should not
 	// block for long: while it blocks, the agent's output is not read.
 	Emit func(sinks.Event)
+	// Confine, when set, may rewrite each attempt's command before it
+	// starts (internal/sandbox wraps it in bwrap); nil runs it as it is.
+	Confine Confiner
 }
 
 var subreaperOnce sync.Once
@@ -77,7 +80,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	argv := spec.Argv(argvReq)
 	shown := spec.displayArgv(argv, req)
 
-	a, err := start(ctx, spec, req, argv)
+	a, err := start(ctx, spec, req, argv, r.Confine, codexFile)
 	if err != nil {
 		if ctx.Err() != nil {
 			res.Class, res.Err = ClassKilled, "stopped by looper before the agent started: "+context.Cause(ctx).Error()
@@ -88,8 +91,11 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 		em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError, Command: shown, Message: res.Err, Class: string(res.Class)})
 		return res
 	}
-	em.send(sinks.Event{Kind: sinks.KindCommand, Level: slog.LevelInfo, Command: shown,
-		Message: fmt.Sprintf("started %s (pid %d)", spec.Name, a.cmd.Process.Pid)})
+	started := fmt.Sprintf("started %s (pid %d)", spec.Name, a.cmd.Process.Pid)
+	if a.note != "" {
+		started = fmt.Sprintf("started %s (pid %d, %s)", spec.Name, a.cmd.Process.Pid, a.note)
+	}
+	em.send(sinks.Event{Kind: sinks.KindCommand, Level: slog.LevelInfo, Command: shown, Message: started})
 
 	parser := newParser(spec.Format, em.deriving())
 	var stderr tailBuffer
@@ -239,14 +245,34 @@ type attempt struct {
 	wd     *watchdog
 	runCtx context.Context
 	cancel context.CancelCauseFunc
+	note   string // how a Confiner confined the process ("" when it did not)
 }
 
 // start launches argv in its own process group with the pipes the runner
 // reads. The pipes are os.Pipe files rather than exec's StdoutPipe so that
 // Wait (which returns when the leader exits) never closes them under the
-// readers: every byte the agent wrote is read, however late.
-func start(ctx context.Context, spec Spec, req Request, argv []string) (*attempt, error) {
+// readers: every byte the agent wrote is read, however late. A non-nil
+// confiner rewrites the command first; written lists the files outside
+// the working directory the agent writes for looper.
+func start(ctx context.Context, spec Spec, req Request, argv []string, confiner Confiner, written ...string) (*attempt, error) {
 	a := &attempt{wd: newWatchdog(spec.Timeout, spec.IdleTimeout, spec.RetryTimeout)}
+	a.group = newProcGroup(0, spec.Grace)
+	command := Command{Agent: spec.Name, Argv: argv, Env: append(childEnv(spec, req), a.group.Env()), Dir: req.Dir}
+	for _, f := range written {
+		if f != "" {
+			command.Writes = append(command.Writes, f)
+		}
+	}
+	if confiner != nil {
+		c, err := confiner.Confine(command)
+		if err != nil {
+			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
+		}
+		command, a.note = c, c.Note
+		if c.SpareLeader {
+			a.group.signal = spareLeader
+		}
+	}
 	a.runCtx, a.cancel = context.WithCancelCause(ctx)
 	var toClose []*os.File
 	closeAll := func() {
@@ -278,10 +304,9 @@ func start(ctx context.Context, spec Spec, req Request, argv []string) (*attempt
 		a.stdin = inW
 	}
 
-	cmd := exec.CommandContext(a.runCtx, argv[0], argv[1:]...)
-	cmd.Dir = req.Dir
-	a.group = newProcGroup(0, spec.Grace)
-	cmd.Env = append(childEnv(spec, req), a.group.Env())
+	cmd := exec.CommandContext(a.runCtx, command.Argv[0], command.Argv[1:]...)
+	cmd.Dir = command.Dir
+	cmd.Env = command.Env
 	if inR != nil {
 		cmd.Stdin = inR
 	}

@@ -189,6 +189,10 @@ func newProject(t *testing.T, tasks []task, scenarios any, config map[string]str
 		"HOME="+filepath.Join(root, "home"),
 		"XDG_CONFIG_HOME="+filepath.Join(root, "home", ".config"),
 		"NO_COLOR=1",
+		// The fake agents write their records outside the project, which a
+		// sandbox would hide: these tests are about looper, not the sandbox
+		// (internal/sandbox and the sandbox scripts test that).
+		"LOOPER_SANDBOX=off",
 		"LOOPER_FAKE_RECORD="+p.record,
 		"LOOPER_FAKE_SCENARIOS="+p.scenarios,
 		tagVar+"="+p.tag,
