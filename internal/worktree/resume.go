@@ -89,3 +89,18 @@ func (r *Repo) resumeStart(ctx context.Context, lo *Leftover, copies []string) (
 	}
 	return tip, base, nil
 }
+
+// baseConfigKey is the git config key that records a resumed branch's
+// base; git removes it with the branch.
+func baseConfigKey(branch string) string { return "branch." + branch + ".looperbase" }
+
+// setBranchBase records base as branch's base in the repository's config,
+// under the admin lock (git config takes a lock on the whole file).
+func (r *Repo) setBranchBase(ctx context.Context, branch, base string) error {
+	r.adminMu.Lock()
+	defer r.adminMu.Unlock()
+	if _, err := git(ctx, r.root, "config", baseConfigKey(branch), base); err != nil {
+		return fmt.Errorf("record the base of %s: %w", branch, err)
+	}
+	return nil
+}
