@@ -51,24 +51,35 @@ func usageOf(e event) (input, output, cacheRead int, cost float64) {
 	return int(num("input_tokens")), int(num("output_tokens")), int(num("cache_read_tokens")), num("cost_usd")
 }
 
-// reportedCost finds total_cost_usd in the raw result lines claude printed
-// during one attempt, as the run log kept them.
+// reportedCost finds total_cost_usd in the result line claude printed
+// during one attempt, as the run log kept it: one copy of each agent line,
+// in the "lines" of "raw" records (a JSON line as a JSON value).
 func reportedCost(t *testing.T, events []event, taskID, agentID string) float64 {
 	t.Helper()
 	for _, e := range events {
-		raw := e.str("raw")
-		if e.str("task_id") != taskID || e.str("agent_id") != agentID || !strings.Contains(raw, `"type":"result"`) {
+		if e.str("task_id") != taskID || e.str("agent_id") != agentID {
 			continue
 		}
-		var res struct {
-			Cost float64 `json:"total_cost_usd"`
+		lines, _ := e["lines"].([]any)
+		if raw := e.str("raw"); raw != "" {
+			var v any
+			if jsonUnmarshal(raw, &v) == nil {
+				lines = append(lines, v)
+			}
 		}
-		if err := jsonUnmarshal(raw, &res); err != nil {
-			t.Fatalf("result line: %v", err)
+		for _, l := range lines {
+			m, ok := l.(map[string]any)
+			if !ok || m["type"] != "result" {
+				continue
+			}
+			cost, ok := m["total_cost_usd"].(float64)
+			if !ok {
+				t.Fatalf("result line of %s/%s without total_cost_usd: %v", taskID, agentID, m)
+			}
+			return cost
 		}
-		return res.Cost
 	}
-	t.Fatalf("no raw result line of %s/%s in the run log", taskID, agentID)
+	t.Fatalf("no result line of %s/%s in the run log", taskID, agentID)
 	return 0
 }
 
