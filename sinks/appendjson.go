@@ -3,9 +3,9 @@ package sinks
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/looper-go/looper/internal/jsonstr"
 	"strconv"
 	"time"
-	"unicode/utf8"
 )
 
 // appendEvent appends e as the JSON object encoding/json writes for it
@@ -23,9 +23,9 @@ func appendEvent(dst []byte, e *Event) ([]byte, bool) {
 	dst = append(dst, `{"timestamp":"`...)
 	dst = e.Time.AppendFormat(dst, time.RFC3339Nano)
 	dst = append(dst, `","level":`...)
-	dst = appendString(dst, e.Level.String())
+	dst = jsonstr.Append(dst, e.Level.String())
 	dst = append(dst, `,"type":`...)
-	dst = appendString(dst, string(e.Kind))
+	dst = jsonstr.Append(dst, string(e.Kind))
 	dst = appendStringField(dst, "task_id", e.TaskID)
 	dst = appendStringField(dst, "agent_id", e.AgentID)
 	dst = appendIntField(dst, "attempt", int64(e.Attempt))
@@ -90,7 +90,7 @@ func appendStringField(dst []byte, key, s string) []byte {
 	dst = append(dst, ',', '"')
 	dst = append(dst, key...)
 	dst = append(dst, '"', ':')
-	return appendString(dst, s)
+	return jsonstr.Append(dst, s)
 }
 
 func appendIntField(dst []byte, key string, n int64) []byte {
@@ -114,65 +114,7 @@ func appendStrings(dst []byte, key string, ss []string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, s)
+		dst = jsonstr.Append(dst, s)
 	}
 	return append(dst, ']')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string the way encoding/json writes it
-// without HTML escaping: quote, backslash and the C0 controls escaped
-// (\b \f \n \r \t by name), invalid UTF-8 as \ufffd, U+2028 and U+2029
-// escaped.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -3,6 +3,8 @@ package sinks
 import (
 	"slices"
 	"time"
+
+	"github.com/looper-go/looper/internal/jsonstr"
 )
 
 // lineGroups gathers the agent output lines the run log writes together:
@@ -63,7 +65,7 @@ func (g *lineGroups) add(e *Event) bool {
 	if e.RawJSON {
 		grp.lines = append(grp.lines, e.Raw...)
 	} else {
-		grp.lines = appendString(grp.lines, e.Raw)
+		grp.lines = jsonstr.Append(grp.lines, e.Raw)
 	}
 	g.bytes += len(grp.lines) - n + 1
 	return true

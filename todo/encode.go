@@ -1,8 +1,8 @@
 package todo
 
 import (
+	"github.com/looper-go/looper/internal/jsonstr"
 	"strconv"
-	"unicode/utf8"
 )
 
 // appendBacklog renders b exactly as encoding/json's Encoder with
@@ -22,12 +22,12 @@ func appendBacklog(buf []byte, b *Backlog) []byte {
 			sep := "{\n    "
 			if p.Name != "" {
 				buf = append(buf, sep+`"name": `...)
-				buf = appendString(buf, p.Name)
+				buf = jsonstr.Append(buf, p.Name)
 				sep = ",\n    "
 			}
 			if p.Root != "" {
 				buf = append(buf, sep+`"root": `...)
-				buf = appendString(buf, p.Root)
+				buf = jsonstr.Append(buf, p.Root)
 			}
 			buf = append(buf, "\n  }"...)
 		}
@@ -60,15 +60,15 @@ func appendBacklog(buf []byte, b *Backlog) []byte {
 func appendTask(buf []byte, t *Task) []byte {
 	const in = "\n      "
 	buf = append(buf, "{"+in+`"id": `...)
-	buf = appendString(buf, t.ID)
+	buf = jsonstr.Append(buf, t.ID)
 	buf = append(buf, ","+in+`"title": `...)
-	buf = appendString(buf, t.Title)
+	buf = jsonstr.Append(buf, t.Title)
 	buf = appendOptional(buf, in, `"description": `, t.Description)
 	buf = appendOptional(buf, in, `"reference": `, t.Reference)
 	buf = append(buf, ","+in+`"priority": `...)
 	buf = strconv.AppendInt(buf, int64(t.Priority), 10)
 	buf = append(buf, ","+in+`"status": `...)
-	buf = appendString(buf, string(t.Status))
+	buf = jsonstr.Append(buf, string(t.Status))
 	buf = appendOptional(buf, in, `"details": `, t.Details)
 	for _, f := range [...]struct {
 		key  string
@@ -91,7 +91,7 @@ func appendOptional(buf []byte, in, key, s string) []byte {
 	}
 	buf = append(buf, ","+in...)
 	buf = append(buf, key...)
-	return appendString(buf, s)
+	return jsonstr.Append(buf, s)
 }
 
 // appendStrings writes a non-nil string list whose key sits at indent.
@@ -107,67 +107,9 @@ func appendStrings(buf []byte, list []string, indent string) []byte {
 		buf = append(buf, '\n')
 		buf = append(buf, indent...)
 		buf = append(buf, "  "...)
-		buf = appendString(buf, s)
+		buf = jsonstr.Append(buf, s)
 	}
 	buf = append(buf, '\n')
 	buf = append(buf, indent...)
 	return append(buf, ']')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString quotes s as encoding/json does without HTML escaping:
-// quote and backslash escaped, \b \f \n \r \t by name, other control
-// characters as \u00XX, invalid UTF-8 as \ufffd, and U+2028 and U+2029
-// escaped (JSONP-safe, as encoding/json always does).
-func appendString(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			buf = append(buf, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				buf = append(buf, '\\', c)
-			case '\b':
-				buf = append(buf, '\\', 'b')
-			case '\f':
-				buf = append(buf, '\\', 'f')
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
 }
