@@ -336,11 +336,14 @@ func TestCrashSafetyWorktrees(t *testing.T) {
 		p.checkRepo(what)
 	}
 
+	// Attempts that resumed earlier work removed the worktrees they took
+	// over, so a kill can leave none; the final run must report any there is.
+	left := strings.Contains(p.git("worktree", "list"), ".looper/worktrees") || p.git("branch", "--list", "looper/*") != ""
 	code, out := p.looper(2*time.Minute, args...)
 	if code != 0 {
 		t.Fatalf("final run: exit %d\n%s", code, out)
 	}
-	if !strings.Contains(out, "worktree(s) from earlier runs are still here") {
+	if left && !strings.Contains(out, "worktree(s) from earlier runs are still here") {
 		t.Errorf("the final run does not report the killed runs' worktrees:\n%s", out)
 	}
 	p.checkCrashState(ids, nil, "the final run")
