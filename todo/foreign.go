@@ -1,5 +1,7 @@
 package todo
 
+import "strings"
+
 // Other trackers' task files (Task Master's tasks.json, Beads' issues.jsonl)
 // are read into a Backlog by their own parsers. These functions let those
 // parsers report problems exactly as Parse does: located at a JSON path
@@ -40,4 +42,27 @@ func (p Problem) Pointer() []string { return append([]string(nil), p.pointer...)
 func Locate(data []byte, problems []Problem) {
 	locate(data, problems)
 	sortProblems(problems)
+}
+
+// BlockerPrefix starts each blocker written as a paragraph of a task's
+// notes, for trackers that have no field for blockers.
+const BlockerPrefix = "Blocked: "
+
+// WithBlockers returns details with each blocker it does not already say
+// appended as a "Blocked: ..." paragraph (after DetailsSeparator): how a
+// tracker without a blockers field (Task Master, Beads) records why looper
+// blocked a task. Applied to its own result it changes nothing.
+func WithBlockers(details string, blockers []string) string {
+	for _, bl := range blockers {
+		line := BlockerPrefix + strings.TrimSpace(bl)
+		if strings.TrimSpace(bl) == "" || strings.Contains(details, line) {
+			continue
+		}
+		if strings.TrimSpace(details) == "" {
+			details = line
+		} else {
+			details += DetailsSeparator + line
+		}
+	}
+	return details
 }

@@ -1,17 +1,12 @@
 package taskmaster
 
 import (
-	"strings"
 	"time"
 
 	"github.com/looper-go/looper/internal/jsonedit"
 	"github.com/looper-go/looper/internal/jsonstr"
 	"github.com/looper-go/looper/todo"
 )
-
-// BlockerPrefix starts each blocker looper writes into a task's details,
-// since Task Master has no field for them.
-const BlockerPrefix = "Blocked: "
 
 // Patch writes b's changes into data, the tasks.json as it is now: for each
 // task of the file whose looper status differs, its status in Task
@@ -48,7 +43,7 @@ func (f Format) Patch(data []byte, b *todo.Backlog, now time.Time) ([]byte, erro
 				return nil, err
 			}
 		}
-		if details := withBlockers(t.Details, t.Blockers); details != e.task.Details {
+		if details := todo.WithBlockers(t.Details, t.Blockers); details != e.task.Details {
 			if err := set(at(e.pointer, "details"), jsonstr.Append(nil, details)); err != nil {
 				return nil, err
 			}
@@ -62,20 +57,4 @@ func (f Format) Patch(data []byte, b *todo.Backlog, now time.Time) ([]byte, erro
 		}
 	}
 	return out, nil
-}
-
-// withBlockers appends to details each blocker it does not already say.
-func withBlockers(details string, blockers []string) string {
-	for _, bl := range blockers {
-		line := BlockerPrefix + strings.TrimSpace(bl)
-		if bl == "" || strings.Contains(details, line) {
-			continue
-		}
-		if strings.TrimSpace(details) == "" {
-			details = line
-		} else {
-			details += todo.DetailsSeparator + line
-		}
-	}
-	return details
 }
