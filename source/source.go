@@ -214,3 +214,14 @@ func currentTag(tasksPath string) string {
 	}
 	return st.CurrentTag
 }
+
+// Named reports whether spec names a tracker (taskmaster:, beads:,
+// github: or todo:) rather than being a plain to-do.json path.
+func Named(spec string) bool {
+	kind, _, ok := strings.Cut(spec, ":")
+	switch kind {
+	case KindTodo, KindTaskMaster, KindBeads, KindGitHub:
+		return ok
+	}
+	return false
+}

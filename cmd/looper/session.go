@@ -17,6 +17,7 @@ import (
 	"github.com/looper-go/looper/internal/prompts"
 	"github.com/looper-go/looper/internal/worktree"
 	"github.com/looper-go/looper/sinks"
+	"github.com/looper-go/looper/source"
 	"github.com/looper-go/looper/stages"
 	"github.com/looper-go/looper/todo"
 )
@@ -39,9 +40,11 @@ type session struct {
 	cwd    string
 	root   string // project root: git top level, else cwd
 	runLog *sinks.RunLog
-	store  *stages.Store
-	deps   *stages.Deps
-	repo   *worktree.Repo
+	// backlog is where the tasks come from: to-do.json or another tracker.
+	backlog *source.Backlog
+	store   *stages.Store
+	deps    *stages.Deps
+	repo    *worktree.Repo
 
 	events  chan sinks.Event
 	output  conc.WaitGroup
@@ -60,7 +63,15 @@ type sessionOptions struct {
 // everything opened so far is closed again.
 func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionOptions) (_ *session, err error) {
 	s := &session{cfg: cfg, cwd: cwd, root: projectRoot(ctx, cwd)}
-	todoPath := cfg.TodoPath(cwd)
+	backlog, err := backlogSource("", cfg, cwd)
+	if err != nil {
+		return nil, err
+	}
+	s.backlog = backlog
+	todoPath := backlog.Path
+	if !filepath.IsAbs(todoPath) {
+		todoPath = filepath.Join(cwd, todoPath)
+	}
 	schemaPath := cfg.SchemaPath(cwd)
 	if schemaPath == "" {
 		schemaPath = filepath.Join(filepath.Dir(todoPath), "todo.schema.json")
@@ -118,8 +129,15 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		s.emit(slog.LevelWarn, sinks.KindWarning, sandboxNotice)
 	}
 
+	if backlog.Kind != source.KindTodo {
+		if err := excludeRuntime(ctx, s.root, todoPath); err != nil {
+			s.emit(slog.LevelWarn, sinks.KindWarning, "could not keep looper's lock out of git: "+err.Error())
+		}
+	}
 	store, err := stages.OpenStore(todoPath, stages.StoreOptions{
 		ReadOnly: o.ReadOnly,
+		Format:   backlog.Format,
+		Remote:   backlog.Remote,
 		Warn:     func(msg string) { s.emit(slog.LevelWarn, sinks.KindWarning, msg) },
 	})
 	if err != nil {
