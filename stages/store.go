@@ -167,7 +167,7 @@ func (s *Store) read() (*todo.Backlog, error) {
 			if merr != nil {
 				return nil, merr
 			}
-			s.cur, s.canon = b, canon
+			s.cur, s.canon, s.raw = b, canon, data
 			s.disk = fi
 			return b.Clone(), nil
 		}
