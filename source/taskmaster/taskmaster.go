@@ -9,7 +9,7 @@
 // which waits for its parent's dependencies, and the parent waits for its
 // subtasks. Statuses map as pending → todo, in-progress → doing, blocked →
 // blocked, done and review → done; deferred and cancelled tasks, and the
-// tasks that depend on them, are held: left out of looper's view and never
+// tasks that depend on them or are their subtasks, are held: left out of looper's view and never
 // run or written. Priorities high, medium and low are looper's 2, 3 and 4
 // (critical is 1); a missing priority is medium.
 package taskmaster
@@ -187,6 +187,7 @@ func (p *parser) tasks(v any, pointer []string) {
 			if child == nil {
 				continue
 			}
+			child.held = child.held || parent.held // a deferred task's subtasks wait with it
 			child.deps = append(child.deps, parent.deps...)
 			for _, d := range p.list(sobj, sptr, "dependencies") {
 				id := d.id

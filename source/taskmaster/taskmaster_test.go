@@ -37,7 +37,7 @@ const tagged = `{
           {"id": 2, "title": "Grammar", "status": "in-progress", "dependencies": [1]}
         ]
       },
-      {"id": 3, "title": "Later", "status": "deferred", "dependencies": []},
+      {"id": 3, "title": "Later", "status": "deferred", "dependencies": [], "subtasks": [{"id": 1, "title": "Later part", "status": "pending"}]},
       {"id": 4, "title": "After later", "status": "pending", "dependencies": [3], "priority": "low"},
       {"id": 5, "title": "In review", "status": "review", "dependencies": []}
     ],
