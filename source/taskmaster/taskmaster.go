@@ -8,9 +8,9 @@
 // ids are integers; a subtask becomes its own looper task "<parent>.<n>",
 // which waits for its parent's dependencies, and the parent waits for its
 // subtasks. Statuses map as pending → todo, in-progress → doing, blocked →
-// blocked, done and review → done; deferred and cancelled tasks, and the
-// tasks that depend on them or are their subtasks, are held: left out of looper's view and never
-// run or written. Priorities high, medium and low are looper's 2, 3 and 4
+// blocked, done and review → done; deferred and cancelled tasks, their
+// subtasks and the tasks that depend on them are held: left out of
+// looper's view, never run or written. Priorities high, medium and low are looper's 2, 3 and 4
 // (critical is 1); a missing priority is medium.
 package taskmaster
 
