@@ -78,7 +78,7 @@ func runLoop(ctx context.Context, cfg *config.Config, cwd string, stdout io.Writ
 		s.gitInit(ctx)
 		s.commitInPlace()
 		if s.backlog.Kind == source.KindTodo {
-			if err := stages.Prepare(ctx, s.deps, cfg.Prompt); err != nil {
+			if err := stages.Prepare(ctx, s.settings, s.services, cfg.Prompt); err != nil {
 				return exitCode(stages.Report{}, err)
 			}
 		} else if _, err := s.store.Snapshot(); err != nil {
@@ -89,14 +89,22 @@ func runLoop(ctx context.Context, cfg *config.Config, cwd string, stdout io.Writ
 		if err := s.isolate(ctx, resume); err != nil {
 			return err
 		}
-		nodes, err := stages.Registry(s.deps).Lookup(stages.DefaultStages...)
+		reg := stages.Registry(s.settings, s.services)
+		nodes, err := reg.Lookup(stages.DefaultStages...)
+		if err != nil {
+			return err
+		}
+		review, err := reg.Lookup("review")
 		if err != nil {
 			return err
 		}
 		s.announce()
-		// The review pass writes new tasks into looper's own file; another
-		// tracker's backlog is the team's to plan.
-		loop := &stages.Loop{Deps: s.deps, Nodes: nodes, Review: s.backlog.Kind == source.KindTodo}
+		loop := &stages.Loop{Settings: s.settings, Services: s.services, Nodes: nodes}
+		if s.backlog.Kind == source.KindTodo {
+			// The review pass writes new tasks into looper's own file;
+			// another tracker's backlog is the team's to plan.
+			loop.Review = review[0]
+		}
 		rep, err := loop.Run(ctx)
 		if len(rep.Kept) > 0 {
 			s.emit(slog.LevelWarn, sinks.KindWarning, "kept for inspection (failed or blocked attempts; looper clean --worktrees --force removes them):\n  "+strings.Join(rep.Kept, "\n  "))
@@ -110,9 +118,9 @@ func runLoop(ctx context.Context, cfg *config.Config, cwd string, stdout io.Writ
 // run that got this far ends with a result line, so a refusal before it
 // prints the refusal alone.
 func (s *session) announce() {
-	d := s.deps
+	d := s.settings
 	total := 0
-	if b, err := d.Store.Snapshot(); err == nil {
+	if b, err := s.store.Snapshot(); err == nil {
 		for _, t := range b.Tasks {
 			if t.Status != todo.StatusDone {
 				total++
@@ -121,12 +129,12 @@ func (s *session) announce() {
 	}
 	mode := "sequential"
 	if d.Parallel {
-		tasks := "unlimited"
+		tasks := fmt.Sprintf("auto (%d)", stages.AutoMaxTasks)
 		if d.MaxTasks > 0 {
 			tasks = fmt.Sprint(d.MaxTasks)
 		}
 		where := "in place"
-		if d.Repo != nil {
+		if s.services.Repo != nil {
 			where = "a worktree per attempt"
 		}
 		mode = fmt.Sprintf("parallel: %s tasks at once, %d agent(s) per task, strategy %s, %s", tasks, d.MaxAgents, d.Strategy, where)
@@ -139,7 +147,7 @@ func (s *session) announce() {
 // tracker (a file's path, github:OWNER/REPO).
 func (s *session) backlogName() string {
 	if s.backlog.Kind == source.KindTodo {
-		return s.deps.TodoPath
+		return s.settings.TodoPath
 	}
 	return s.backlog.String()
 }
