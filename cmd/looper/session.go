@@ -46,6 +46,7 @@ type session struct {
 	events  chan sinks.Event
 	output  conc.WaitGroup
 	sinkErr error
+	queue   runQueue // the run's queue, for its state file (status.go)
 }
 
 // sessionOptions are what differs between run, pipe and demo.
@@ -107,8 +108,12 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	if err != nil {
 		return nil, err
 	}
+	state, err := openStateFile(cfg, runLog, s.root, todoPath, &s.queue)
+	if err != nil {
+		return nil, err
+	}
 	s.events = make(chan sinks.Event, eventBuffer)
-	out := sinks.Tee(console, runLog.Sink())
+	out := sinks.Tee(console, runLog.Sink(), state)
 	s.output.Go(func() { s.sinkErr = out.Run(ctx, s.events) })
 	s.reportAgents(checks, priceWarnings)
 	if msg := sandboxSummary(policy, argvs); msg != "" {
@@ -126,6 +131,7 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		return nil, err
 	}
 	s.store = store
+	s.queue.store.Store(store)
 
 	parallel := cfg.Parallel.Enabled
 	d := &stages.Deps{
