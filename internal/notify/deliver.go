@@ -31,7 +31,7 @@ func encode(m Message) ([]byte, error) {
 // that starts at Options.Backoff and doubles (at most MaxBackoff); other
 // answers outside 2xx are final. The URL is named by scheme and host only
 // in errors: a webhook's path often holds its secret token.
-func (n *Notifier) post(body []byte) error {
+func (n *Notifier) post(_ Message, body []byte) error {
 	wait := n.o.Backoff
 	var last error
 	for try := 1; try <= n.o.Tries; try++ {
@@ -41,7 +41,7 @@ func (n *Notifier) post(body []byte) error {
 			case <-t.C:
 			case <-n.ctx.Done():
 				t.Stop()
-				return fmt.Errorf("%s: gave up at the end of the run after %d tries: %w", redact(n.o.Webhook), try-1, last)
+				return fmt.Errorf("%s: gave up at the end of the run after %s: %w", redact(n.o.Webhook), plural(try-1, "try", "tries"), last)
 			}
 			wait = min(2*wait, MaxBackoff)
 		}
@@ -124,6 +124,8 @@ func (n *Notifier) run(m Message, body []byte) error {
 		return nil
 	case ctx.Err() != nil && n.ctx.Err() == nil:
 		return fmt.Errorf("%q did not finish within %s", n.o.Command, n.o.Timeout)
+	case n.ctx.Err() != nil:
+		return fmt.Errorf("%q was stopped at the end of the run, after %s", n.o.Command, n.o.Flush)
 	}
 	if s := strings.TrimSpace(out.String()); s != "" {
 		return fmt.Errorf("%q: %v: %s", n.o.Command, err, clip(s, 300))
@@ -143,3 +145,11 @@ func (t *tail) Write(p []byte) (int, error) {
 }
 
 func (t *tail) String() string { return string(t.b) }
+
+// plural is "1 try" or "3 tries".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

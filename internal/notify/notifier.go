@@ -78,10 +78,17 @@ type Notifier struct {
 	state  *sinks.RunState
 	closed bool
 
-	queue  chan Message
+	lanes  []*lane // one per target, so a hanging webhook never holds up the command
 	ctx    context.Context
 	cancel context.CancelFunc
 	worker conc.WaitGroup
+}
+
+// lane is one target's queue: the webhook's or the command's.
+type lane struct {
+	name    string
+	queue   chan Message
+	deliver func(m Message, body []byte) error
 }
 
 // New returns a Notifier for o and starts its delivery goroutine, or nil
@@ -111,12 +118,20 @@ func New(o Options) *Notifier {
 	if o.Warn == nil {
 		o.Warn = func(string) {}
 	}
-	n := &Notifier{o: o, on: make(map[string]bool), state: sinks.NewRunState(), queue: make(chan Message, o.Queue)}
+	n := &Notifier{o: o, on: make(map[string]bool), state: sinks.NewRunState()}
 	for _, ev := range o.On {
 		n.on[ev] = true
 	}
+	if o.Webhook != "" {
+		n.lanes = append(n.lanes, &lane{name: "webhook", queue: make(chan Message, o.Queue), deliver: n.post})
+	}
+	if o.Command != "" {
+		n.lanes = append(n.lanes, &lane{name: "command", queue: make(chan Message, o.Queue), deliver: n.run})
+	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
-	n.worker.Go(n.deliverAll)
+	for _, l := range n.lanes {
+		n.worker.Go(func() { n.deliverAll(l) })
+	}
 	return n
 }
 
@@ -139,15 +154,17 @@ func (n *Notifier) Observe(e sinks.Event) {
 		return
 	}
 	m.Project, m.RunID = n.o.Project, n.o.RunID
-	var full bool
-	select {
-	case n.queue <- m:
-	default:
-		full = true
+	var full []string
+	for _, l := range n.lanes {
+		select {
+		case l.queue <- m:
+		default:
+			full = append(full, l.name)
+		}
 	}
 	n.mu.Unlock()
-	if full {
-		n.o.Warn(fmt.Sprintf("notify: %d notifications are waiting to be delivered; the %q notification (%s) is dropped", n.o.Queue, m.Event, m.Text))
+	for _, name := range full {
+		n.o.Warn(fmt.Sprintf("notify: %d notifications are waiting for the %s; the %q notification (%s) is dropped for it", n.o.Queue, name, m.Event, m.Text))
 	}
 }
 
@@ -180,14 +197,16 @@ func (n *Notifier) Close(interrupted bool) {
 			Text: text, Result: st.Result, Counts: &st.Counts, Interrupted: interrupted}
 	}
 	n.mu.Unlock()
-	if finish != nil {
-		select {
-		case n.queue <- *finish:
-		case <-deadline.C:
-			n.cancel()
+	for _, l := range n.lanes {
+		if finish != nil && n.ctx.Err() == nil {
+			select {
+			case l.queue <- *finish:
+			case <-deadline.C:
+				n.cancel()
+			}
 		}
+		close(l.queue)
 	}
-	close(n.queue)
 	done := make(chan struct{})
 	go func() {
 		n.worker.Wait()
@@ -202,39 +221,25 @@ func (n *Notifier) Close(interrupted bool) {
 	n.cancel()
 }
 
-// deliverAll delivers queued messages one by one until the queue is
+// deliverAll delivers a lane's messages one by one until its queue is
 // closed; once the flush bound cancelled the context, it drops the rest.
-func (n *Notifier) deliverAll() {
-	dropped := []string{}
-	for m := range n.queue {
+func (n *Notifier) deliverAll(l *lane) {
+	var dropped []string
+	for m := range l.queue {
 		if n.ctx.Err() != nil {
 			dropped = append(dropped, m.Event)
 			continue
 		}
-		n.deliver(m)
+		body, err := encode(m)
+		if err == nil {
+			err = l.deliver(m, body)
+		}
+		if err != nil {
+			n.o.Warn(fmt.Sprintf("notify: the %q notification (%s) was not delivered to the %s: %v", m.Event, m.Text, l.name, err))
+		}
 	}
 	if len(dropped) > 0 {
 		slices.Sort(dropped)
-		n.o.Warn(fmt.Sprintf("notify: gave up delivering %d notification(s) (%v) at the end of the run, after %s", len(dropped), slices.Compact(dropped), n.o.Flush))
-	}
-}
-
-// deliver sends one message to the webhook and to the command, and warns
-// of each failure.
-func (n *Notifier) deliver(m Message) {
-	body, err := encode(m)
-	if err != nil {
-		n.o.Warn(fmt.Sprintf("notify: cannot encode the %q notification: %v", m.Event, err))
-		return
-	}
-	if n.o.Webhook != "" {
-		if err := n.post(body); err != nil {
-			n.o.Warn(fmt.Sprintf("notify: the %q notification (%s) was not delivered: %v", m.Event, m.Text, err))
-		}
-	}
-	if n.o.Command != "" {
-		if err := n.run(m, body); err != nil {
-			n.o.Warn(fmt.Sprintf("notify: command for the %q notification: %v", m.Event, err))
-		}
+		n.o.Warn(fmt.Sprintf("notify: gave up delivering %d notification(s) (%v) to the %s at the end of the run, after %s", len(dropped), slices.Compact(dropped), l.name, n.o.Flush))
 	}
 }

@@ -193,7 +193,7 @@ func TestFlushBound(t *testing.T) {
 	}
 	n.Close(true)
 	s := w.all()
-	if strings.Count(s, "are waiting to be delivered") < 7 {
+	if strings.Count(s, "are waiting for the webhook") < 7 {
 		t.Errorf("warnings %q: want at least 7 of 10 dropped by a queue of 2", s)
 	}
 	if !strings.Contains(s, "gave up") {
