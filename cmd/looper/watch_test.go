@@ -94,10 +94,10 @@ func TestWatchTmux(t *testing.T) {
 	scenarios := filepath.Join(t.TempDir(), "scenarios.json")
 	writeFile(t, scenarios, fmt.Sprintf(`{"review": "review", "default": {"steps": [
   {"text": "waiting for the gate on {task}"},
-  {"shell": "while [ ! -e %s ]; do sleep 0.05; done"},
+  {"shell": "while [ -d %s ] && [ ! -e %s ]; do sleep 0.05; done"},
   {"write_file": {"path": "looper-fake/{task}.txt", "content": "x"}},
   {"git_commit": {"message": "{task}"}},
-  {"summary": {"status": "done"}}]}}`, gate))
+  {"summary": {"status": "done"}}]}}`, filepath.Dir(gate), gate))
 	git("add", "-A")
 	git("commit", "-q", "-m", "start")
 
