@@ -20,10 +20,19 @@ const lastLineMax = 200
 // disagrees with what the console printed. It is not safe for concurrent
 // use: one sink goroutine feeds it.
 type RunState struct {
-	// Header fields copied into every snapshot.
-	RunID, Project, Backlog, Log string
-	PID                          int
-	Start                        time.Time
+	// RunID is the run's id, copied into every snapshot.
+	RunID string
+	// Project is the project root, copied into every snapshot.
+	Project string
+	// Backlog is the backlog file, copied into every snapshot.
+	Backlog string
+	// Log is the run log's path, copied into every snapshot.
+	Log string
+	// PID is the looper process running the run.
+	PID int
+	// Start is when the run began; zero means when its state file sink
+	// started (or the snapshot's time).
+	Start time.Time
 
 	tally     tally
 	tasks     map[string]*taskState
@@ -176,8 +185,9 @@ func (r *RunState) endAttempt(e Event) {
 
 // Snapshot returns the run as it is at now. queue, when not nil, is the
 // run's queue; tasks at work or finished in this run are left out of it.
-// A snapshot of a run that ended (ended is true) carries its result line;
-// interrupted says it was stopped.
+// A snapshot of a run that ended (ended is true) carries its result line,
+// unless it was refused before it started; interrupted says it was
+// stopped.
 func (r *RunState) Snapshot(now time.Time, queue []QueuedTask, ended, interrupted bool) *RunStatus {
 	start := r.Start
 	if start.IsZero() {
@@ -210,11 +220,14 @@ func (r *RunState) Snapshot(now time.Time, queue []QueuedTask, ended, interrupte
 	}
 	switch {
 	case ended && interrupted:
-		st.State, st.EndedAt, st.Result = StateInterrupted, now.UTC(), res.Message
+		st.State, st.EndedAt = StateInterrupted, now.UTC()
 	case ended:
-		st.State, st.EndedAt, st.Result = StateFinished, now.UTC(), res.Message
+		st.State, st.EndedAt = StateFinished, now.UTC()
 	case interrupted:
 		st.State = StateStopping
+	}
+	if ended && r.tally.shown() { // a run refused before it started has no result line
+		st.Result = res.Message
 	}
 	for _, id := range r.order {
 		t := r.tasks[id]

@@ -2,7 +2,6 @@ package sinks
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -85,7 +84,8 @@ type RunStatus struct {
 	// Budget is the newest budget event's message, when there was one.
 	Budget string `json:"budget,omitempty"`
 	// Result is the run's result line once it ended ("looper: 9 done, 2
-	// blocked in 3m12s"), the one its console printed.
+	// blocked in 3m12s"), the one its console printed; empty for a run
+	// refused before it started (a dirty tree, a held backlog).
 	Result string `json:"result,omitempty"`
 }
 
@@ -202,9 +202,6 @@ func ReadStatus(path string) (*RunStatus, error) {
 	}
 	return &st, nil
 }
-
-// ErrNoStatus is returned when a run left no state file to read.
-var ErrNoStatus = errors.New("no state file")
 
 // Check sets Running from live (whether a looper process holds the run's
 // log, see Run.Live) and brings a snapshot up to now: a live run's elapsed

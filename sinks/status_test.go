@@ -50,8 +50,19 @@ func TestStatusGolden(t *testing.T) {
 		t.Errorf("running %+v, queue %+v: want T2 running and T3, T4 queued", mid.RunningTasks, mid.Queue)
 	}
 
+	var text strings.Builder
+	if err := mid.WriteText(&text, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "status-running-text.golden", []byte(text.String()))
+
 	end := scriptState(scriptEnd).Snapshot(scriptEnd, nil, true, false)
 	golden.Check(t, "status-finished.golden", marshalStatus(t, end))
+	text.Reset()
+	if err := end.WriteText(&text, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "status-finished-text.golden", []byte(text.String()))
 	if end.State != StateFinished || !strings.HasPrefix(end.Result, "looper: 1 done, 2 blocked") {
 		t.Errorf("state %q result %q", end.State, end.Result)
 	}
@@ -186,5 +197,23 @@ func TestListRunsStateFile(t *testing.T) {
 	}
 	if len(runs) != 1 || len(runs[0].Files) != 3 {
 		t.Fatalf("runs %+v: want one run with its log, state and last-message files", runs)
+	}
+}
+
+// TestStatusRefused: a run refused before its start has no result line,
+// and says so.
+func TestStatusRefused(t *testing.T) {
+	r := NewRunState()
+	r.Observe(Event{Time: t0, Kind: KindError, Message: "the working tree is dirty"})
+	st := r.Snapshot(at(1), nil, true, false)
+	if st.State != StateFinished || st.Result != "" {
+		t.Fatalf("state %q result %q", st.State, st.Result)
+	}
+	var b strings.Builder
+	if err := st.WriteText(&b, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "it ended before any task ran; looper tail shows why") {
+		t.Errorf("text:\n%s", b.String())
 	}
 }

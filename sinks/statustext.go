@@ -42,7 +42,11 @@ func (s *RunStatus) WriteText(w io.Writer, loc *time.Location) error {
 			how = "was interrupted"
 		}
 		fmt.Fprintf(&b, "looper: no run is going on here; the last run (%s, pid %d) %s at %s after %s:\n", s.RunID, s.PID, how, clock(s.EndedAt), fmtElapsed(s.Elapsed))
-		fmt.Fprintf(&b, "  %s\n", s.Result)
+		if s.Result == "" {
+			b.WriteString("  it ended before any task ran; looper tail shows why\n")
+		} else {
+			fmt.Fprintf(&b, "  %s\n", s.Result)
+		}
 	}
 	fmt.Fprintf(&b, "backlog: %s\n", s.Backlog)
 	c := s.Counts
@@ -64,7 +68,7 @@ func (s *RunStatus) WriteText(w io.Writer, loc *time.Location) error {
 		b.WriteString("running:\n")
 	}
 	for _, t := range s.RunningTasks {
-		fmt.Fprintf(&b, "  %s %q: %s, %s, %s tokens, %s so far\n", t.TaskID, t.Title, fmtElapsed(t.Elapsed),
+		fmt.Fprintf(&b, "  %s %q: %s, %s; so far %s tokens, cost %s\n", t.TaskID, t.Title, fmtElapsed(t.Elapsed),
 			plural(t.Attempts, "attempt"), fmtTokens(t.Tokens), fmtCost(t.CostUSD))
 		for _, a := range t.Agents {
 			fmt.Fprintf(&b, "    %s attempt %d, %s: %s\n", a.AgentID, a.Attempt, fmtElapsed(a.Elapsed), a.LastLine)
