@@ -39,6 +39,7 @@ type Config struct {
 	Verify   VerifyConfig     // how attempts are checked before they count as done
 	Backlog  BacklogConfig    // another tracker as the backlog (Task Master, Beads, GitHub issues)
 	Prices   map[string]Price // USD per million tokens by model, for agents that report tokens but no cost (codex)
+	Notify   NotifyConfig     // who is told when a run needs a person
 
 	// Warnings lists what the files contained that looper reads but ignores
 	// (legacy upstream keys, plugin and workflow tables): commands print them.
@@ -140,6 +141,17 @@ const (
 	SandboxOff   = "off"
 )
 
+// NotifyConfig is the [notify] section: which run events are sent where,
+// so that an unattended run can call its person.
+type NotifyConfig struct {
+	On      []string // events to send: blocked, failed, rate_limited, finished, budget
+	Webhook string   // URL that gets each event as a JSON POST; "" = none
+	Command string   // shell command that gets each event as JSON on stdin; "" = none
+}
+
+// NotifyEvents lists the event names [notify] on accepts.
+func NotifyEvents() []string { return slices.Clone(notifyValues) }
+
 // BacklogConfig is the [backlog] section: where the tasks come from when
 // they are not in looper's own to-do.json.
 type BacklogConfig struct {
@@ -207,6 +219,7 @@ func Defaults() *Config {
 		Sandbox:  SandboxConfig{Mode: SandboxAuto, Network: "host", ReadOnly: []string{}, ReadWrite: []string{}},
 		Verify:   VerifyConfig{Timeout: 10 * time.Minute, ByTag: map[string]string{}},
 		Prices:   maps.Clone(defaultPrices),
+		Notify:   NotifyConfig{On: slices.Clone(notifyValues)},
 		sources:  map[string]Source{},
 	}
 	return c
@@ -373,6 +386,7 @@ func (c *Config) Clone() *Config {
 	d.Sandbox.ReadOnly = slices.Clone(c.Sandbox.ReadOnly)
 	d.Sandbox.ReadWrite = slices.Clone(c.Sandbox.ReadWrite)
 	d.Verify.ByTag = maps.Clone(c.Verify.ByTag)
+	d.Notify.On = slices.Clone(c.Notify.On)
 	d.Prices = maps.Clone(c.Prices)
 	d.Warnings = slices.Clone(c.Warnings)
 	d.Files = slices.Clone(c.Files)

@@ -40,6 +40,7 @@ var (
 	approvalValues   = []string{"untrusted", "on-failure", "on-request", "never"}
 	sandboxModes     = []string{SandboxAuto, SandboxBwrap, SandboxOff}
 	networkValues    = []string{"host", "none"}
+	notifyValues     = []string{"blocked", "failed", "rate_limited", "finished", "budget"}
 	// permModeValues are the modes Claude Code 2.1.328 accepts for
 	// --permission-mode (internal/agent enforces the same list; a test in
 	// cmd/looper keeps them equal).
@@ -182,6 +183,16 @@ var settings = []*setting{
 	{key: "verify.by_tag", spec: spec{kind: kindMap},
 		doc: `Verify command per task tag, used instead of parallel.verify for tasks with that tag: { go = "go test ./..." }.`,
 		get: func(c *Config) any { return c.Verify.ByTag }, set: func(c *Config, v any) { c.Verify.ByTag = v.(map[string]string) }},
+
+	{key: "notify.on", env: []string{"LOOPER_NOTIFY_ON"}, spec: spec{kind: kindList, comma: true, enum: notifyValues},
+		doc: `Run events that are sent to notify.webhook and notify.command: blocked (a task ended blocked), failed (a task's attempts failed), rate_limited (an agent hit its usage limit), finished (the run ended), budget (a budget reached 80% or 100%).`,
+		get: func(c *Config) any { return c.Notify.On }, set: func(c *Config, v any) { c.Notify.On = v.([]string) }},
+	{key: "notify.webhook", env: []string{"LOOPER_NOTIFY_WEBHOOK"}, spec: spec{kind: kindString},
+		doc: `URL that gets each event as a JSON POST, retried with backoff; a failing webhook never stops the run. Empty: none.`,
+		get: func(c *Config) any { return c.Notify.Webhook }, set: func(c *Config, v any) { c.Notify.Webhook = v.(string) }},
+	{key: "notify.command", env: []string{"LOOPER_NOTIFY_COMMAND"}, spec: spec{kind: kindString},
+		doc: `Shell command that gets each event as JSON on stdin, e.g. "ntfy publish mytopic" or a notify-send wrapper. Empty: none.`,
+		get: func(c *Config) any { return c.Notify.Command }, set: func(c *Config, v any) { c.Notify.Command = v.(string) }},
 }
 
 // agentField is one key of an [agents.<name>] table.

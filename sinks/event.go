@@ -61,6 +61,8 @@ const (
 	// at its end, so every output mode and the run log can say what did
 	// not run, and why.
 	KindWaiting Kind = "waiting"
+	// KindBudget reports a budget crossing (80% warning or 100% stop), so notifications and status can say which budget ended the run.
+	KindBudget Kind = "budget"
 )
 
 // Event is the one record every stage, the agent runner and the run loop

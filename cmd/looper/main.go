@@ -44,6 +44,8 @@ type cli struct {
 	Doctor     doctorCmd     `cmd:"" help:"Check agents, git, the backlog, the log directory and the config files."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
 	Tail       tailCmd       `cmd:"" help:"Print the newest run log of this project, or follow it."`
+	Status     statusCmd     `cmd:"" help:"Say whether a run is going on here, what it is doing, or how the last one ended."`
+	Watch      watchCmd      `cmd:"" help:"Show the run going on here, full screen and live."`
 	Clean      cleanCmd      `cmd:"" help:"Delete old run logs of this project, or leftover attempt worktrees."`
 
 	FakeAgent fakeAgentCmd `cmd:"" name:"fake-agent" hidden:"" passthrough:"" help:"Impersonate the claude or codex CLI (for tests and demos)."`

@@ -20,6 +20,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"checkrecord": checkRecord,
 	"waitfile":    waitFile,
 	"noagents":    noAgents,
+	"waitstatus":  waitStatus,
 }
 
 // agentRun is one fake-agent process as its LOOPER_FAKE_RECORD lines show it.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/internal/notify"
 	"github.com/looper-go/looper/internal/prompts"
 	"github.com/looper-go/looper/internal/worktree"
 	"github.com/looper-go/looper/sinks"
@@ -47,6 +48,10 @@ type session struct {
 	events  chan sinks.Event
 	output  conc.WaitGroup
 	sinkErr error
+	queue   runQueue // the run's queue, for its state file (status.go)
+
+	ctx      context.Context  // the caller's: cancelled when the run is interrupted
+	notifier *notify.Notifier // [notify] deliveries; nil when none are configured
 }
 
 // sessionOptions are what differs between run, pipe and demo.
@@ -60,7 +65,7 @@ type sessionOptions struct {
 // openSession wires a session from cfg for the project in cwd. On error
 // everything opened so far is closed again.
 func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionOptions) (_ *session, err error) {
-	s := &session{cfg: cfg, cwd: cwd, root: projectRoot(ctx, cwd)}
+	s := &session{cfg: cfg, cwd: cwd, root: projectRoot(ctx, cwd), ctx: ctx}
 	backlog, err := backlogSource("", cfg, cwd)
 	if err != nil {
 		return nil, err
@@ -116,9 +121,14 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	if err != nil {
 		return nil, err
 	}
+	state, err := openStateFile(cfg, runLog, s.root, todoPath, &s.queue)
+	if err != nil {
+		return nil, err
+	}
 	s.events = make(chan sinks.Event, eventBuffer)
-	out := sinks.Tee(console, runLog.Sink())
+	out := sinks.Tee(console, runLog.Sink(), state)
 	s.output.Go(func() { s.sinkErr = out.Run(ctx, s.events) })
+	s.notifier = openNotifier(cfg, s)
 	s.reportAgents(checks, priceWarnings)
 	if msg := sandboxSummary(policy, argvs); msg != "" {
 		s.emit(slog.LevelInfo, sinks.KindInfo, msg)
@@ -142,6 +152,7 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		return nil, err
 	}
 	s.store = store
+	s.queue.store.Store(store)
 
 	d := stages.SettingsFromConfig(cfg, cwd)
 	d.Agents = specs // checked by preflight, with versions and prices
@@ -216,6 +227,7 @@ func (s *session) send(e sinks.Event) {
 		e.Time = time.Now()
 	}
 	s.events <- e
+	s.notifier.Observe(e)
 }
 
 // emit sends a run-level message.
@@ -228,6 +240,7 @@ func (s *session) emit(level slog.Level, kind sinks.Kind, msg string) {
 func (s *session) close() error {
 	var errs []error
 	if s.events != nil {
+		s.notifier.Close(s.ctx.Err() != nil) // its last warnings still reach the output
 		close(s.events)
 		s.output.Wait()
 		s.events = nil
