@@ -364,33 +364,6 @@ func prefixed(p, s string) string {
 	return p + s
 }
 
-// shellJoin renders an argv the way a shell user would type it, quoting
-// only the arguments that need it.
-func shellJoin(argv []string) string {
-	var b strings.Builder
-	for i, a := range argv {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		if a != "" && strings.IndexFunc(a, needsShellQuote) < 0 {
-			b.WriteString(a)
-			continue
-		}
-		b.WriteByte('\'')
-		b.WriteString(strings.ReplaceAll(a, "'", `'\''`))
-		b.WriteByte('\'')
-	}
-	return b.String()
-}
-
-func needsShellQuote(r rune) bool {
-	switch {
-	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		return false
-	}
-	return !strings.ContainsRune("-_./=:,+@%#", r)
-}
-
 // fmtDuration rounds a duration to what a person reads: whole seconds from
 // one second up, milliseconds below.
 func fmtDuration(d time.Duration) string {
