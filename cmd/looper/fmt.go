@@ -9,6 +9,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/internal/atomicfile"
 	"github.com/looper-go/looper/todo"
 )
 
@@ -81,7 +82,7 @@ func (c *fmtCmd) Run(cfg *config.Config, stdout io.Writer) error {
 		if !bytes.Equal(again, current) {
 			return &exitError{code: exitFailure, err: fmt.Errorf("%s changed while it was being formatted; run looper fmt -w again", path)}
 		}
-		if err := todo.WriteFileAtomic(path, canonical); err != nil {
+		if err := atomicfile.Write(path, canonical, 0o644); err != nil {
 			return &exitError{code: exitFailure, err: err}
 		}
 		fmt.Fprintf(stdout, "formatted %s\n", path)
