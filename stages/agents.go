@@ -15,6 +15,7 @@ import (
 	"github.com/looper-go/looper/internal/agent"
 	"github.com/looper-go/looper/internal/prompts"
 	"github.com/looper-go/looper/internal/worktree"
+	"github.com/looper-go/looper/pipeline"
 	"github.com/looper-go/looper/sinks"
 	"github.com/looper-go/looper/todo"
 )
@@ -251,14 +252,7 @@ func waitForRateLimit(ctx context.Context, d *Deps, j Job, a Attempt) error {
 		return nil
 	}
 	warnAttempt(d, j, a, fmt.Sprintf("%s is rate-limited; waiting %s until %s", a.Agent, wait.Round(time.Second), until.UTC().Format(time.RFC3339)))
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
+	return pipeline.Sleep(ctx, wait)
 }
 
 // rateLimitUntil is when a rate-limited agent may be used again: the reset
