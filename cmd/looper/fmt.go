@@ -33,11 +33,7 @@ problems is never rewritten: fix what "looper validate" reports first.`
 }
 
 func (c *fmtCmd) Run(cfg *config.Config, stdout io.Writer) error {
-	path, err := backlogPath(c.File, cfg)
-	if err != nil {
-		return err
-	}
-	b, err := loadBacklog(path)
+	path, b, err := openBacklog(c.File, cfg)
 	if err != nil {
 		return err
 	}

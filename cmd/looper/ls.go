@@ -43,11 +43,7 @@ func (c *lsCmd) Validate() error {
 }
 
 func (c *lsCmd) Run(cfg *config.Config, stdout io.Writer) error {
-	path, err := backlogPath(c.File, cfg)
-	if err != nil {
-		return err
-	}
-	b, err := loadBacklog(path)
+	path, b, err := openBacklog(c.File, cfg)
 	if err != nil {
 		return err
 	}
@@ -223,6 +219,17 @@ func backlogPath(arg string, cfg *config.Config) (string, error) {
 		return rel, nil
 	}
 	return path, nil
+}
+
+// openBacklog loads the backlog a command works on (see backlogPath) and
+// returns its path with it.
+func openBacklog(arg string, cfg *config.Config) (string, *todo.Backlog, error) {
+	path, err := backlogPath(arg, cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	b, err := loadBacklog(path)
+	return path, b, err
 }
 
 // loadBacklog loads the backlog at path. Every failure is an exit-1 error:

@@ -22,11 +22,7 @@ A schema_file set in the config must be satisfied as well.`
 }
 
 func (c *validateCmd) Run(cfg *config.Config, stdout io.Writer) error {
-	path, err := backlogPath(c.File, cfg)
-	if err != nil {
-		return err
-	}
-	b, err := loadBacklog(path)
+	path, b, err := openBacklog(c.File, cfg)
 	if err != nil {
 		return err
 	}
