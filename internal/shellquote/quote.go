@@ -15,15 +15,16 @@ func Quote(s string) string {
 }
 
 // Join renders argv the way a person would type it: words made only of
-// letters, digits and -_./=:,+@%# stay bare, the others (and empty ones)
-// are quoted with Quote, so that pasting the line runs the same argv.
+// letters, digits and -_./=:,+@%# stay bare (unless they start with #,
+// which would begin a comment), the others (and empty ones) are quoted
+// with Quote, so that pasting the line runs the same argv.
 func Join(argv []string) string {
 	var b strings.Builder
 	for i, a := range argv {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		if a != "" && strings.IndexFunc(a, needsQuote) < 0 {
+		if a != "" && a[0] != '#' && strings.IndexFunc(a, needsQuote) < 0 {
 			b.WriteString(a)
 			continue
 		}

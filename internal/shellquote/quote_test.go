@@ -17,6 +17,7 @@ func TestJoin(t *testing.T) {
 		{[]string{"a=b", "x/y.z", "it's"}, `a=b x/y.z 'it'\''s'`},
 		{[]string{"$HOME", "*"}, `'$HOME' '*'`},
 		{nil, ""},
+		{[]string{"echo", "#1", "a#b"}, `echo '#1' a#b`},
 		{[]string{"go", "test", "./..."}, "go test ./..."},
 		{[]string{"a=b", "x:y,z@1%"}, "a=b x:y,z@1%"},
 		{[]string{"rm", "*"}, "rm '*'"},
