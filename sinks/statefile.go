@@ -9,7 +9,7 @@ import (
 
 	"github.com/sourcegraph/conc"
 
-	"github.com/looper-go/looper/todo"
+	"github.com/looper-go/looper/internal/atomicfile"
 )
 
 // DefaultStateInterval is how often at most a StateFile rewrites its file
@@ -134,7 +134,7 @@ func writeStatus(path string, snap *RunStatus) error {
 	if err != nil {
 		return fmt.Errorf("cannot encode the run state: %w", err)
 	}
-	if err := todo.WriteFileAtomic(path, append(b, '\n')); err != nil {
+	if err := atomicfile.Write(path, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("cannot write the run state file: %w", err)
 	}
 	return nil

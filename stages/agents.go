@@ -257,14 +257,7 @@ func waitForRateLimit(ctx context.Context, d *env, j Job, a Attempt) error {
 		return nil
 	}
 	warnAttempt(d, j, a, fmt.Sprintf("%s is rate-limited; waiting %s until %s", a.Agent, wait.Round(time.Second), until.UTC().Format(time.RFC3339)))
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
+	return pipeline.Sleep(ctx, wait)
 }
 
 // rateLimitUntil is when a rate-limited agent may be used again: the reset

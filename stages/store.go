@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/looper-go/looper/source"
+	"github.com/looper-go/looper/internal/atomicfile"
 	"github.com/looper-go/looper/todo"
 )
 
@@ -264,7 +265,7 @@ func (s *Store) update(fn func(b *todo.Backlog) error) error {
 	if s.readOnly || bytes.Equal(s.canon, after) {
 		return nil
 	}
-	if err := todo.WriteFileAtomic(s.path, after); err != nil {
+	if err := atomicfile.Write(s.path, after, 0o644); err != nil {
 		return err
 	}
 	s.saves++

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/internal/atomicfile"
 	"github.com/looper-go/looper/source"
 	"github.com/looper-go/looper/todo"
 )
@@ -128,5 +129,5 @@ func excludeRuntime(ctx context.Context, root, backlog string) error {
 	if err := os.MkdirAll(filepath.Dir(exclude), 0o755); err != nil {
 		return err
 	}
-	return todo.WriteFileAtomic(exclude, add)
+	return atomicfile.Write(exclude, add, 0o644)
 }

@@ -67,7 +67,7 @@ type globalFlags struct {
 	CodexReasoning string   `config:"agents.codex.reasoning" placeholder:"EFFORT" group:"agents" help:"Codex reasoning effort."`
 	ClaudeArgs     []string `config:"agents.claude.args" placeholder:"ARG" group:"agents" help:"Extra claude arguments (write --claude-args=--x,--y)."`
 	CodexArgs      []string `config:"agents.codex.args" placeholder:"ARG" group:"agents" help:"Extra codex arguments (write --codex-args=--x,--y)."`
-	Agent          string   `placeholder:"NAME" group:"agents" help:"Agent for every role and slot of this run; \"fake\" is looper's built-in fake agent, which needs no API key and writes and commits looper-fake/<task>.txt per task (not real work)."`
+	Agent          string   `placeholder:"NAME" predictor:"agent" group:"agents" help:"Agent for every role and slot of this run; \"fake\" is looper's built-in fake agent, which needs no API key and writes and commits looper-fake/<task>.txt per task (not real work)."`
 }
 
 // flagGroups titles the global flag groups in help.

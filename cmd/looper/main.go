@@ -52,6 +52,10 @@ type cli struct {
 }
 
 func main() {
+	if completeFromEnv(os.Stdout) {
+		// A shell asked what completes its command line (completion.go).
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "fake-agent" {
 		// The fake agent handles signals itself, as the CLI it stands in
 		// for does: looper's handler would echo looper's own "stopping"

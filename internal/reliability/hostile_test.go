@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/looper-go/looper/internal/shellquote"
 	"github.com/looper-go/looper/todo"
 )
 
@@ -63,8 +64,8 @@ func TestHostileIDsRunEndToEnd(t *testing.T) {
 	hookLog := filepath.Join(p.root, "hook.log")
 	verifyLog := filepath.Join(p.root, "verify.log")
 	hook := filepath.Join(p.root, "bin", "hook")
-	p.write(hook, fmt.Sprintf("#!/bin/sh\nprintf '%%s\\0' \"$#\" \"$@\" >>%s\n", shellQuote(hookLog)), 0o755)
-	verify := fmt.Sprintf(`printf '%%s\0' "$LOOPER_TASK_ID" >>%s`, shellQuote(verifyLog))
+	p.write(hook, fmt.Sprintf("#!/bin/sh\nprintf '%%s\\0' \"$#\" \"$@\" >>%s\n", shellquote.Quote(hookLog)), 0o755)
+	verify := fmt.Sprintf(`printf '%%s\0' "$LOOPER_TASK_ID" >>%s`, shellquote.Quote(verifyLog))
 	code, out := p.looper(5*time.Minute, "run", "--parallel", "--max-tasks", "6", "--isolation", "worktree",
 		"--hook", hook, "--verify", verify)
 	if code != 0 {
