@@ -31,21 +31,9 @@ const ClassSetup agent.Class = "setup-failed"
 // a pipeline with agents in its place runs one task at a time.
 func Agents(settings Settings, services Services) pipeline.Stage[Job, Ballot] {
 	d := newEnv(settings, services)
-	return pipeline.Func("agents", func(ctx context.Context, in <-chan Job, out chan<- Ballot) error {
-		if err := d.check(); err != nil {
-			return err
-		}
-		for j := range in {
-			b, err := runAgents(ctx, d, j)
-			if err != nil {
-				return err
-			}
-			if err := pipeline.Send(ctx, out, b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return checked(d, pipeline.Map("agents", 1, func(ctx context.Context, j Job) (Ballot, error) {
+		return runAgents(ctx, d, j)
+	}))
 }
 
 // runAgents is the agents fan-out of one job. The ballot lists the

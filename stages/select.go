@@ -25,17 +25,14 @@ import (
 // is not retried unless Retries allows it).
 func Select(settings Settings, services Services) pipeline.Stage[Tick, Job] {
 	d := newEnv(settings, services)
-	return pipeline.Func("select", func(ctx context.Context, in <-chan Tick, out chan<- Job) error {
-		if err := d.check(); err != nil {
-			return err
-		}
+	return checked(d, pipeline.Func("select", func(ctx context.Context, in <-chan Tick, out chan<- Job) error {
 		for t := range in {
 			if err := selectPass(ctx, d, t, out); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // errNoCompletions refuses a Tick that did not come from Loop.Run.
