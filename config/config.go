@@ -38,6 +38,7 @@ type Config struct {
 	Sandbox  SandboxConfig    // how local agents are confined (bubblewrap)
 	Verify   VerifyConfig     // how attempts are checked before they count as done
 	Prices   map[string]Price // USD per million tokens by model, for agents that report tokens but no cost (codex)
+	Budget   BudgetConfig     // spending limits of a run and of each task
 
 	// Warnings lists what the files contained that looper reads but ignores
 	// (legacy upstream keys, plugin and workflow tables): commands print them.
@@ -132,6 +133,22 @@ type SandboxConfig struct {
 	ReadWrite []string // extra paths the agent may write
 }
 
+// BudgetConfig is the [budget] section: what a run may spend on agents
+// before it stops starting attempts. Zero limits are no limit.
+type BudgetConfig struct {
+	MaxCostUSD     float64 // US dollars for the whole run
+	MaxTokens      int     // tokens (prompt and generated) for the whole run
+	TaskMaxCostUSD float64 // US dollars for one task's attempts in a run
+	TaskMaxTokens  int     // tokens for one task's attempts in a run
+	Stop           string  // "finish" (running attempts finish) or "now" (they are stopped)
+}
+
+// Budget stop modes.
+const (
+	BudgetStopFinish = "finish"
+	BudgetStopNow    = "now"
+)
+
 // Sandbox modes.
 const (
 	SandboxAuto  = "auto"
@@ -196,6 +213,7 @@ func Defaults() *Config {
 		Sandbox:  SandboxConfig{Mode: SandboxAuto, Network: "host", ReadOnly: []string{}, ReadWrite: []string{}},
 		Verify:   VerifyConfig{Timeout: 10 * time.Minute, ByTag: map[string]string{}},
 		Prices:   maps.Clone(defaultPrices),
+		Budget:   BudgetConfig{Stop: BudgetStopFinish},
 		sources:  map[string]Source{},
 	}
 	return c

@@ -29,6 +29,8 @@ const ClassSetup agent.Class = "setup-failed"
 // after another, never two in one tree. The ballot lists the attempts in
 // agent order.
 func runAgents(ctx context.Context, d *Deps, j Job) (Ballot, error) {
+	ctx, release := d.budgetContext(ctx, j)
+	defer release()
 	n := d.maxAgents()
 	attempts := make([]Attempt, n)
 	run := func(ctx context.Context, slot int) error {
@@ -146,6 +148,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 		Stage:           "agents",
 		Env:             []string{"LOOPER_TODO=" + d.TodoPath, "LOOPER_MODE=iteration"},
 	})
+	d.spend(j.Task.ID, a.AgentID, a.Result.Usage)
 	checkTaskID(&a, j)
 	switch {
 	case a.Result.Class.Limited():

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/internal/budget"
 	"github.com/looper-go/looper/internal/prompts"
 	"github.com/looper-go/looper/internal/worktree"
 	"github.com/looper-go/looper/sinks"
@@ -109,6 +110,9 @@ type Deps struct {
 
 	// FailFastCancel stops the run when FailFast is set and a task fails.
 	FailFastCancel context.CancelCauseFunc
+	// Budget counts what the attempts spend against the run's and each
+	// task's limits ([budget]); nil spends without limit.
+	Budget *budget.Tracker
 
 	iterations  atomic.Int64
 	completions chan Completion

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/internal/budget"
 	"github.com/looper-go/looper/internal/prompts"
 	"github.com/looper-go/looper/pipeline"
 	"github.com/looper-go/looper/sinks"
@@ -36,6 +37,7 @@ type Loop struct {
 func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 	d := l.Deps
 	defer func() {
+		l.budgetReport(&rep, err)
 		rep.Unusable = d.UnusableAgents()
 		rep.Remaining = l.remaining()
 		rep.Waiting = l.reportWaiting()
@@ -65,6 +67,9 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 		}
 		if err != nil {
 			return rep, l.abort(err, &rep)
+		}
+		if ended, err := l.budgetEnded(&rep); ended {
+			return rep, err
 		}
 		if !l.Review || rep.Failed > 0 || rep.Blocked > 0 {
 			return rep, nil
@@ -136,8 +141,8 @@ func (l *Loop) stopped(ctx context.Context, err error, rep *Report) (bool, error
 	case errors.Is(cause, ErrFailFast):
 		rep.FailFast = true
 		l.removeKilledWorktrees(rep)
-	case errors.Is(cause, ErrAgentUnusable):
-		// Not an interrupt: the agents, not the user, ended the run.
+	case errors.Is(cause, ErrAgentUnusable), errors.Is(cause, budget.ErrExhausted):
+		// Not an interrupt: the agents, or the budget, ended the run.
 	default:
 		rep.Interrupted = true
 	}
@@ -265,6 +270,7 @@ func (l *Loop) review(ctx context.Context) (int, error) {
 		AgentID: agentID, Iteration: iteration, Attempt: 1, Stage: "review",
 		Env: []string{"LOOPER_TODO=" + d.TodoPath, "LOOPER_MODE=review"},
 	})
+	d.spend("", agentID, res.Usage)
 	status := string(res.Class)
 	if res.Review != nil {
 		status = res.Review.Status

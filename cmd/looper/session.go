@@ -14,6 +14,7 @@ import (
 
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/internal/budget"
 	"github.com/looper-go/looper/internal/prompts"
 	"github.com/looper-go/looper/internal/worktree"
 	"github.com/looper-go/looper/sinks"
@@ -161,6 +162,9 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		ApplySummary:     cfg.ApplySummary,
 		Parallel:         parallel,
 	}
+	if d.Budget, err = runBudget(cfg); err != nil {
+		return nil, err
+	}
 	if cfg.Worktree.Setup != "" {
 		d.WorktreeSetup = []string{"/bin/sh", "-c", cfg.Worktree.Setup}
 	}
@@ -281,6 +285,8 @@ func exitCode(rep stages.Report, err error) error {
 	switch {
 	case rep.Interrupted || errors.Is(err, stages.ErrInterrupted):
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted; in-flight tasks were put back as they were" + left)}
+	case rep.Budget != "" || errors.Is(err, budget.ErrExhausted):
+		return budgetExit(rep, err, left)
 	case errors.Is(err, stages.ErrAgentUnusable) || (err == nil && len(rep.Unusable) > 0):
 		reasons := rep.Unusable
 		if len(reasons) == 0 {

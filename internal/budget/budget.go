@@ -134,7 +134,7 @@ func (c Crossing) String() string {
 	if c.Exhausted {
 		return fmt.Sprintf("%s %s %s reached %s (%s)", who, c.Metric, c.format(c.Spent), c.Key(), c.format(c.Limit))
 	}
-	return fmt.Sprintf("%s %s %s is %d%% of %s (%s)", who, c.Metric, c.format(c.Spent), int(pct), c.Key(), c.format(c.Limit))
+	return fmt.Sprintf("%s %s %s is %d%% of %s (%s)", who, c.Metric, c.format(c.Spent), int(math.Round(pct)), c.Key(), c.format(c.Limit))
 }
 
 func (c Crossing) format(v float64) string {

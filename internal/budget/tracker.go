@@ -1,6 +1,8 @@
 package budget
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -25,6 +27,7 @@ type Tracker struct {
 	mu    sync.Mutex
 	run   account
 	tasks map[string]*account
+	watch map[string]context.CancelCauseFunc // tasks in flight (see Watch)
 }
 
 // New returns a tracker for the given limits, or an error when a limit is
@@ -62,16 +65,26 @@ func (t *Tracker) Spend(task string, u Usage) []Crossing {
 	u.Tokens = max(u.Tokens, 0)
 	u.CostUSD = max(u.CostUSD, 0)
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	out := t.run.add(u, ScopeRun, "", t.limits.RunCostUSD, t.limits.RunTokens)
+	var stop context.CancelCauseFunc
 	if task != "" {
 		a := t.tasks[task]
 		if a == nil {
 			a = &account{}
 			t.tasks[task] = a
 		}
-		out = append(out, a.add(u, ScopeTask, task, t.limits.TaskCostUSD, t.limits.TaskTokens)...)
+		crossed := a.add(u, ScopeTask, task, t.limits.TaskCostUSD, t.limits.TaskTokens)
+		for _, c := range crossed {
+			if c.Exhausted && t.StopNow() && stop == nil {
+				stop = t.watch[task]
+				if stop != nil {
+					defer stop(fmt.Errorf("%w: %s", ErrExhausted, c))
+				}
+			}
+		}
+		out = append(out, crossed...)
 	}
+	t.mu.Unlock()
 	return out
 }
 
@@ -173,4 +186,25 @@ func (t *Tracker) ExhaustedTasks() []string {
 		}
 	}
 	return out
+}
+
+// Watch registers cancel for a task in flight: when the task's own budget
+// is spent and Stop is StopNow, Spend calls it with a cause wrapping
+// ErrExhausted, so that the task's running attempts stop. The returned
+// function unregisters it; call it when the attempts are over.
+func (t *Tracker) Watch(task string, cancel context.CancelCauseFunc) (release func()) {
+	if t == nil || !t.StopNow() || (t.limits.TaskCostUSD <= 0 && t.limits.TaskTokens <= 0) {
+		return func() {}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.watch == nil {
+		t.watch = map[string]context.CancelCauseFunc{}
+	}
+	t.watch[task] = cancel
+	return func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		delete(t.watch, task)
+	}
 }
