@@ -265,7 +265,7 @@ func (c *claudeWriter) writeResult(r cResult, text string) {
 		r.NumTurns = c.a.turns + 1
 	}
 	r.Usage.ServiceTier = "standard"
-	if u := c.a.sc.Usage; u != nil && r.ModelUsage == nil {
+	if u := c.a.sc.Usage; u != nil {
 		r.Usage = cUsage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, ServiceTier: "standard"}
 		r.TotalCostUSD = u.CostUSD
 		r.ModelUsage = map[string]cModelUsage{c.model: {InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CostUSD: u.CostUSD, ContextWindow: 200000}}
