@@ -33,9 +33,9 @@ docs/**
 trailing\ 
 `)
 	for _, c := range []struct {
-		path          string
-		dir           bool
-		in, link      bool
+		path     string
+		dir      bool
+		in, link bool
 	}{
 		{".env", false, true, false},
 		{"services/api/.env", false, true, false},
