@@ -72,6 +72,9 @@ func (r *Repo) linkInto(dir string, paths []string) ([]string, error) {
 	if len(paths) == 0 {
 		return nil, nil
 	}
+	if err := r.excludeLinks(paths); err != nil {
+		return nil, err
+	}
 	dst, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("link into %s: %w", dir, err)
@@ -151,4 +154,75 @@ func notIgnored(ctx context.Context, dir string, paths []string) []string {
 	}
 	ignored := strings.Split(strings.TrimSpace(string(out)), "\n")
 	return slices.DeleteFunc(slices.Clone(paths), func(p string) bool { return slices.Contains(ignored, p) })
+}
+
+// linksHeader starts the lines of info/exclude that hide the links.
+const linksHeader = "# looper: links .worktreeinclude makes in attempt worktrees"
+
+// excludeLinks makes git ignore the links in every worktree: a pattern such
+// as "node_modules/" matches only directories, and a link is a file to git,
+// so an agent's "git add -A" would commit the link. Each path is added
+// once to the repository's info/exclude, anchored ("/node_modules"); in the
+// main tree it names the untracked directory the links point at.
+func (r *Repo) excludeLinks(paths []string) error {
+	r.adminMu.Lock()
+	defer r.adminMu.Unlock()
+	file := filepath.Join(r.commonDir, "info", "exclude")
+	data, err := os.ReadFile(file)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("read %s: %w", file, err)
+	}
+	have := map[string]bool{}
+	for l := range strings.SplitSeq(string(data), "\n") {
+		have[strings.TrimSpace(l)] = true
+	}
+	var add strings.Builder
+	for _, p := range paths {
+		line := "/" + escapePattern(p)
+		if !have[line] {
+			if !have[linksHeader] {
+				add.WriteString(linksHeader + "\n")
+				have[linksHeader] = true
+			}
+			add.WriteString(line + "\n")
+			have[line] = true
+		}
+	}
+	if add.Len() == 0 {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return fmt.Errorf("add links to %s: %w", file, err)
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("add links to %s: %w", file, err)
+	}
+	text := add.String()
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		text = "\n" + text
+	}
+	_, err = f.WriteString(text)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("add links to %s: %w", file, err)
+	}
+	return nil
+}
+
+// escapePattern writes a path as a gitignore pattern matching exactly it.
+func escapePattern(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case '*', '?', '[', ']', '\\', '!', '#', ' ':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

@@ -62,6 +62,10 @@ func TestCreateProvisionsWhatWorktreeincludeNames(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("Copied = %q, want %q", got, want)
 	}
+	// An agent's own "git add -A" does not take the links either.
+	if out := gitT(t, wt.Path, "add", "--all", "--dry-run"); out != "" {
+		t.Errorf("git add -A would add %q", out)
+	}
 	// None of it is work: committing the worktree commits nothing.
 	committed, err := r.CommitAll(wt, "nothing")
 	if err != nil || committed {
