@@ -125,6 +125,7 @@ func runHelperAgent(ctx context.Context, d *Deps, name, mode, prompt string, dat
 		AgentID: name + "#1", Attempt: 1, Stage: mode,
 		Env: []string{"LOOPER_TODO=" + d.TodoPath, "LOOPER_MODE=" + mode},
 	})
+	d.spend("", name+"#1", res.Usage)
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
