@@ -1,7 +1,6 @@
 package stages
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -28,11 +27,10 @@ func costs(d time.Duration, usd float64, class agent.Class) behaviour {
 
 func withBudget(t *testing.T, h *harness, l budget.Limits) {
 	t.Helper()
-	tr, err := budget.New(l)
-	if err != nil {
+	if _, err := budget.New(l); err != nil {
 		t.Fatal(err)
 	}
-	h.deps.Budget = tr
+	h.deps.Budget = l
 }
 
 // budgetEvents returns the messages of the budget events, in order.
@@ -87,11 +85,8 @@ func TestRunBudgetWithStopNowStopsRunningAttemptsAndPutsTheirTasksBack(t *testin
 		h.deps.MaxTasks = 3
 		h.deps.Parallel = true
 		withBudget(t, h, budget.Limits{RunCostUSD: 1, Stop: budget.StopNow})
-		ctx, cancel := context.WithCancelCause(t.Context())
-		defer cancel(nil)
-		h.deps.FailFastCancel = cancel
 		start := time.Now()
-		rep, err := h.run(ctx, true)
+		rep, err := h.run(t.Context(), true)
 		if !errors.Is(err, budget.ErrExhausted) || rep.Budget == "" || rep.Interrupted {
 			t.Fatalf("err %v, report %+v; want the budget to end the run, not an interrupt", err, rep)
 		}

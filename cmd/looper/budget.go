@@ -5,25 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/internal/budget"
 	"github.com/looper-go/looper/stages"
 )
-
-// runBudget returns the tracker of the run's [budget] limits, nil when no
-// limit is set (a nil tracker spends without limit).
-func runBudget(cfg *config.Config) (*budget.Tracker, error) {
-	b := cfg.Budget
-	l := budget.Limits{
-		RunCostUSD: b.MaxCostUSD, RunTokens: int64(b.MaxTokens),
-		TaskCostUSD: b.TaskMaxCostUSD, TaskTokens: int64(b.TaskMaxTokens),
-		Stop: b.Stop,
-	}
-	if !l.Enabled() {
-		return nil, nil
-	}
-	return budget.New(l)
-}
 
 // budgetExit is the end of a run whose budget was spent: exit status 4,
 // and a last line that says which budget, what became of the attempts
