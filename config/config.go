@@ -37,6 +37,7 @@ type Config struct {
 	Worktree WorktreeConfig   // what a fresh per-attempt worktree gets
 	Sandbox  SandboxConfig    // how local agents are confined (bubblewrap)
 	Verify   VerifyConfig     // how attempts are checked before they count as done
+	Backlog  BacklogConfig    // another tracker as the backlog (Task Master, Beads, GitHub issues)
 	Prices   map[string]Price // USD per million tokens by model, for agents that report tokens but no cost (codex)
 	Budget   BudgetConfig     // spending limits of a run and of each task
 
@@ -155,6 +156,16 @@ const (
 	SandboxBwrap = "bwrap"
 	SandboxOff   = "off"
 )
+
+// BacklogConfig is the [backlog] section: where the tasks come from when
+// they are not in looper's own to-do.json.
+type BacklogConfig struct {
+	Source          string // "taskmaster:PATH", "beads:PATH", "github:OWNER/REPO" or a to-do.json path; "" = todo_file, else detected
+	TaskmasterTag   string // Task Master tag; "" = the current tag, else master
+	GithubLabel     string // only issues with this label
+	GithubMilestone string // only issues in this milestone
+	GithubClose     bool   // close an issue when its task is done
+}
 
 // VerifyConfig is the [verify] section.
 type VerifyConfig struct {

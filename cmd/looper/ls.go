@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,15 +43,20 @@ func (c *lsCmd) Validate() error {
 	return nil
 }
 
-func (c *lsCmd) Run(cfg *config.Config, stdout io.Writer) error {
-	path, err := backlogPath(c.File, cfg)
+func (c *lsCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
+	dir, err := workDir()
 	if err != nil {
 		return err
 	}
-	b, err := loadBacklog(path)
+	bk, err := backlogSource(c.File, cfg, dir)
 	if err != nil {
 		return err
 	}
+	b, err := loadSource(ctx, bk)
+	if err != nil {
+		return err
+	}
+	path := bk.String()
 	groups := groupTasks(b)
 	next := b.Select()
 	if c.JSON {

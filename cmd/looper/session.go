@@ -18,6 +18,7 @@ import (
 	"github.com/looper-go/looper/internal/prompts"
 	"github.com/looper-go/looper/internal/worktree"
 	"github.com/looper-go/looper/sinks"
+	"github.com/looper-go/looper/source"
 	"github.com/looper-go/looper/stages"
 )
 
@@ -35,7 +36,9 @@ type session struct {
 	cwd    string
 	root   string // project root: git top level, else cwd
 	runLog *sinks.RunLog
-	store  *stages.Store
+	// backlog is where the tasks come from: to-do.json or another tracker.
+	backlog *source.Backlog
+	store   *stages.Store
 	// settings and services are what the stages are built on; isolate and
 	// commitInPlace complete them before the loop is built.
 	settings stages.Settings
@@ -59,7 +62,15 @@ type sessionOptions struct {
 // everything opened so far is closed again.
 func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionOptions) (_ *session, err error) {
 	s := &session{cfg: cfg, cwd: cwd, root: projectRoot(ctx, cwd)}
-	todoPath := cfg.TodoPath(cwd)
+	backlog, err := backlogSource("", cfg, cwd)
+	if err != nil {
+		return nil, err
+	}
+	s.backlog = backlog
+	todoPath := backlog.Path
+	if !filepath.IsAbs(todoPath) {
+		todoPath = filepath.Join(cwd, todoPath)
+	}
 	schemaPath := cfg.SchemaPath(cwd)
 	if schemaPath == "" {
 		schemaPath = filepath.Join(filepath.Dir(todoPath), "todo.schema.json")
@@ -117,8 +128,15 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		s.emit(slog.LevelWarn, sinks.KindWarning, sandboxNotice)
 	}
 
+	if backlog.Kind != source.KindTodo {
+		if err := excludeRuntime(ctx, s.root, todoPath); err != nil {
+			s.emit(slog.LevelWarn, sinks.KindWarning, "could not keep looper's lock out of git: "+err.Error())
+		}
+	}
 	store, err := stages.OpenStore(todoPath, stages.StoreOptions{
 		ReadOnly: o.ReadOnly,
+		Format:   backlog.Format,
+		Remote:   backlog.Remote,
 		Warn:     func(msg string) { s.emit(slog.LevelWarn, sinks.KindWarning, msg) },
 	})
 	if err != nil {
@@ -129,6 +147,7 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	d := stages.SettingsFromConfig(cfg, cwd)
 	d.Agents = specs // checked by preflight, with versions and prices
 	d.RunID = runLog.ID()
+	d.TodoPath, d.SchemaPath = todoPath, schemaPath // the tracker's file when --backlog names one
 	s.settings = d
 	s.services = stages.Services{
 		Store:           store,
