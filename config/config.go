@@ -40,6 +40,7 @@ type Config struct {
 	Backlog  BacklogConfig    // another tracker as the backlog (Task Master, Beads, GitHub issues)
 	Prices   map[string]Price // USD per million tokens by model, for agents that report tokens but no cost (codex)
 	Notify   NotifyConfig     // who is told when a run needs a person
+	Budget   BudgetConfig     // spending limits of a run and of each task
 
 	// Warnings lists what the files contained that looper reads but ignores
 	// (legacy upstream keys, plugin and workflow tables): commands print them.
@@ -134,6 +135,22 @@ type SandboxConfig struct {
 	ReadWrite []string // extra paths the agent may write
 }
 
+// BudgetConfig is the [budget] section: what a run may spend on agents
+// before it stops starting attempts. Zero limits are no limit.
+type BudgetConfig struct {
+	MaxCostUSD     float64 // US dollars for the whole run
+	MaxTokens      int     // tokens (prompt and generated) for the whole run
+	TaskMaxCostUSD float64 // US dollars for one task's attempts in a run
+	TaskMaxTokens  int     // tokens for one task's attempts in a run
+	Stop           string  // "finish" (running attempts finish) or "now" (they are stopped)
+}
+
+// Budget stop modes.
+const (
+	BudgetStopFinish = "finish"
+	BudgetStopNow    = "now"
+)
+
 // Sandbox modes.
 const (
 	SandboxAuto  = "auto"
@@ -220,6 +237,7 @@ func Defaults() *Config {
 		Verify:   VerifyConfig{Timeout: 10 * time.Minute, ByTag: map[string]string{}},
 		Prices:   maps.Clone(defaultPrices),
 		Notify:   NotifyConfig{On: slices.Clone(notifyValues)},
+		Budget:   BudgetConfig{Stop: BudgetStopFinish},
 		sources:  map[string]Source{},
 	}
 	return c

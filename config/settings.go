@@ -41,6 +41,7 @@ var (
 	sandboxModes     = []string{SandboxAuto, SandboxBwrap, SandboxOff}
 	networkValues    = []string{"host", "none"}
 	notifyValues     = []string{"blocked", "failed", "rate_limited", "finished", "budget"}
+	budgetStopValues = []string{BudgetStopFinish, BudgetStopNow}
 	// permModeValues are the modes Claude Code 2.1.328 accepts for
 	// --permission-mode (internal/agent enforces the same list; a test in
 	// cmd/looper keeps them equal).
@@ -176,6 +177,22 @@ var settings = []*setting{
 	{key: "sandbox.read_write", spec: spec{kind: kindList},
 		doc: `Extra paths a sandboxed agent may write (a cache such as "~/.cache/go-build").`,
 		get: func(c *Config) any { return c.Sandbox.ReadWrite }, set: func(c *Config, v any) { c.Sandbox.ReadWrite = v.([]string) }},
+
+	{key: "budget.max_cost_usd", env: []string{"LOOPER_MAX_COST_USD"}, spec: spec{kind: kindFloat},
+		doc: `US dollars the whole run may spend on agents, every attempt counted (losing votes and retries too). A warning at 80%; at the limit no new attempt starts and the run exits with status 4. Costs are the agents' own figures, or looper's estimates from the prices table (codex). 0: no limit.`,
+		get: func(c *Config) any { return c.Budget.MaxCostUSD }, set: func(c *Config, v any) { c.Budget.MaxCostUSD = v.(float64) }},
+	{key: "budget.max_tokens", env: []string{"LOOPER_MAX_TOKENS"}, spec: spec{kind: kindInt, min: 0},
+		doc: `Tokens (prompt, cached included, plus generated) the whole run may spend; as max_cost_usd otherwise. 0: no limit.`,
+		get: func(c *Config) any { return c.Budget.MaxTokens }, set: func(c *Config, v any) { c.Budget.MaxTokens = v.(int) }},
+	{key: "budget.task_max_cost_usd", spec: spec{kind: kindFloat},
+		doc: `US dollars one task's attempts may spend in a run. At the limit the task gets no new attempt and is blocked with the reason; the run goes on. 0: no limit.`,
+		get: func(c *Config) any { return c.Budget.TaskMaxCostUSD }, set: func(c *Config, v any) { c.Budget.TaskMaxCostUSD = v.(float64) }},
+	{key: "budget.task_max_tokens", spec: spec{kind: kindInt, min: 0},
+		doc: `Tokens one task's attempts may spend in a run; as task_max_cost_usd otherwise. 0: no limit.`,
+		get: func(c *Config) any { return c.Budget.TaskMaxTokens }, set: func(c *Config, v any) { c.Budget.TaskMaxTokens = v.(int) }},
+	{key: "budget.stop", spec: spec{kind: kindString, enum: budgetStopValues},
+		doc: `When a budget is spent: "finish" lets running attempts finish; "now" stops them as Ctrl-C does (grace period, then killed) and puts their tasks back as they were (a task's own budget blocks it).`,
+		get: func(c *Config) any { return c.Budget.Stop }, set: func(c *Config, v any) { c.Budget.Stop = v.(string) }},
 
 	{key: "verify.timeout", spec: spec{kind: kindDuration, min: 1},
 		doc: `Limit for one verify command; running over counts as a failure.`,

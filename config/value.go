@@ -259,6 +259,12 @@ func (s spec) parseText(text string) (any, error) {
 		return s.parseDuration(text)
 	case kindList:
 		return s.checkList(splitComma(text))
+	case kindFloat:
+		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+		if err != nil {
+			return nil, s.bad(text)
+		}
+		return s.convert(f)
 	}
 	return nil, &valueError{msg: "cannot be set from text; set it in a config file"}
 }

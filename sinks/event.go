@@ -61,7 +61,9 @@ const (
 	// at its end, so every output mode and the run log can say what did
 	// not run, and why.
 	KindWaiting Kind = "waiting"
-	// KindBudget reports a budget crossing (80% warning or 100% stop), so notifications and status can say which budget ended the run.
+	// KindBudget reports a budget threshold crossed: 80% of a limit (a
+	// warning) or the limit itself (Message says which, TaskID names the
+	// task for a task's own budget).
 	KindBudget Kind = "budget"
 )
 

@@ -40,6 +40,8 @@ func Agents(settings Settings, services Services) pipeline.Stage[Job, Ballot] {
 // attempts in agent order. The error is for what must stop the run (a
 // broken prompt), prefixed with the task.
 func runAgents(ctx context.Context, d *env, j Job) (Ballot, error) {
+	ctx, release := budgetContext(ctx, j)
+	defer release()
 	n := d.maxAgents()
 	attempts := make([]Attempt, n)
 	run := func(ctx context.Context, slot int) error {
@@ -140,6 +142,7 @@ func runAttempt(ctx context.Context, d *env, j Job, slot int) (Attempt, error) {
 		return a, err
 	}
 	a.Result = res
+	spend(d, j.run, j.Task.ID, a.AgentID, res.Usage)
 	checkTaskID(&a, j)
 	switch {
 	case a.Result.Class.Limited():

@@ -78,6 +78,7 @@ func review(ctx context.Context, d *env, run *runState) (ReviewOutcome, error) {
 	if err != nil {
 		return r, err
 	}
+	spend(d, run, "", agentID, res.Usage)
 	r.Result = res
 	status := string(res.Class)
 	if res.Review != nil {

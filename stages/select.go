@@ -63,7 +63,8 @@ type selector struct {
 	attempts    map[string]int // runs per task in this run
 	failures    map[string]int // failed runs per task, against Retries
 	rateLimited map[string]int // rate-limit requeues per task
-	stopping    bool           // fail_fast fired: dispatch nothing more
+	stopping    bool           // fail_fast fired, or the run's budget is spent: dispatch nothing more
+	overBudget  []string       // tasks blocked at dispatch by their own budget
 }
 
 func (s *selector) pass(ctx context.Context, out chan<- Job, completions <-chan Completion) error {
@@ -82,6 +83,12 @@ func (s *selector) pass(ctx context.Context, out chan<- Job, completions <-chan 
 	for {
 		if pending == nil && delay == nil && !s.stopping && s.hasCapacity(inFlight) {
 			if t, ok := ready.Next(); ok {
+				if within, err := s.withinBudget(t, ready); err != nil || !within {
+					if err != nil {
+						return err
+					}
+					continue
+				}
 				s.attempts[t.ID]++
 				pending = &Job{Task: t, PrevStatus: t.Status, Attempt: s.attempts[t.ID], RateLimits: s.rateLimited[t.ID], run: s.run}
 				if err := s.dispatch(pending); err != nil {

@@ -25,6 +25,7 @@ const (
 	exitFailure     = 1   // invalid input, a failed check, failed tasks
 	exitUsage       = 2   // the command line could not be parsed
 	exitAgent       = 3   // an agent cannot be used: missing or broken binary (preflight), bad credentials, unreachable model API
+	exitBudget      = 4   // a [budget] limit of the run was reached
 	exitInterrupted = 130 // stopped by SIGINT or SIGTERM
 )
 

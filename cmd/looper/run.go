@@ -23,6 +23,9 @@ import (
 type runCmd struct {
 	File  string `arg:"" optional:"" help:"Backlog file (default: --todo / todo_file, else .looper/todo.json or to-do.json)."`
 	Fresh bool   `help:"Start every task from the current tip, ignoring the work an interrupted run left in its worktrees (by default a task that is still todo or doing continues from it)."`
+
+	MaxCost   float64 `config:"budget.max_cost_usd" placeholder:"USD" help:"US dollars the run may spend on agents; 0 = no limit."`
+	MaxTokens int     `config:"budget.max_tokens" placeholder:"N" help:"Tokens the run may spend on agents; 0 = no limit."`
 }
 
 func (runCmd) Help() string {
@@ -40,7 +43,8 @@ looper exits with status 3 and the fix, and nothing is written.
 
 Exit status: 0 when every task that ran is done, 1 when a task failed or ended blocked (or
 fail_fast stopped the run, or ready tasks are left: run again to continue), 3 when an agent
-cannot be used (missing, bad credentials, model API unreachable), 130 when interrupted.
+cannot be used (missing, bad credentials, model API unreachable), 4 when a [budget] limit of
+the run was reached (--max-cost, --max-tokens), 130 when interrupted.
 Ctrl-C stops dispatching, gives agents a grace period, puts in-flight tasks back as they
 were and exits; a second Ctrl-C kills at once.`
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/internal/budget"
 	"github.com/looper-go/looper/internal/notify"
 	"github.com/looper-go/looper/internal/prompts"
 	"github.com/looper-go/looper/internal/worktree"
@@ -273,6 +274,8 @@ func exitCode(rep stages.Report, err error) error {
 	switch {
 	case rep.Interrupted || errors.Is(err, stages.ErrInterrupted):
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted; in-flight tasks were put back as they were" + left)}
+	case rep.Budget != "" || errors.Is(err, budget.ErrExhausted):
+		return budgetExit(rep, err, left)
 	case errors.Is(err, stages.ErrAgentUnusable) || (err == nil && len(rep.Unusable) > 0):
 		reasons := rep.Unusable
 		if len(reasons) == 0 {

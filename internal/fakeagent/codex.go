@@ -166,7 +166,11 @@ func (w *codexWriter) success(final string, say bool) {
 		w.text(final)
 	}
 	in := len(w.a.prompt)/4 + 3000
-	w.emit(xEvent{Type: "turn.completed", Usage: &xUsage{InputTokens: in, CachedInputTokens: in / 2, OutputTokens: w.out}})
+	usage := &xUsage{InputTokens: in, CachedInputTokens: in / 2, OutputTokens: w.out}
+	if u := w.a.sc.Usage; u != nil {
+		usage = &xUsage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens}
+	}
+	w.emit(xEvent{Type: "turn.completed", Usage: usage})
 	if !w.a.opts.json {
 		fmt.Fprintln(w.a.stdout, final)
 	}
