@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/looper-go/looper/source"
 	"github.com/looper-go/looper/internal/atomicfile"
+	"github.com/looper-go/looper/source"
 	"github.com/looper-go/looper/todo"
 )
 
