@@ -64,6 +64,20 @@ func hasTodoFile(cwd string) bool {
 	return false
 }
 
+// openSource finds the backlog the command names (arg, the config, or the
+// project's own) from the working directory and loads it: what ls and
+// validate start with. It returns the working directory too.
+func openSource(ctx context.Context, arg string, cfg *config.Config) (dir string, bk *source.Backlog, b *todo.Backlog, err error) {
+	if dir, err = workDir(); err != nil {
+		return "", nil, nil, err
+	}
+	if bk, err = backlogSource(arg, cfg, dir); err != nil {
+		return "", nil, nil, err
+	}
+	b, err = loadSource(ctx, bk)
+	return dir, bk, b, err
+}
+
 // loadSource loads a backlog for a command that only reads it, with the
 // same exit-1 errors as loadBacklog: a missing file says how to name one,
 // a broken one lists its problems with their positions.

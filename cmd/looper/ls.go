@@ -44,15 +44,7 @@ func (c *lsCmd) Validate() error {
 }
 
 func (c *lsCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
-	dir, err := workDir()
-	if err != nil {
-		return err
-	}
-	bk, err := backlogSource(c.File, cfg, dir)
-	if err != nil {
-		return err
-	}
-	b, err := loadSource(ctx, bk)
+	_, bk, b, err := openSource(ctx, c.File, cfg)
 	if err != nil {
 		return err
 	}

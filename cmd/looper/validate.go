@@ -24,15 +24,7 @@ A schema_file set in the config must be satisfied as well.`
 }
 
 func (c *validateCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
-	dir, err := workDir()
-	if err != nil {
-		return err
-	}
-	bk, err := backlogSource(c.File, cfg, dir)
-	if err != nil {
-		return err
-	}
-	b, err := loadSource(ctx, bk)
+	dir, bk, b, err := openSource(ctx, c.File, cfg)
 	if err != nil {
 		return err
 	}
