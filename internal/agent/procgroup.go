@@ -107,6 +107,17 @@ func (g *procGroup) kill() {
 	}
 }
 
+// killNow sends SIGKILL to the whole group at once, unless it has been
+// finished, and records that the attempt was killed (KillAll).
+func (g *procGroup) killNow() {
+	g.killedAll.Store(true)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.finished {
+		_ = g.signal(g.pgid, syscall.SIGKILL)
+	}
+}
+
 // wasTerminated reports whether terminate ran, i.e. looper stopped the
 // agent rather than the agent ending on its own.
 func (g *procGroup) wasTerminated() bool {

@@ -131,3 +131,13 @@ type Command struct {
 	// process runs; it is added to the line that reports the agent's start.
 	Note string
 }
+
+// LostError is a Start failure of the place rather than of the attempt: no
+// ssh host could be reached, the container engine is gone. The agent
+// runner classifies the attempt as lost, like an Exit with Lost set.
+type LostError struct {
+	// Reason says what failed, for the user.
+	Reason string
+}
+
+func (e *LostError) Error() string { return "the place to run the attempt was lost: " + e.Reason }

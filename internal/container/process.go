@@ -1,0 +1,98 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/looper-go/looper/internal/runner"
+)
+
+// engineTimeout bounds the engine commands that stop and remove a
+// container; a wedged engine must not hold an attempt for ever.
+const engineTimeout = 2 * time.Minute
+
+// process is an attempt's container: the engine client's local process,
+// plus the container, which the engine stops and removes. SIGTERM to the
+// client reaches the agent (the engine forwards it); SIGKILL to the client
+// would leave the container running, so the escalation's SIGKILL goes
+// through `<engine> kill` as well.
+type process struct {
+	runner.Process
+	r       *Runner
+	name    string
+	grace   time.Duration
+	envFile string
+
+	mu      sync.Mutex
+	stopped bool
+	done    chan struct{}
+}
+
+// Stop starts the escalation: SIGTERM through the client now, SIGKILL to
+// the container after the grace period.
+func (p *process) Stop() {
+	p.mu.Lock()
+	first := !p.stopped
+	p.stopped = true
+	p.mu.Unlock()
+	p.Process.Stop()
+	if first {
+		time.AfterFunc(p.grace, func() {
+			select {
+			case <-p.done:
+			default:
+				p.engine("kill", "--signal", "KILL", p.name)
+			}
+		})
+	}
+}
+
+// Kill kills the container and its client now.
+func (p *process) Kill() {
+	p.engine("kill", "--signal", "KILL", p.name)
+	p.Process.Kill()
+}
+
+// Wait waits for the client, then makes sure the container is gone: one
+// that outlived its client (the client was killed) is removed by force.
+func (p *process) Wait() runner.Exit {
+	exit := p.Process.Wait()
+	close(p.done)
+	os.Remove(p.envFile)
+	if out := p.engine("rm", "--force", "--time", "0", p.name); strings.Contains(out, p.name) {
+		exit.Warnings = append(exit.Warnings, fmt.Sprintf("container %s outlived its %s client and was removed", p.name, p.r.Name()))
+	}
+	// The engine reports an agent ended by signal n as exit 128+n.
+	if exit.Signal == 0 && exit.Code > 128 && exit.Code <= 128+64 && exit.Stopped {
+		exit.Signal = syscall.Signal(exit.Code - 128)
+	}
+	return exit
+}
+
+// engine runs an engine command and returns what it printed on stdout.
+func (p *process) engine(args ...string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), engineTimeout)
+	defer cancel()
+	out, _ := exec.CommandContext(ctx, p.r.engine(), args...).Output()
+	return string(out)
+}
+
+// defaultUlimits are the rlimits a container gets unless [runners.container]
+// ulimits says otherwise: looper's own nofile limits, and 4096 processes.
+// Podman's own defaults raise both above what an unprivileged or nested
+// user may set, and the container then fails to start with "error setting
+// rlimit type 6/7: operation not permitted".
+func defaultUlimits() []string {
+	var l syscall.Rlimit
+	out := []string{"nproc=4096:4096"}
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err == nil {
+		out = append(out, fmt.Sprintf("nofile=%d:%d", l.Cur, l.Max))
+	}
+	return out
+}
