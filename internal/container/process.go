@@ -18,10 +18,12 @@ import (
 const engineTimeout = 2 * time.Minute
 
 // process is an attempt's container: the engine client's local process,
-// plus the container, which the engine stops and removes. SIGTERM to the
-// client reaches the agent (the engine forwards it); SIGKILL to the client
-// would leave the container running, so the escalation's SIGKILL goes
-// through `<engine> kill` as well.
+// plus the container, which the engine signals, stops and removes.
+// Signalling the client does not reliably reach the agent (the engine
+// forwards signals only once it has attached, and a killed client leaves
+// the container running), so the escalation goes through `<engine> kill`;
+// the client ends when the container does. The local escalation on the
+// client is only the fallback for an engine that does not answer.
 type process struct {
 	runner.Process
 	r       *Runner
@@ -31,30 +33,48 @@ type process struct {
 
 	mu      sync.Mutex
 	stopped bool
+	killed  bool
 	done    chan struct{}
 }
 
-// Stop starts the escalation: SIGTERM through the client now, SIGKILL to
-// the container after the grace period.
+// Stop starts the escalation: SIGTERM to the container's processes now,
+// SIGKILL after the grace period, and the client's own escalation if the
+// engine has not ended it a while after that.
 func (p *process) Stop() {
 	p.mu.Lock()
 	first := !p.stopped
 	p.stopped = true
 	p.mu.Unlock()
-	p.Process.Stop()
-	if first {
-		time.AfterFunc(p.grace, func() {
-			select {
-			case <-p.done:
-			default:
-				p.engine("kill", "--signal", "KILL", p.name)
-			}
-		})
+	if !first {
+		return
+	}
+	go p.engine("kill", "--signal", "TERM", p.name)
+	time.AfterFunc(p.grace, func() {
+		if !p.ended() {
+			p.engine("kill", "--signal", "KILL", p.name)
+		}
+	})
+	time.AfterFunc(p.grace+engineTimeout, func() {
+		if !p.ended() {
+			p.Process.Stop()
+		}
+	})
+}
+
+func (p *process) ended() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
 	}
 }
 
 // Kill kills the container and its client now.
 func (p *process) Kill() {
+	p.mu.Lock()
+	p.killed = true
+	p.mu.Unlock()
 	p.engine("kill", "--signal", "KILL", p.name)
 	p.Process.Kill()
 }
@@ -64,6 +84,10 @@ func (p *process) Kill() {
 func (p *process) Wait() runner.Exit {
 	exit := p.Process.Wait()
 	close(p.done)
+	p.mu.Lock()
+	exit.Stopped = exit.Stopped || p.stopped || p.killed
+	exit.Killed = exit.Killed || p.killed
+	p.mu.Unlock()
 	os.Remove(p.envFile)
 	if out := p.engine("rm", "--force", "--time", "0", p.name); strings.Contains(out, p.name) {
 		exit.Warnings = append(exit.Warnings, fmt.Sprintf("container %s outlived its %s client and was removed", p.name, p.r.Name()))
