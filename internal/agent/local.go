@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -37,6 +38,10 @@ func (Local) Start(ctx context.Context, c runner.Command) (runner.Process, error
 	if err := ctx.Err(); err != nil {
 		return nil, context.Cause(ctx)
 	}
+	// Orphans of the agent are re-parented to looper, so the sweep can
+	// reap them (Run says so when this fails; `looper remote-agent` runs
+	// without an event stream).
+	subreaperOnce.Do(func() { _ = becomeSubreaper() })
 	p := &localProcess{group: newProcGroup(0, c.Grace)}
 	if c.SpareLeader {
 		p.group.signal = spareLeader
@@ -71,7 +76,12 @@ func (Local) Start(ctx context.Context, c runner.Command) (runner.Process, error
 	stopCtx, p.stop = context.WithCancel(context.Background())
 	cmd := exec.CommandContext(stopCtx, c.Argv[0], c.Argv[1:]...)
 	cmd.Dir = c.Dir
-	cmd.Env = append(c.Env[:len(c.Env):len(c.Env)], p.group.Env())
+	cmd.Env = c.Env[:len(c.Env):len(c.Env)]
+	if tag := lastTag(c.Env); strings.HasPrefix(tag, tagPrefix()) {
+		p.group.tag = tag // the agent runner tagged the attempt already
+	} else {
+		cmd.Env = append(cmd.Env, p.group.Env())
+	}
 	if inR != nil {
 		cmd.Stdin = inR
 	}
@@ -103,6 +113,16 @@ func (Local) Start(ctx context.Context, c runner.Command) (runner.Process, error
 	return p, nil
 }
 
+// lastTag is the process tag an environment sets, "" for none.
+func lastTag(env []string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], tagVar+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
 // writeStdin writes the prompt and closes the agent's stdin; an agent that
 // does not read it gets EPIPE, which is its business.
 func writeStdin(w *os.File, b []byte) {
@@ -130,7 +150,7 @@ func (p *localProcess) Stderr() io.ReadCloser { return p.stderr }
 func (p *localProcess) Stop() { p.stop() }
 
 // Kill sends SIGKILL to the whole group now.
-func (p *localProcess) Kill() { p.group.killNow() }
+func (p *localProcess) Kill() { p.group.Kill() }
 
 // Wait waits for the leader, then sweeps the group and the tagged
 // processes that left it, and reports how the leader ended.

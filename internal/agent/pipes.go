@@ -1,7 +1,7 @@
 package agent
 
 import (
-	"os"
+	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,7 +14,7 @@ import (
 // a reader that is merely busy.
 type pipeReader struct {
 	name  string
-	f     *os.File
+	f     io.ReadCloser
 	touch func()
 	since atomic.Int64 // UnixNano when the pending Read began; 0 when none is pending
 }

@@ -107,9 +107,9 @@ func (g *procGroup) kill() {
 	}
 }
 
-// killNow sends SIGKILL to the whole group at once, unless it has been
+// Kill sends SIGKILL to the whole group at once, unless it has been
 // finished, and records that the attempt was killed (KillAll).
-func (g *procGroup) killNow() {
+func (g *procGroup) Kill() {
 	g.killedAll.Store(true)
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -208,29 +208,34 @@ func waitGroupGone(pgid int, deadline time.Time) bool {
 	}
 }
 
-// live is every running agent's group, for KillAll.
+// killer is a running agent as KillAll sees it, wherever it runs
+// (runner.Process).
+type killer interface{ Kill() }
+
+// live is every running agent, for KillAll.
 var live struct {
 	sync.Mutex
-	groups map[*procGroup]struct{}
+	groups map[killer]struct{}
 }
 
-func register(g *procGroup) {
+func register(g killer) {
 	live.Lock()
 	defer live.Unlock()
 	if live.groups == nil {
-		live.groups = map[*procGroup]struct{}{}
+		live.groups = map[killer]struct{}{}
 	}
 	live.groups[g] = struct{}{}
 }
 
-func unregister(g *procGroup) {
+func unregister(g killer) {
 	live.Lock()
 	defer live.Unlock()
 	delete(live.groups, g)
 }
 
 // KillAll sends SIGKILL to the process group of every agent running in this
-// process, and to every process carrying one of this looper's attempt tags
+// process (through its runner, for an agent on another host or in a
+// container), and to every process carrying one of this looper's attempt tags
 // (daemons outside the groups, of running or finished attempts), at once
 // and without a grace period. It is the second Ctrl-C: the user has already
 // asked politely. Each interrupted Run still returns, with class killed.
@@ -240,12 +245,7 @@ func KillAll() {
 	live.Lock()
 	defer live.Unlock()
 	for g := range live.groups {
-		g.killedAll.Store(true)
-		g.mu.Lock()
-		if !g.finished {
-			_ = g.signal(g.pgid, syscall.SIGKILL)
-		}
-		g.mu.Unlock()
+		g.Kill()
 	}
 }
 

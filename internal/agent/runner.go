@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/looper-go/looper/internal/runner"
 	"github.com/looper-go/looper/sinks"
 )
 
@@ -28,7 +28,19 @@ type Runner struct {
 	Emit func(sinks.Event)
 	// Confine, when set, may rewrite each attempt's command before it
 	// starts (internal/sandbox wraps it in bwrap); nil runs it as it is.
+	// It applies to agents run by the local runner only.
 	Confine Confiner
+	// Place is where attempts run (an ssh host pool, a container engine);
+	// nil runs them as local processes (Local).
+	Place runner.Runner
+}
+
+// place is the runner attempts start with.
+func (r *Runner) place() runner.Runner {
+	if r.Place == nil {
+		return Local{}
+	}
+	return r.Place
 }
 
 var subreaperOnce sync.Once
@@ -79,10 +91,16 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	argv := spec.Argv(argvReq)
 	shown := spec.displayArgv(argv, req)
 
-	a, err := start(ctx, spec, req, argv, r.Confine, codexFile)
+	confine := r.Confine
+	if r.Place != nil {
+		confine = nil
+	}
+	a, err := start(ctx, spec, req, argv, r.place(), confine, codexFile)
 	if err != nil {
 		if ctx.Err() != nil {
 			res.Class, res.Err = ClassKilled, "stopped by looper before the agent started: "+context.Cause(ctx).Error()
+		} else if lost, ok := errors.AsType[*runner.LostError](err); ok {
+			res.Class, res.Err = ClassLost, lost.Error()
 		} else {
 			res.Class, res.Err = ClassCrashed, err.Error()
 		}
@@ -90,9 +108,9 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 		em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError, Command: shown, Message: res.Err, Class: string(res.Class)})
 		return res
 	}
-	started := fmt.Sprintf("started %s (pid %d)", spec.Name, a.cmd.Process.Pid)
+	started := fmt.Sprintf("started %s (%s)", spec.Name, a.p.Describe())
 	if a.note != "" {
-		started = fmt.Sprintf("started %s (pid %d, %s)", spec.Name, a.cmd.Process.Pid, a.note)
+		started = fmt.Sprintf("started %s (%s, %s)", spec.Name, a.p.Describe(), a.note)
 	}
 	em.send(sinks.Event{Kind: sinks.KindCommand, Level: slog.LevelInfo, Command: shown, Message: started})
 
@@ -105,46 +123,43 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	go func() { readers.Wait(); close(readersDone) }()
 
 	var helpers sync.WaitGroup
-	if a.stdin != nil {
-		helpers.Go(func() { a.writePrompt(req.Prompt) })
-	}
 	wdCtx, wdStop := context.WithCancel(context.Background())
 	helpers.Go(func() { a.wd.run(wdCtx, a.cancel) })
-
-	_ = a.cmd.Wait() // the leader's status is read from ProcessState
+	// The attempt's context ending (timeout, idle, Ctrl-C, fail_fast)
+	// starts the runner's escalation.
+	ended := make(chan struct{})
+	helpers.Go(func() {
+		select {
+		case <-a.runCtx.Done():
+			a.p.Stop()
+		case <-ended:
+		}
+	})
+	register(a.p)
+	exit := a.p.Wait()
+	close(ended)
+	unregister(a.p)
 	wdStop()
-	stop, detail := a.stopReason()
-
-	// The leader is gone; stop whatever it left in its group, then finish
-	// reading what is still in the pipes.
-	if !a.group.sweep() {
-		em.warn(fmt.Sprintf("processes of %s's group %d did not exit after SIGKILL", spec.Name, a.group.pgid))
+	stop, detail := a.stopReason(exit)
+	for _, w := range exit.Warnings {
+		em.warn(fmt.Sprintf("%s: %s", spec.Name, w))
 	}
-	if msg := a.group.Strays(spec.Name); msg != "" {
-		em.warn(msg)
-	}
-	a.group.finish()
-	unregister(a.group)
+	// The agent is gone; finish reading what is still in the streams.
 	a.drain(readersDone, em)
-	if a.stdin != nil {
-		a.stdin.Close() // unblocks a prompt writer whose reader escaped the group
-	}
 	helpers.Wait()
 	a.cancel(nil)
 
-	po := procOutcome{stop: stop, stopDetail: detail, exitCode: -1, stderrTail: stderr.String()}
-	if ps := a.cmd.ProcessState; ps != nil {
-		po.exitCode = ps.ExitCode()
-		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			po.signal = ws.Signal()
-		}
-	}
+	po := procOutcome{stop: stop, stopDetail: detail, exitCode: exit.Code, signal: exit.Signal, stderrTail: stderr.String()}
 	if codexFile != "" {
 		if b, err := os.ReadFile(codexFile); err == nil {
 			po.lastMessage = string(b)
 		}
 	}
 	res = conclude(spec, req, parser.result(), po, time.Now())
+	if exit.Lost != "" && stop == stopNone {
+		// The place failed, not the agent: what it printed says nothing.
+		res = Result{Class: ClassLost, Err: exit.Lost, ExitCode: exit.Code, StderrTail: po.stderrTail, Usage: res.Usage, SessionID: res.SessionID}
+	}
 	res.Duration = time.Since(begin)
 	sig := po.signal
 
@@ -234,29 +249,31 @@ func conclude(spec Spec, req Request, t *transcript, po procOutcome, now time.Ti
 	return res
 }
 
-// attempt is one started agent process and the plumbing around it.
+// attempt is one started agent and the plumbing around it.
 type attempt struct {
-	cmd    *exec.Cmd
-	group  *procGroup
+	p      runner.Process
 	stdout *pipeReader
 	stderr *pipeReader
-	stdin  *os.File // nil when the prompt is an argument
 	wd     *watchdog
 	runCtx context.Context
 	cancel context.CancelCauseFunc
-	note   string // how a Confiner confined the process ("" when it did not)
+	note   string // how a Confiner or the runner placed the process ("" when neither said)
 }
 
-// start launches argv in its own process group with the pipes the runner
-// reads. The pipes are os.Pipe files rather than exec's StdoutPipe so that
-// Wait (which returns when the leader exits) never closes them under the
-// readers: every byte the agent wrote is read, however late. A non-nil
-// confiner rewrites the command first; written lists the files outside
-// the working directory the agent writes for looper.
-func start(ctx context.Context, spec Spec, req Request, argv []string, confiner Confiner, written ...string) (*attempt, error) {
+// start builds the attempt's command, lets a non-nil confiner rewrite it,
+// and starts it with place; written lists the files outside the working
+// directory the agent writes for looper.
+func start(ctx context.Context, spec Spec, req Request, argv []string, place runner.Runner, confiner Confiner, written ...string) (*attempt, error) {
 	a := &attempt{wd: newWatchdog(spec.Timeout, spec.IdleTimeout, spec.RetryTimeout)}
-	a.group = newProcGroup(0, spec.Grace)
-	command := Command{Agent: spec.Name, Argv: argv, Env: append(childEnv(spec, req), a.group.Env()), Dir: req.Dir}
+	own := append(ownEnv(spec, req), tagVar+"="+newTag())
+	command := Command{Agent: spec.Name, Argv: argv, Env: append(os.Environ(), own...), Own: own, Dir: req.Dir, Grace: spec.Grace}
+	if spec.promptOnStdin() {
+		prompt := req.Prompt
+		if prompt != "" && !strings.HasSuffix(prompt, "\n") {
+			prompt += "\n"
+		}
+		command.Stdin = []byte(prompt)
+	}
 	for _, f := range written {
 		if f != "" {
 			command.Writes = append(command.Writes, f)
@@ -267,73 +284,20 @@ func start(ctx context.Context, spec Spec, req Request, argv []string, confiner 
 		if err != nil {
 			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
 		}
-		command, a.note = c, c.Note
-		if c.SpareLeader {
-			a.group.signal = spareLeader
-		}
+		command = c
 	}
 	a.runCtx, a.cancel = context.WithCancelCause(ctx)
-	var toClose []*os.File
-	closeAll := func() {
-		for _, f := range toClose {
-			f.Close()
-		}
+	p, err := place.Start(a.runCtx, command)
+	if err != nil {
 		a.cancel(nil)
-	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		closeAll()
-		return nil, fmt.Errorf("start %s: %w", spec.Name, err)
-	}
-	toClose = append(toClose, outR, outW)
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		closeAll()
-		return nil, fmt.Errorf("start %s: %w", spec.Name, err)
-	}
-	toClose = append(toClose, errR, errW)
-	var inR *os.File
-	if spec.promptOnStdin() {
-		var inW *os.File
-		if inR, inW, err = os.Pipe(); err != nil {
-			closeAll()
-			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
+		if _, lost := errors.AsType[*runner.LostError](err); lost {
+			return nil, err
 		}
-		toClose = append(toClose, inR, inW)
-		a.stdin = inW
-	}
-
-	cmd := exec.CommandContext(a.runCtx, command.Argv[0], command.Argv[1:]...)
-	cmd.Dir = command.Dir
-	cmd.Env = command.Env
-	if inR != nil {
-		cmd.Stdin = inR
-	}
-	cmd.Stdout, cmd.Stderr = outW, errW
-	cmd.SysProcAttr = groupAttr()
-	cmd.Cancel = func() error {
-		a.group.attach(cmd.Process.Pid)
-		a.group.terminate()
-		return nil
-	}
-	// WaitDelay backs up our own SIGKILL of the group: exec kills the
-	// leader itself if it outlives the grace period.
-	cmd.WaitDelay = spec.Grace + time.Second
-	if err := cmd.Start(); err != nil {
-		closeAll()
 		return nil, startError(spec, req, err)
 	}
-	a.cmd = cmd
-	a.group.attach(cmd.Process.Pid)
-	register(a.group)
-	// The child has its copies; ours would keep the pipes open for ever.
-	outW.Close()
-	errW.Close()
-	if inR != nil {
-		inR.Close()
-	}
-	a.stdout = &pipeReader{name: "stdout", f: outR, touch: a.wd.touch}
-	a.stderr = &pipeReader{name: "stderr", f: errR, touch: a.wd.touch}
+	a.p, a.note = p, command.Note
+	a.stdout = &pipeReader{name: "stdout", f: p.Stdout(), touch: a.wd.touch}
+	a.stderr = &pipeReader{name: "stderr", f: p.Stderr(), touch: a.wd.touch}
 	return a, nil
 }
 
@@ -355,11 +319,15 @@ func startError(spec Spec, req Request, err error) error {
 	return errors.New(msg)
 }
 
-// childEnv is looper's environment, then Spec.Env, then the LOOPER_*
-// variables that tell the agent which attempt it is, then Request.Env;
-// later entries win.
+// childEnv is looper's environment, then ownEnv; later entries win.
 func childEnv(spec Spec, req Request) []string {
-	env := append(os.Environ(), spec.Env...)
+	return append(os.Environ(), ownEnv(spec, req)...)
+}
+
+// ownEnv is what looper sets for an attempt: Spec.Env, then the LOOPER_*
+// variables that tell the agent which attempt it is, then Request.Env.
+func ownEnv(spec Spec, req Request) []string {
+	env := append([]string(nil), spec.Env...)
 	env = append(env,
 		"LOOPER_TASK_ID="+req.TaskID,
 		"LOOPER_AGENT_ID="+req.AgentID,
@@ -378,13 +346,13 @@ func childEnv(spec Spec, req Request) []string {
 	return append(env, req.Env...)
 }
 
-// stopReason says whether looper stopped the agent and why: exec calls
-// Cancel (terminate) only when the context ended before the leader did.
-func (a *attempt) stopReason() (stopReason, string) {
-	if a.group.killedAll.Load() {
+// stopReason says whether looper stopped the agent and why: the runner
+// reports a stop only when it came before the agent ended by itself.
+func (a *attempt) stopReason(exit runner.Exit) (stopReason, string) {
+	if exit.Killed {
 		return stopKilled, "KillAll (second interrupt)"
 	}
-	if !a.group.wasTerminated() {
+	if !exit.Stopped {
 		return stopNone, ""
 	}
 	cause := context.Cause(a.runCtx)
@@ -399,14 +367,6 @@ func (a *attempt) stopReason() (stopReason, string) {
 		return stopKilled, cause.Error()
 	}
 	return stopKilled, ""
-}
-
-func (a *attempt) writePrompt(prompt string) {
-	if prompt != "" && !strings.HasSuffix(prompt, "\n") {
-		prompt += "\n"
-	}
-	_, _ = io.WriteString(a.stdin, prompt) // EPIPE: the agent did not want it
-	a.stdin.Close()
 }
 
 func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
