@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/looper-go/looper/internal/proc"
 	"github.com/looper-go/looper/internal/runner"
 	"github.com/looper-go/looper/sinks"
 )
@@ -28,27 +28,12 @@ type Runner struct {
 	Emit func(sinks.Event)
 	// Confine, when set, may rewrite each attempt's command before it
 	// starts (internal/sandbox wraps it in bwrap); nil runs it as it is.
-	// It applies to agents run by the local runner only.
+	// It applies to agents run as local processes only.
 	Confine Confiner
 	// Place is where attempts run (an ssh host pool, a container engine);
 	// nil runs them as local processes (Local).
 	Place runner.Runner
 }
-
-// place is the runner attempts start with.
-func (r *Runner) place() runner.Runner {
-	if r.Place == nil {
-		return Local{}
-	}
-	return r.Place
-}
-
-var subreaperOnce sync.Once
-
-// drainQuiet is how long a reader may wait for a byte, after the agent's
-// process group is gone, before looper stops waiting for an end of file
-// that only an escaped process could be withholding.
-const drainQuiet = time.Second
 
 // Run runs one attempt of spec for req and returns its classified result.
 // It returns only when the agent's process group is gone and all its output
@@ -64,12 +49,6 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 		em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError, Message: res.Err})
 		return res
 	}
-	subreaperOnce.Do(func() {
-		if err := becomeSubreaper(); err != nil {
-			em.warn("cannot become child subreaper (" + err.Error() + "); orphans of agents are left to PID 1")
-		}
-	})
-
 	// Codex writes its final message itself (--output-last-message); give
 	// it a file even when the caller wants none, to fall back on.
 	codexFile := ""
@@ -91,11 +70,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	argv := spec.Argv(argvReq)
 	shown := spec.displayArgv(argv, req)
 
-	confine := r.Confine
-	if r.Place != nil {
-		confine = nil
-	}
-	a, err := start(ctx, spec, req, argv, r.place(), confine, codexFile)
+	a, err := r.start(ctx, spec, req, argv, codexFile)
 	if err != nil {
 		if ctx.Err() != nil {
 			res.Class, res.Err = ClassKilled, "stopped by looper before the agent started: "+context.Cause(ctx).Error()
@@ -115,7 +90,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	em.send(sinks.Event{Kind: sinks.KindCommand, Level: slog.LevelInfo, Command: shown, Message: started})
 
 	parser := newParser(spec.Format, em.deriving())
-	var stderr tailBuffer
+	var stderr proc.Tail
 	readersDone := make(chan struct{})
 	var readers sync.WaitGroup
 	readers.Go(func() { a.readStdout(parser, spec, em) })
@@ -123,11 +98,12 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	go func() { readers.Wait(); close(readersDone) }()
 
 	var helpers sync.WaitGroup
-	wdCtx, wdStop := context.WithCancel(context.Background())
-	helpers.Go(func() { a.wd.run(wdCtx, a.cancel) })
-	// The attempt's context ending (timeout, idle, Ctrl-C, fail_fast)
-	// starts the runner's escalation.
+	// The watchdog runs until the agent is stopped or Wait has returned; a
+	// late firing changes nothing, Wait has recorded how it ended. The
+	// attempt's context ending (the watchdog, Ctrl-C, fail_fast) starts the
+	// runner's escalation.
 	ended := make(chan struct{})
+	helpers.Go(func() { a.wd.run(a.runCtx, a.cancel) })
 	helpers.Go(func() {
 		select {
 		case <-a.runCtx.Done():
@@ -136,29 +112,29 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 		}
 	})
 	register(a.p)
-	exit := a.p.Wait()
+	ex := a.p.Wait()
 	close(ended)
 	unregister(a.p)
-	wdStop()
-	stop, detail := a.stopReason(exit)
-	for _, w := range exit.Warnings {
-		em.warn(fmt.Sprintf("%s: %s", spec.Name, w))
+	for _, w := range ex.Warnings {
+		em.warn(w)
 	}
-	// The agent is gone; finish reading what is still in the streams.
+	// The agent is gone; finish reading its streams.
 	a.drain(readersDone, em)
-	helpers.Wait()
 	a.cancel(nil)
+	helpers.Wait()
+	stop, detail := a.stopOf(ex)
 
-	po := procOutcome{stop: stop, stopDetail: detail, exitCode: exit.Code, signal: exit.Signal, stderrTail: stderr.String()}
+	po := procOutcome{stop: stop, stopDetail: detail, exitCode: ex.Code, signal: ex.Signal,
+		stderrTail: strings.TrimRight(stderr.String(), "\n")}
 	if codexFile != "" {
 		if b, err := os.ReadFile(codexFile); err == nil {
 			po.lastMessage = string(b)
 		}
 	}
 	res = conclude(spec, req, parser.result(), po, time.Now())
-	if exit.Lost != "" && stop == stopNone {
+	if ex.Lost != "" && stop == stopNone {
 		// The place failed, not the agent: what it printed says nothing.
-		res = Result{Class: ClassLost, Err: exit.Lost, ExitCode: exit.Code, StderrTail: po.stderrTail, Usage: res.Usage, SessionID: res.SessionID}
+		res = Result{Class: ClassLost, Err: ex.Lost, ExitCode: ex.Code, StderrTail: po.stderrTail, Usage: res.Usage, SessionID: res.SessionID}
 	}
 	res.Duration = time.Since(begin)
 	sig := po.signal
@@ -180,92 +156,24 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	return res
 }
 
-// procOutcome is how the agent's process ended, as conclude needs it.
-type procOutcome struct {
-	stop       stopReason
-	stopDetail string
-	exitCode   int
-	signal     syscall.Signal
-	stderrTail string
-	// lastMessage is what codex wrote to --output-last-message.
-	lastMessage string
-}
-
-// conclude turns what an attempt produced into its Result: the final
-// text, the class (doc.go's decision table) and, when the agent finished,
-// the summary its answer holds. It is pure, so the transcripts can be
-// replayed through it without a process.
-func conclude(spec Spec, req Request, t *transcript, po procOutcome, now time.Time) Result {
-	res := Result{
-		SessionID:  t.sessionID,
-		Usage:      estimateCost(spec, t.usage), // codex reports no cost: price.go estimates it
-		ExitCode:   po.exitCode,
-		StderrTail: po.stderrTail,
-	}
-	texts := t.texts
-	switch spec.Format {
-	case FormatClaude:
-		res.Text = t.lastText()
-		if t.hasFinal && strings.TrimSpace(t.final) != "" {
-			res.Text = t.final
-			if t.final != t.lastText() {
-				texts = append(texts[:len(texts):len(texts)], t.final)
-			}
-		}
-	case FormatCodex:
-		if t.hasFinal {
-			res.Text = t.final
-		} else if strings.TrimSpace(po.lastMessage) != "" {
-			res.Text = po.lastMessage
-			texts = []string{po.lastMessage}
-		}
-	default:
-		res.Text = t.final
-	}
-	res.Text = strings.TrimSpace(res.Text)
-
-	v := classify(outcome{
-		name: spec.Name, format: spec.Format, stop: po.stop, stopDetail: po.stopDetail,
-		exitCode: po.exitCode, signal: po.signal, t: t, stderrTail: po.stderrTail,
-		timeout: spec.Timeout, idle: spec.IdleTimeout, retry: spec.RetryTimeout, now: now,
-		api: apiEndpoint(spec), version: spec.Version,
-	})
-	res.Class, res.Err, res.ResetAt = v.class, v.err, v.resetAt
-	res.Denials = t.denials
-	if res.Class != ClassOK || req.Contract == ContractNone {
-		return res
-	}
-	ex := extractSummary(texts, req.Contract, req.TaskID)
-	switch {
-	case ex.json != nil:
-		res.SummaryJSON, res.Summary, res.Review = ex.json, ex.summary, ex.review
-	case ex.err != nil:
-		res.Class, res.SummaryJSON = ClassInvalidSummary, ex.bad
-		res.Err = fmt.Sprintf("%s returned a %s summary that breaks the contract: %v", spec.Name, req.Contract, ex.err)
-	default:
-		res.Class = ClassNoSummary
-		res.Err = fmt.Sprintf("%s finished without a %s summary: its final message holds no JSON object with a \"status\"", spec.Name, req.Contract)
-	}
-	return res
-}
-
-// attempt is one started agent and the plumbing around it.
+// attempt is one started agent and what watches it.
 type attempt struct {
 	p      runner.Process
-	stdout *pipeReader
-	stderr *pipeReader
+	stdout *stream
+	stderr *stream
 	wd     *watchdog
 	runCtx context.Context
 	cancel context.CancelCauseFunc
 	note   string // how a Confiner or the runner placed the process ("" when neither said)
 }
 
-// start builds the attempt's command, lets a non-nil confiner rewrite it,
-// and starts it with place; written lists the files outside the working
+// start builds the attempt's command and starts it where r runs attempts:
+// locally in its own process group (proc.Start), after a non-nil Confine
+// rewrote it, or with Place. written lists the files outside the working
 // directory the agent writes for looper.
-func start(ctx context.Context, spec Spec, req Request, argv []string, place runner.Runner, confiner Confiner, written ...string) (*attempt, error) {
+func (r *Runner) start(ctx context.Context, spec Spec, req Request, argv []string, written ...string) (*attempt, error) {
 	a := &attempt{wd: newWatchdog(spec.Timeout, spec.IdleTimeout, spec.RetryTimeout)}
-	own := append(ownEnv(spec, req), tagVar+"="+newTag())
+	own := ownEnv(spec, req)
 	command := Command{Agent: spec.Name, Argv: argv, Env: append(os.Environ(), own...), Own: own, Dir: req.Dir, Grace: spec.Grace}
 	if spec.promptOnStdin() {
 		prompt := req.Prompt
@@ -279,15 +187,27 @@ func start(ctx context.Context, spec Spec, req Request, argv []string, place run
 			command.Writes = append(command.Writes, f)
 		}
 	}
-	if confiner != nil {
-		c, err := confiner.Confine(command)
-		if err != nil {
-			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
-		}
-		command = c
-	}
 	a.runCtx, a.cancel = context.WithCancelCause(ctx)
-	p, err := place.Start(a.runCtx, command)
+	var p runner.Process
+	var err error
+	if r.Place != nil {
+		p, err = r.Place.Start(a.runCtx, command)
+	} else {
+		group := proc.NewGroup(spec.Grace)
+		command.Env = append(command.Env, group.Env())
+		if r.Confine != nil {
+			c, cerr := r.Confine.Confine(command)
+			if cerr != nil {
+				a.cancel(nil)
+				return nil, fmt.Errorf("start %s: %w", spec.Name, cerr)
+			}
+			command = c
+			if c.SpareLeader {
+				group.SpareLeader()
+			}
+		}
+		p, err = startLocal(a.runCtx, group, command)
+	}
 	if err != nil {
 		a.cancel(nil)
 		if _, lost := errors.AsType[*runner.LostError](err); lost {
@@ -296,8 +216,8 @@ func start(ctx context.Context, spec Spec, req Request, argv []string, place run
 		return nil, startError(spec, req, err)
 	}
 	a.p, a.note = p, command.Note
-	a.stdout = &pipeReader{name: "stdout", f: p.Stdout(), touch: a.wd.touch}
-	a.stderr = &pipeReader{name: "stderr", f: p.Stderr(), touch: a.wd.touch}
+	a.stdout = &stream{name: "stdout", r: p.Stdout(), touch: a.wd.touch}
+	a.stderr = &stream{name: "stderr", r: p.Stderr(), touch: a.wd.touch}
 	return a, nil
 }
 
@@ -346,17 +266,16 @@ func ownEnv(spec Spec, req Request) []string {
 	return append(env, req.Env...)
 }
 
-// stopReason says whether looper stopped the agent and why: the runner
-// reports a stop only when it came before the agent ended by itself.
-func (a *attempt) stopReason(exit runner.Exit) (stopReason, string) {
-	if exit.Killed {
+// stopOf says whether looper stopped the agent and why, from how it ended
+// and why the attempt's context ended.
+func (a *attempt) stopOf(ex runner.Exit) (stopReason, string) {
+	if ex.Killed {
 		return stopKilled, "KillAll (second interrupt)"
 	}
-	if !exit.Stopped {
+	if !ex.Stopped {
 		return stopNone, ""
 	}
-	cause := context.Cause(a.runCtx)
-	switch {
+	switch cause := context.Cause(a.runCtx); {
 	case errors.Is(cause, errTimeout):
 		return stopTimeout, ""
 	case errors.Is(cause, errIdle):
@@ -422,41 +341,17 @@ func safeLine(p streamParser, line []byte, valid bool, em *emitter) (kind lineKi
 	return p.line(line), true
 }
 
-func (a *attempt) readStderr(tail *tailBuffer, spec Spec, em *emitter) {
+var newline = []byte{'\n'}
+
+func (a *attempt) readStderr(tail *proc.Tail, spec Spec, em *emitter) {
 	lr := newLineReader(a.stderr, spec.MaxLine)
 	for {
 		line, _, err := lr.next()
 		if err != nil {
 			return
 		}
-		tail.add(line)
+		_, _ = tail.Write(line)
+		_, _ = tail.Write(newline)
 		em.send(sinks.Event{Kind: sinks.KindStderr, Level: slog.LevelInfo, Message: string(line)})
-	}
-}
-
-// drain waits for the readers to reach end of file. Once the group is
-// gone only a process that escaped it (setsid, double fork) can hold a pipe
-// open; a pipe whose reader has waited drainQuiet for a byte is then
-// closed so Run can return. A reader that is busy (a slow Emit, a backlog
-// of lines) is never cut off.
-func (a *attempt) drain(done <-chan struct{}, em *emitter) {
-	tick := time.NewTicker(drainQuiet / 4)
-	defer tick.Stop()
-	closed := map[*pipeReader]bool{}
-	for {
-		select {
-		case <-done:
-			a.stdout.f.Close()
-			a.stderr.f.Close()
-			return
-		case <-tick.C:
-			for _, p := range []*pipeReader{a.stdout, a.stderr} {
-				if !closed[p] && p.waiting() >= drainQuiet {
-					closed[p] = true
-					em.warn(fmt.Sprintf("the agent's %s is held open by a process outside its process group; stopped reading it", p.name))
-					p.f.Close()
-				}
-			}
-		}
 	}
 }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package agent
+package proc
 
 // groupMembers cannot list a group's processes without /proc; spareLeader
 // then signals the whole group.

@@ -1,4 +1,4 @@
-package agent
+package proc
 
 import "golang.org/x/sys/unix"
 
@@ -9,7 +9,7 @@ import "golang.org/x/sys/unix"
 // whose PID 1 does not reap, they would otherwise stay zombies, members of
 // the group for ever. Daemons that left the group (setsid) are re-parented
 // to looper too once their parent exits; the sweep finds them by the
-// attempt's tag (see tagVar), kills and reaps them.
+// attempt's tag (see TagVar), kills and reaps them.
 func becomeSubreaper() error {
 	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 }

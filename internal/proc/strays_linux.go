@@ -1,4 +1,4 @@
-package agent
+package proc
 
 import (
 	"bytes"
@@ -10,18 +10,18 @@ import (
 	"time"
 )
 
-// findTagged lists the live processes whose environment carries tagVar
+// findTagged lists the live processes whose environment carries TagVar
 // with a value that match accepts, by reading /proc/<pid>/environ (only
 // processes of looper's own user can be read, which are the only ones an
 // agent can start). Zombies have no environment and are not listed.
-func findTagged(match func(tag string) bool) []stray {
+func findTagged(match func(tag string) bool) []Stray {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
 	}
 	self := os.Getpid()
-	prefix := []byte(tagVar + "=")
-	var found []stray
+	prefix := []byte(TagVar + "=")
+	var found []Stray
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil || pid == self {
@@ -33,7 +33,7 @@ func findTagged(match func(tag string) bool) []stray {
 		}
 		for kv := range bytes.SplitSeq(env, []byte{0}) {
 			if v, ok := bytes.CutPrefix(kv, prefix); ok && match(string(v)) {
-				found = append(found, stray{pid: pid, command: commandLine(pid)})
+				found = append(found, Stray{PID: pid, Command: commandLine(pid)})
 				break
 			}
 		}
@@ -54,9 +54,9 @@ func commandLine(pid int) string {
 // for them to exit, then SIGKILL; the ones re-parented to looper (its
 // subreaper role) are reaped. It returns what it found, and an error only
 // when /proc cannot be read.
-func killTagged(match func(tag string) bool, grace time.Duration) ([]stray, error) {
+func killTagged(match func(tag string) bool, grace time.Duration) ([]Stray, error) {
 	if _, err := os.Stat("/proc/self/environ"); err != nil {
-		return nil, errors.New("/proc is not mounted; processes an agent started outside its group cannot be found")
+		return nil, errors.New("/proc is not mounted; processes a command started outside its group cannot be found")
 	}
 	found := findTagged(match)
 	if len(found) == 0 {
@@ -67,7 +67,7 @@ func killTagged(match func(tag string) bool, grace time.Duration) ([]stray, erro
 		sig = syscall.SIGKILL
 	}
 	for _, s := range found {
-		_ = syscall.Kill(s.pid, sig)
+		_ = syscall.Kill(s.PID, sig)
 	}
 	deadline := time.Now().Add(max(grace, 0))
 	for pause := time.Millisecond; ; pause = min(pause*2, 50*time.Millisecond) {
@@ -78,7 +78,7 @@ func killTagged(match func(tag string) bool, grace time.Duration) ([]stray, erro
 		}
 		if !time.Now().Before(deadline) {
 			for _, s := range left {
-				_ = syscall.Kill(s.pid, syscall.SIGKILL)
+				_ = syscall.Kill(s.PID, syscall.SIGKILL)
 			}
 			waitReaped(left, time.Now().Add(2*time.Second))
 			return found, nil
@@ -89,20 +89,20 @@ func killTagged(match func(tag string) bool, grace time.Duration) ([]stray, erro
 
 // reap collects the exit status of those of ss that are looper's children
 // (orphans re-parented to it) and have exited, so they do not stay zombies.
-func reap(ss []stray) {
+func reap(ss []Stray) {
 	for _, s := range ss {
 		var ws syscall.WaitStatus
-		_, _ = syscall.Wait4(s.pid, &ws, syscall.WNOHANG, nil)
+		_, _ = syscall.Wait4(s.PID, &ws, syscall.WNOHANG, nil)
 	}
 }
 
 // waitReaped reaps ss until none is left or the deadline passes.
-func waitReaped(ss []stray, deadline time.Time) {
+func waitReaped(ss []Stray, deadline time.Time) {
 	for time.Now().Before(deadline) {
 		reap(ss)
 		alive := false
 		for _, s := range ss {
-			if processRunning(s.pid) {
+			if processRunning(s.PID) {
 				alive = true
 			}
 		}
@@ -131,6 +131,6 @@ func processRunning(pid int) bool {
 // waiting or reaping: the second Ctrl-C, when looper exits at once.
 func signalTagged(match func(tag string) bool, sig syscall.Signal) {
 	for _, s := range findTagged(match) {
-		_ = syscall.Kill(s.pid, sig)
+		_ = syscall.Kill(s.PID, sig)
 	}
 }

@@ -1,4 +1,4 @@
-package agent
+package proc
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// signalLog records the signals a procGroup sends, with their time.
+// signalLog records the signals a Group sends, with their time.
 type signalLog struct {
 	mu   sync.Mutex
 	sent []string
@@ -34,12 +34,12 @@ func (l *signalLog) got() []string {
 func TestTerminateEscalates(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var log signalLog
-		g := newProcGroup(0, 10*time.Second)
+		g := newGroup(0, 10*time.Second)
 		g.signal = log.send(time.Now())
 		g.attach(4242)
 		g.attach(1) // the first attach wins
-		g.terminate()
-		g.terminate() // exec calls Cancel once, but twice must not double the sequence
+		g.Terminate()
+		g.Terminate() // exec calls Cancel once, but twice must not double the sequence
 		time.Sleep(9 * time.Second)
 		synctest.Wait()
 		if got := log.got(); !slices.Equal(got, []string{"0s -4242 terminated"}) {
@@ -50,8 +50,8 @@ func TestTerminateEscalates(t *testing.T) {
 		if got := log.got(); !slices.Equal(got, []string{"0s -4242 terminated", "10s -4242 killed"}) {
 			t.Fatalf("after the grace period: %q", got)
 		}
-		if !g.wasTerminated() {
-			t.Error("wasTerminated = false")
+		if !g.Terminated() {
+			t.Error("Terminated = false")
 		}
 	})
 }
@@ -59,9 +59,9 @@ func TestTerminateEscalates(t *testing.T) {
 func TestFinishStopsTheKill(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var log signalLog
-		g := newProcGroup(77, time.Second)
+		g := newGroup(77, time.Second)
 		g.signal = log.send(time.Now())
-		g.terminate()
+		g.Terminate()
 		g.finish() // the group exited on SIGTERM: its id may be reused now
 		time.Sleep(time.Minute)
 		synctest.Wait()
@@ -74,9 +74,9 @@ func TestFinishStopsTheKill(t *testing.T) {
 func TestZeroGraceKillsAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var log signalLog
-		g := newProcGroup(5, 0)
+		g := newGroup(5, 0)
 		g.signal = log.send(time.Now())
-		g.terminate()
+		g.Terminate()
 		if got := log.got(); !slices.Equal(got, []string{"0s -5 killed"}) {
 			t.Fatalf("signals = %q", got)
 		}
@@ -96,8 +96,8 @@ func TestKillAllSignalsLiveGroups(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var log signalLog
 		start := time.Now()
-		a, b, done := newProcGroup(11, time.Second), newProcGroup(12, time.Second), newProcGroup(13, time.Second)
-		for _, g := range []*procGroup{a, b, done} {
+		a, b, done := newGroup(11, time.Second), newGroup(12, time.Second), newGroup(13, time.Second)
+		for _, g := range []*Group{a, b, done} {
 			g.signal = log.send(start)
 			register(g)
 			defer unregister(g)

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package agent
+package proc
 
 // becomeSubreaper is a no-op where the kernel has no child subreaper; the
 // group sweep then relies on PID 1 (or launchd) reaping orphans.
