@@ -46,7 +46,7 @@ var (
 	permModeValues = []string{"acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"}
 )
 
-var settings = []*setting{
+var settings = append([]*setting{
 	{key: "todo_file", env: []string{"LOOPER_TODO"}, spec: spec{kind: kindString},
 		doc: `Backlog file, relative to the working directory. Empty: .looper/todo.json, or to-do.json when only that exists.`,
 		get: func(c *Config) any { return c.TodoFile }, set: func(c *Config, v any) { c.TodoFile = v.(string) }},
@@ -166,7 +166,7 @@ var settings = []*setting{
 	{key: "verify.by_tag", spec: spec{kind: kindMap},
 		doc: `Verify command per task tag, used instead of parallel.verify for tasks with that tag: { go = "go test ./..." }.`,
 		get: func(c *Config) any { return c.Verify.ByTag }, set: func(c *Config, v any) { c.Verify.ByTag = v.(map[string]string) }},
-}
+}, runnerSettings...)
 
 // agentField is one key of an [agents.<name>] table.
 type agentField struct {
@@ -255,6 +255,9 @@ func lookupSetting(key string) (*setting, bool) {
 	if s, ok := staticSettings[key]; ok {
 		return s, true
 	}
+	if s, ok := lookupSSHSetting(key); ok {
+		return s, true
+	}
 	if rest, ok := strings.CutPrefix(key, "prices."); ok {
 		i := strings.LastIndexByte(rest, '.')
 		if i < 0 {
@@ -316,6 +319,11 @@ func (c *Config) allSettings() []*setting {
 	for _, model := range c.PriceNames() {
 		for _, f := range priceFields {
 			out = append(out, priceSetting(model, f))
+		}
+	}
+	for i := range c.Runners.SSH {
+		for _, f := range sshFields {
+			out = append(out, sshSetting(i, f))
 		}
 	}
 	return out
