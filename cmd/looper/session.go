@@ -43,6 +43,9 @@ type session struct {
 	deps   *stages.Deps
 	repo   *worktree.Repo
 
+	// closePlace ends the runner attempts run with ([runners]).
+	closePlace func()
+
 	events  chan sinks.Event
 	output  conc.WaitGroup
 	sinkErr error
@@ -248,6 +251,9 @@ func (s *session) emit(level slog.Level, kind sinks.Kind, msg string) {
 // run log and releases the backlog lock. It returns the first output error.
 func (s *session) close() error {
 	var errs []error
+	if s.closePlace != nil {
+		s.closePlace()
+	}
 	if s.events != nil {
 		close(s.events)
 		s.output.Wait()

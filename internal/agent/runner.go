@@ -30,8 +30,10 @@ type Runner struct {
 	// starts (internal/sandbox wraps it in bwrap); nil runs it as it is.
 	// It applies to agents run as local processes only.
 	Confine Confiner
-	// Place is where attempts run (an ssh host pool, a container engine);
-	// nil runs them as local processes (Local).
+	// Place is where attempts at tasks run (an ssh host pool, a container
+	// engine); nil runs them as local processes (Local). The passes over
+	// the whole project (review, bootstrap, repair: requests without a
+	// TaskID) always run locally, in the project root.
 	Place runner.Runner
 }
 
@@ -190,7 +192,7 @@ func (r *Runner) start(ctx context.Context, spec Spec, req Request, argv []strin
 	a.runCtx, a.cancel = context.WithCancelCause(ctx)
 	var p runner.Process
 	var err error
-	if r.Place != nil {
+	if r.Place != nil && req.TaskID != "" {
 		p, err = r.Place.Start(a.runCtx, command)
 	} else {
 		group := proc.NewGroup(spec.Grace)
