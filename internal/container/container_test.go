@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"debug/elf"
 	"encoding/hex"
 	"io"
 	"os"
@@ -28,7 +29,7 @@ func image(t *testing.T) string {
 	}
 	busybox := ""
 	for _, p := range []string{"/bin/busybox", "/usr/bin/busybox"} {
-		if out, err := exec.Command("file", "-L", p).Output(); err == nil && strings.Contains(string(out), "statically linked") {
+		if static(p) {
 			busybox = p
 			break
 		}
@@ -74,6 +75,22 @@ func image(t *testing.T) string {
 	}
 	t.Cleanup(func() { _ = exec.Command("podman", "rmi", "--force", name).Run() })
 	return name
+}
+
+// static reports whether p is an ELF executable without an interpreter
+// (statically linked), which runs in an image with nothing else.
+func static(p string) bool {
+	f, err := elf.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for _, prog := range f.Progs {
+		if prog.Type == elf.PT_INTERP {
+			return false
+		}
+	}
+	return true
 }
 
 func gitT(t *testing.T, dir string, args ...string) {
