@@ -105,7 +105,7 @@ const (
 // keys the isolation and voting stages read.
 type ParallelConfig struct {
 	Enabled          bool               // run several tasks at once
-	MaxTasks         int                // tasks at once; 0 = unlimited (every ready task)
+	MaxTasks         int                // tasks at once; 0 = auto (stages.AutoMaxTasks)
 	MaxAgentsPerTask int                // agents per task, voting on the result; at least 1
 	Strategy         ParallelStrategy   // order of ready tasks
 	FailFast         bool               // stop dispatching and cancel running tasks on the first failure

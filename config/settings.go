@@ -107,7 +107,7 @@ var settings = append([]*setting{
 		doc: `Run several tasks at once. false keeps upstream's one-task-per-iteration loop.`,
 		get: func(c *Config) any { return c.Parallel.Enabled }, set: func(c *Config, v any) { c.Parallel.Enabled = v.(bool) }},
 	{key: "parallel.max_tasks", env: []string{"LOOPER_MAX_TASKS"}, spec: spec{kind: kindInt, min: 0},
-		doc: `Tasks running at once; 0 means unlimited (every ready task).`,
+		doc: `Tasks running at once; 0 means auto (up to 8 at once).`,
 		get: func(c *Config) any { return c.Parallel.MaxTasks }, set: func(c *Config, v any) { c.Parallel.MaxTasks = v.(int) }},
 	{key: "parallel.max_agents_per_task", env: []string{"LOOPER_MAX_AGENTS_PER_TASK"}, spec: spec{kind: kindInt, min: 1, zeroIsOne: true},
 		doc: `Agents working on one task in separate worktrees; their results are voted on. 0 is read as 1.`,

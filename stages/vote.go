@@ -181,7 +181,8 @@ func appendNew(list []string, s string) []string {
 
 // Vote is the vote stage: it decides every ballot (see Decide) and reports
 // the decision as an event.
-func Vote(d *Deps) pipeline.Stage[Ballot, Decision] {
+func Vote(settings Settings, services Services) pipeline.Stage[Ballot, Decision] {
+	d := newEnv(settings, services)
 	return pipeline.Func("vote", func(ctx context.Context, in <-chan Ballot, out chan<- Decision) error {
 		for b := range in {
 			dec := Decide(b, d.Quorum)
