@@ -65,7 +65,7 @@ func expandHome(p string) string {
 // get worktrees: [runners] other than local replace the local process
 // (and its sandbox, which confines local processes only).
 func (s *session) placeAttempts() error {
-	place, closePlace, note, err := placeRunner(s.cfg, s.deps.Repo != nil)
+	place, closePlace, note, err := placeRunner(s.cfg, s.services.Repo != nil)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (s *session) placeAttempts() error {
 	if place == nil {
 		return nil
 	}
-	if ar, ok := s.deps.Runner.(*agent.Runner); ok {
+	if ar, ok := s.services.Runner.(*agent.Runner); ok {
 		ar.Place = place
 	}
 	s.emit(slog.LevelInfo, sinks.KindInfo, note)
