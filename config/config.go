@@ -38,7 +38,10 @@ type Config struct {
 	Sandbox  SandboxConfig    // how local agents are confined (bubblewrap)
 	Runners  RunnersConfig    // where attempts run: local, ssh hosts, a container
 	Verify   VerifyConfig     // how attempts are checked before they count as done
+	Backlog  BacklogConfig    // another tracker as the backlog (Task Master, Beads, GitHub issues)
 	Prices   map[string]Price // USD per million tokens by model, for agents that report tokens but no cost (codex)
+	Notify   NotifyConfig     // who is told when a run needs a person
+	Budget   BudgetConfig     // spending limits of a run and of each task
 
 	// Warnings lists what the files contained that looper reads but ignores
 	// (legacy upstream keys, plugin and workflow tables): commands print them.
@@ -133,12 +136,49 @@ type SandboxConfig struct {
 	ReadWrite []string // extra paths the agent may write
 }
 
+// BudgetConfig is the [budget] section: what a run may spend on agents
+// before it stops starting attempts. Zero limits are no limit.
+type BudgetConfig struct {
+	MaxCostUSD     float64 // US dollars for the whole run
+	MaxTokens      int     // tokens (prompt and generated) for the whole run
+	TaskMaxCostUSD float64 // US dollars for one task's attempts in a run
+	TaskMaxTokens  int     // tokens for one task's attempts in a run
+	Stop           string  // "finish" (running attempts finish) or "now" (they are stopped)
+}
+
+// Budget stop modes.
+const (
+	BudgetStopFinish = "finish"
+	BudgetStopNow    = "now"
+)
+
 // Sandbox modes.
 const (
 	SandboxAuto  = "auto"
 	SandboxBwrap = "bwrap"
 	SandboxOff   = "off"
 )
+
+// NotifyConfig is the [notify] section: which run events are sent where,
+// so that an unattended run can call its person.
+type NotifyConfig struct {
+	On      []string // events to send: blocked, failed, rate_limited, finished, budget
+	Webhook string   // URL that gets each event as a JSON POST; "" = none
+	Command string   // shell command that gets each event as JSON on stdin; "" = none
+}
+
+// NotifyEvents lists the event names [notify] on accepts.
+func NotifyEvents() []string { return slices.Clone(notifyValues) }
+
+// BacklogConfig is the [backlog] section: where the tasks come from when
+// they are not in looper's own to-do.json.
+type BacklogConfig struct {
+	Source          string // "taskmaster:PATH", "beads:PATH", "github:OWNER/REPO" or a to-do.json path; "" = todo_file, else detected
+	TaskmasterTag   string // Task Master tag; "" = the current tag, else master
+	GithubLabel     string // only issues with this label
+	GithubMilestone string // only issues in this milestone
+	GithubClose     bool   // close an issue when its task is done
+}
 
 // VerifyConfig is the [verify] section.
 type VerifyConfig struct {
@@ -198,6 +238,8 @@ func Defaults() *Config {
 		Runners:  RunnersConfig{Use: RunnerAuto, Container: ContainerConfig{Mounts: []string{}, Env: []string{}, Ulimits: []string{}, Args: []string{}}},
 		Verify:   VerifyConfig{Timeout: 10 * time.Minute, ByTag: map[string]string{}},
 		Prices:   maps.Clone(defaultPrices),
+		Notify:   NotifyConfig{On: slices.Clone(notifyValues)},
+		Budget:   BudgetConfig{Stop: BudgetStopFinish},
 		sources:  map[string]Source{},
 	}
 	return c
@@ -365,6 +407,7 @@ func (c *Config) Clone() *Config {
 	d.Sandbox.ReadWrite = slices.Clone(c.Sandbox.ReadWrite)
 	d.Runners = c.Runners.clone()
 	d.Verify.ByTag = maps.Clone(c.Verify.ByTag)
+	d.Notify.On = slices.Clone(c.Notify.On)
 	d.Prices = maps.Clone(c.Prices)
 	d.Warnings = slices.Clone(c.Warnings)
 	d.Files = slices.Clone(c.Files)
