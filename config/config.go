@@ -36,6 +36,7 @@ type Config struct {
 	Parallel ParallelConfig   // several tasks at once, several agents per task
 	Worktree WorktreeConfig   // what a fresh per-attempt worktree gets
 	Sandbox  SandboxConfig    // how local agents are confined (bubblewrap)
+	Runners  RunnersConfig    // where attempts run: local, ssh hosts, a container
 	Verify   VerifyConfig     // how attempts are checked before they count as done
 	Backlog  BacklogConfig    // another tracker as the backlog (Task Master, Beads, GitHub issues)
 	Prices   map[string]Price // USD per million tokens by model, for agents that report tokens but no cost (codex)
@@ -119,6 +120,7 @@ func Defaults() *Config {
 		},
 		Worktree: WorktreeConfig{Copy: []string{}, Setup: ""},
 		Sandbox:  SandboxConfig{Mode: SandboxAuto, Network: "host", ReadOnly: []string{}, ReadWrite: []string{}},
+		Runners:  RunnersConfig{Use: RunnerAuto, Container: ContainerConfig{Mounts: []string{}, Env: []string{}, Ulimits: []string{}, Args: []string{}}},
 		Verify:   VerifyConfig{Timeout: 10 * time.Minute, ByTag: map[string]string{}},
 		Prices:   maps.Clone(defaultPrices),
 		Notify:   NotifyConfig{On: slices.Clone(notifyValues)},
@@ -288,6 +290,7 @@ func (c *Config) Clone() *Config {
 	d.Worktree.Copy = slices.Clone(c.Worktree.Copy)
 	d.Sandbox.ReadOnly = slices.Clone(c.Sandbox.ReadOnly)
 	d.Sandbox.ReadWrite = slices.Clone(c.Sandbox.ReadWrite)
+	d.Runners = c.Runners.clone()
 	d.Verify.ByTag = maps.Clone(c.Verify.ByTag)
 	d.Notify.On = slices.Clone(c.Notify.On)
 	d.Prices = maps.Clone(c.Prices)

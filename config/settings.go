@@ -48,7 +48,7 @@ var (
 	permModeValues = []string{"acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"}
 )
 
-var settings = []*setting{
+var settings = append([]*setting{
 	{key: "todo_file", env: []string{"LOOPER_TODO"}, spec: spec{kind: kindString},
 		doc: `Backlog file, relative to the working directory. Empty: .looper/todo.json, or to-do.json when only that exists.`,
 		get: func(c *Config) any { return c.TodoFile }, set: func(c *Config, v any) { c.TodoFile = v.(string) }},
@@ -210,7 +210,7 @@ var settings = []*setting{
 	{key: "notify.command", env: []string{"LOOPER_NOTIFY_COMMAND"}, spec: spec{kind: kindString},
 		doc: `Shell command that gets each event as JSON on stdin, e.g. "ntfy publish mytopic" or a notify-send wrapper. Empty: none.`,
 		get: func(c *Config) any { return c.Notify.Command }, set: func(c *Config, v any) { c.Notify.Command = v.(string) }},
-}
+}, runnerSettings...)
 
 // staticSettings indexes settings by key.
 var staticSettings = func() map[string]*setting {
@@ -228,6 +228,9 @@ var staticSettings = func() map[string]*setting {
 // of any agent table ("agents.<name>.<field>").
 func lookupSetting(key string) (*setting, bool) {
 	if s, ok := staticSettings[key]; ok {
+		return s, true
+	}
+	if s, ok := lookupSSHSetting(key); ok {
 		return s, true
 	}
 	if rest, ok := strings.CutPrefix(key, "prices."); ok {
@@ -291,6 +294,11 @@ func (c *Config) allSettings() []*setting {
 	for _, model := range c.PriceNames() {
 		for _, f := range priceFields {
 			out = append(out, priceSetting(model, f))
+		}
+	}
+	for i := range c.Runners.SSH {
+		for _, f := range sshFields {
+			out = append(out, sshSetting(i, f))
 		}
 	}
 	return out

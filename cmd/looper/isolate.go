@@ -29,7 +29,12 @@ import (
 // or doing whose leftover holds work (commits, uncommitted changes)
 // continues from it (worktree.ResumePoints, stages.Settings.Resume);
 // without, every task starts from the current tip.
-func (s *session) isolate(ctx context.Context, resume bool) error {
+func (s *session) isolate(ctx context.Context, resume bool) (err error) {
+	defer func() {
+		if err == nil {
+			err = s.placeAttempts()
+		}
+	}()
 	cfg := s.cfg
 	if !cfg.Parallel.Enabled || cfg.Parallel.Isolation == config.IsolationNone {
 		return nil

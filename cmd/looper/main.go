@@ -49,7 +49,8 @@ type cli struct {
 	Watch      watchCmd      `cmd:"" help:"Show the run going on here, full screen and live."`
 	Clean      cleanCmd      `cmd:"" help:"Delete old run logs of this project, or leftover attempt worktrees."`
 
-	FakeAgent fakeAgentCmd `cmd:"" name:"fake-agent" hidden:"" passthrough:"" help:"Impersonate the claude or codex CLI (for tests and demos)."`
+	FakeAgent   fakeAgentCmd   `cmd:"" name:"fake-agent" hidden:"" passthrough:"" help:"Impersonate the claude or codex CLI (for tests and demos)."`
+	RemoteAgent remoteAgentCmd `cmd:"" name:"remote-agent" hidden:"" help:"Supervise one attempt's agent on an ssh host (started by the ssh runner)."`
 }
 
 func main() {

@@ -46,6 +46,9 @@ type session struct {
 	services stages.Services
 	repo     *worktree.Repo
 
+	// closePlace ends the runner attempts run with ([runners]).
+	closePlace func()
+
 	events  chan sinks.Event
 	output  conc.WaitGroup
 	sinkErr error
@@ -240,6 +243,9 @@ func (s *session) emit(level slog.Level, kind sinks.Kind, msg string) {
 // run log and releases the backlog lock. It returns the first output error.
 func (s *session) close() error {
 	var errs []error
+	if s.closePlace != nil {
+		s.closePlace()
+	}
 	if s.events != nil {
 		s.notifier.Close(s.ctx.Err() != nil) // its last warnings still reach the output
 		close(s.events)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/looper-go/looper/internal/proc"
+	"github.com/looper-go/looper/internal/runner"
 	"github.com/looper-go/looper/sinks"
 )
 
@@ -28,7 +28,13 @@ type Runner struct {
 	Emit func(sinks.Event)
 	// Confine, when set, may rewrite each attempt's command before it
 	// starts (internal/sandbox wraps it in bwrap); nil runs it as it is.
+	// It applies to agents run as local processes only.
 	Confine Confiner
+	// Place is where attempts at tasks run (an ssh host pool, a container
+	// engine); nil runs them as local processes (Local). The passes over
+	// the whole project (review, bootstrap, repair: requests without a
+	// TaskID) always run locally, in the project root.
+	Place runner.Runner
 }
 
 // Run runs one attempt of spec for req and returns its classified result.
@@ -66,10 +72,12 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	argv := spec.Argv(argvReq)
 	shown := spec.displayArgv(argv, req)
 
-	a, err := start(ctx, spec, req, argv, r.Confine, em, codexFile)
+	a, err := r.start(ctx, spec, req, argv, codexFile)
 	if err != nil {
 		if ctx.Err() != nil {
 			res.Class, res.Err = ClassKilled, "stopped by looper before the agent started: "+context.Cause(ctx).Error()
+		} else if lost, ok := errors.AsType[*runner.LostError](err); ok {
+			res.Class, res.Err = ClassLost, lost.Error()
 		} else {
 			res.Class, res.Err = ClassCrashed, err.Error()
 		}
@@ -77,9 +85,9 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 		em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError, Command: shown, Message: res.Err, Class: string(res.Class)})
 		return res
 	}
-	started := fmt.Sprintf("started %s (pid %d)", spec.Name, a.p.Pid())
+	started := fmt.Sprintf("started %s (%s)", spec.Name, a.p.Describe())
 	if a.note != "" {
-		started = fmt.Sprintf("started %s (pid %d, %s)", spec.Name, a.p.Pid(), a.note)
+		started = fmt.Sprintf("started %s (%s, %s)", spec.Name, a.p.Describe(), a.note)
 	}
 	em.send(sinks.Event{Kind: sinks.KindCommand, Level: slog.LevelInfo, Command: shown, Message: started})
 
@@ -92,18 +100,36 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	go func() { readers.Wait(); close(readersDone) }()
 
 	var helpers sync.WaitGroup
-	if a.p.Stdin != nil {
-		helpers.Go(func() { a.writePrompt(req.Prompt) })
+	// The watchdog runs until the agent is stopped or Wait has returned; a
+	// late firing changes nothing, Wait has recorded how it ended. The
+	// attempt's context ending (the watchdog, Ctrl-C, fail_fast) starts the
+	// runner's escalation.
+	ended := make(chan struct{})
+	helpers.Go(func() { a.wd.run(a.runCtx, a.cancel) })
+	helpers.Go(func() {
+		select {
+		case <-a.runCtx.Done():
+			a.p.Stop()
+		case <-ended:
+		}
+	})
+	register(a.p)
+	var ex runner.Exit
+	if a.local != nil {
+		ex = a.local.waitRead(readersDone) // proc's Wait drains its own pipes
+	} else {
+		ex = a.p.Wait()
 	}
-	// The watchdog runs until the agent is stopped or Wait has returned;
-	// a late firing changes nothing, Wait has recorded why it ended.
-	helpers.Go(func() { a.wd.run(a.p.Context(), a.p.Stop) })
-
-	// Wait stops whatever the agent left behind and reads its pipes to
-	// the end.
-	ex := a.p.Wait(readersDone, em.warn)
+	close(ended)
+	unregister(a.p)
+	for _, w := range ex.Warnings {
+		em.warn(w)
+	}
+	// The agent is gone; finish reading its streams.
+	a.drain(readersDone, em)
+	a.cancel(nil)
 	helpers.Wait()
-	stop, detail := stopOf(ex)
+	stop, detail := a.stopOf(ex)
 
 	po := procOutcome{stop: stop, stopDetail: detail, exitCode: ex.Code, signal: ex.Signal,
 		stderrTail: strings.TrimRight(stderr.String(), "\n")}
@@ -113,6 +139,10 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 		}
 	}
 	res = conclude(spec, req, parser.result(), po, time.Now())
+	if ex.Lost != "" && stop == stopNone {
+		// The place failed, not the agent: what it printed says nothing.
+		res = Result{Class: ClassLost, Err: ex.Lost, ExitCode: ex.Code, StderrTail: po.stderrTail, Usage: res.Usage, SessionID: res.SessionID}
+	}
 	res.Duration = time.Since(begin)
 	sig := po.signal
 
@@ -133,42 +163,72 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	return res
 }
 
-// attempt is one started agent process and what watches it.
+// attempt is one started agent and what watches it.
 type attempt struct {
-	p    *proc.Process
-	wd   *watchdog
-	note string // how a Confiner confined the process ("" when it did not)
+	p      runner.Process
+	local  *localProcess // p when it runs here with the pipes read directly
+	stdout *stream
+	stderr *stream
+	wd     *watchdog
+	runCtx context.Context
+	cancel context.CancelCauseFunc
+	note   string // how a Confiner or the runner placed the process ("" when neither said)
 }
 
-// start launches argv in its own process group (proc.Start) with the
-// pipes the runner reads. A non-nil confiner rewrites the command first;
-// written lists the files outside the working directory the agent writes
-// for looper.
-func start(ctx context.Context, spec Spec, req Request, argv []string, confiner Confiner, em *emitter, written ...string) (*attempt, error) {
+// start builds the attempt's command and starts it where r runs attempts:
+// locally in its own process group (proc.Start), after a non-nil Confine
+// rewrote it, or with Place. written lists the files outside the working
+// directory the agent writes for looper.
+func (r *Runner) start(ctx context.Context, spec Spec, req Request, argv []string, written ...string) (*attempt, error) {
 	a := &attempt{wd: newWatchdog(spec.Timeout, spec.IdleTimeout, spec.RetryTimeout)}
-	group := proc.NewGroup(spec.Grace)
-	command := Command{Agent: spec.Name, Argv: argv, Env: append(childEnv(spec, req), group.Env()), Dir: req.Dir}
+	own := ownEnv(spec, req)
+	command := Command{Agent: spec.Name, Argv: argv, Env: append(os.Environ(), own...), Own: own, Dir: req.Dir, Grace: spec.Grace}
+	if spec.promptOnStdin() {
+		prompt := req.Prompt
+		if prompt != "" && !strings.HasSuffix(prompt, "\n") {
+			prompt += "\n"
+		}
+		command.Stdin = []byte(prompt)
+	}
 	for _, f := range written {
 		if f != "" {
 			command.Writes = append(command.Writes, f)
 		}
 	}
-	if confiner != nil {
-		c, err := confiner.Confine(command)
-		if err != nil {
-			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
+	a.runCtx, a.cancel = context.WithCancelCause(ctx)
+	var p runner.Process
+	var err error
+	if r.Place != nil && req.TaskID != "" {
+		p, err = r.Place.Start(a.runCtx, command)
+	} else {
+		group := proc.NewGroup(spec.Grace)
+		command.Env = append(command.Env, group.Env())
+		if r.Confine != nil {
+			c, cerr := r.Confine.Confine(command)
+			if cerr != nil {
+				a.cancel(nil)
+				return nil, fmt.Errorf("start %s: %w", spec.Name, cerr)
+			}
+			command = c
+			if c.SpareLeader {
+				group.SpareLeader()
+			}
 		}
-		command, a.note = c, c.Note
-		if c.SpareLeader {
-			group.SpareLeader()
+		var lp *localProcess
+		if lp, err = startLocal(a.runCtx, group, command, true); err == nil {
+			p, a.local = lp, lp
 		}
 	}
-	p, err := proc.Start(ctx, group, proc.Spec{Name: spec.Name, Argv: command.Argv, Dir: command.Dir, Env: command.Env,
-		Stdin: spec.promptOnStdin(), Touch: a.wd.touch}, em.warn)
 	if err != nil {
+		a.cancel(nil)
+		if _, lost := errors.AsType[*runner.LostError](err); lost {
+			return nil, err
+		}
 		return nil, startError(spec, req, err)
 	}
-	a.p = p
+	a.p, a.note = p, command.Note
+	a.stdout = &stream{name: "stdout", r: p.Stdout(), touch: a.wd.touch}
+	a.stderr = &stream{name: "stderr", r: p.Stderr(), touch: a.wd.touch}
 	return a, nil
 }
 
@@ -190,11 +250,15 @@ func startError(spec Spec, req Request, err error) error {
 	return errors.New(msg)
 }
 
-// childEnv is looper's environment, then Spec.Env, then the LOOPER_*
-// variables that tell the agent which attempt it is, then Request.Env;
-// later entries win.
+// childEnv is looper's environment, then ownEnv; later entries win.
 func childEnv(spec Spec, req Request) []string {
-	env := append(os.Environ(), spec.Env...)
+	return append(os.Environ(), ownEnv(spec, req)...)
+}
+
+// ownEnv is what looper sets for an attempt: Spec.Env, then the LOOPER_*
+// variables that tell the agent which attempt it is, then Request.Env.
+func ownEnv(spec Spec, req Request) []string {
+	env := append([]string(nil), spec.Env...)
 	env = append(env,
 		"LOOPER_TASK_ID="+req.TaskID,
 		"LOOPER_AGENT_ID="+req.AgentID,
@@ -213,16 +277,16 @@ func childEnv(spec Spec, req Request) []string {
 	return append(env, req.Env...)
 }
 
-// stopOf says whether looper stopped the agent and why, from how its
-// process ended.
-func stopOf(ex proc.Exit) (stopReason, string) {
-	if ex.KilledAll {
+// stopOf says whether looper stopped the agent and why, from how it ended
+// and why the attempt's context ended.
+func (a *attempt) stopOf(ex runner.Exit) (stopReason, string) {
+	if ex.Killed {
 		return stopKilled, "KillAll (second interrupt)"
 	}
 	if !ex.Stopped {
 		return stopNone, ""
 	}
-	switch cause := ex.Cause; {
+	switch cause := context.Cause(a.runCtx); {
 	case errors.Is(cause, errTimeout):
 		return stopTimeout, ""
 	case errors.Is(cause, errIdle):
@@ -235,16 +299,8 @@ func stopOf(ex proc.Exit) (stopReason, string) {
 	return stopKilled, ""
 }
 
-func (a *attempt) writePrompt(prompt string) {
-	if prompt != "" && !strings.HasSuffix(prompt, "\n") {
-		prompt += "\n"
-	}
-	_, _ = io.WriteString(a.p.Stdin, prompt) // EPIPE: the agent did not want it
-	a.p.Stdin.Close()
-}
-
 func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
-	lr := newLineReader(a.p.Stdout, spec.MaxLine)
+	lr := newLineReader(a.stdout, spec.MaxLine)
 	parsing := true
 	for {
 		line, truncatedFrom, err := lr.next()
@@ -274,7 +330,7 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 		case lineNeutral:
 		case lineAuthFailure:
 			// Retrying does not heal bad credentials; stop at the first.
-			a.p.Stop(errAuth)
+			a.cancel(errAuth)
 		}
 	}
 }
@@ -299,7 +355,7 @@ func safeLine(p streamParser, line []byte, valid bool, em *emitter) (kind lineKi
 var newline = []byte{'\n'}
 
 func (a *attempt) readStderr(tail *proc.Tail, spec Spec, em *emitter) {
-	lr := newLineReader(a.p.Stderr, spec.MaxLine)
+	lr := newLineReader(a.stderr, spec.MaxLine)
 	for {
 		line, _, err := lr.next()
 		if err != nil {

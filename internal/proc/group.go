@@ -130,6 +130,14 @@ func (g *Group) Terminate() {
 	g.killTimer = time.AfterFunc(g.grace, g.kill)
 }
 
+// Kill sends SIGKILL to the whole group at once, as KillAll does to every
+// group, and records it (KilledAll): a runner's Kill of one attempt, such
+// as the "kill" an ssh host's supervisor gets from the coordinator.
+func (g *Group) Kill() {
+	g.killedAll.Store(true)
+	g.kill()
+}
+
 // kill sends SIGKILL to the group unless it has been finished.
 func (g *Group) kill() {
 	g.mu.Lock()
