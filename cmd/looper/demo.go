@@ -94,11 +94,6 @@ func (c *demoCmd) Run(ctx context.Context, kctx *kong.Context, stdout io.Writer)
 	overrides := append(config.Overrides(kctx),
 		config.Override{Key: "agents.claude.binary", Value: wrapper, Flag: "demo"},
 		config.Override{Key: "log_dir", Value: filepath.Join(dir, ".looper", "logs"), Flag: "demo"},
-		// The stand-in agent is this looper binary itself, which needs no
-		// confinement. It also keeps the demo clear of a race still open in
-		// the bwrap runner: in parallel runs, a start can fail when git
-		// rewrites .git/config while bwrap binds it read-only.
-		config.Override{Key: "sandbox.mode", Value: "off", Flag: "demo"},
 	)
 	cfg, err := config.Load(config.Options{
 		Dir:       dir,
