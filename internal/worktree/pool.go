@@ -173,7 +173,7 @@ func (r *Repo) release(ctx context.Context, wt *Worktree, deleteBranch bool) (bo
 	}
 	r.adminMu.Lock()
 	defer r.adminMu.Unlock()
-	if _, err := git(ctx, r.root, "worktree", "move", wt.Path, dest); err != nil {
+	if err := r.moveWorktree(ctx, wt.Path, dest); err != nil {
 		return false, nil
 	}
 	if deleteBranch && wt.Branch != "" {
@@ -200,7 +200,7 @@ func (r *Repo) reuse(ctx context.Context, from string, wt *Worktree, start strin
 	r.adminMu.Lock()
 	err := r.ensureExcluded()
 	if err == nil {
-		_, err = git(ctx, r.root, "worktree", "move", from, wt.Path)
+		err = r.moveWorktree(ctx, from, wt.Path)
 	}
 	r.adminMu.Unlock()
 	if err != nil {
