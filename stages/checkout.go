@@ -105,15 +105,18 @@ func (w *checkoutWatch) check(ctx context.Context, d *env, when string) {
 // merge, then the commits that arrived meanwhile (absorbed by the merge,
 // which retries on a moved tip) are reported and the merge's commit becomes
 // the expected HEAD.
-func (w *checkoutWatch) merge(ctx context.Context, d *env, branch string, merge func() (worktree.MergeResult, error)) (worktree.MergeResult, error) {
+//
+// The merge is given the look (see worktree.Repo.MergeAfter), so that it
+// need not look at the main tree again.
+func (w *checkoutWatch) merge(ctx context.Context, d *env, branch string, merge func(seen worktree.CheckoutState) (worktree.MergeResult, error)) (worktree.MergeResult, error) {
 	if w == nil {
-		return merge()
+		return merge(worktree.CheckoutState{})
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	bg := context.WithoutCancel(ctx)
-	w.look(bg, d, "before merging "+branch)
-	res, err := merge()
+	seen := w.look(bg, d, "before merging "+branch)
+	res, err := merge(seen)
 	if err != nil || res.Conflicted() || res.Commit == "" || res.Commit == w.head {
 		return res, err
 	}
@@ -134,12 +137,13 @@ func (w *checkoutWatch) merge(ctx context.Context, d *env, branch string, merge 
 	return res, err
 }
 
-// look compares once; the caller holds mu.
-func (w *checkoutWatch) look(ctx context.Context, d *env, when string) {
+// look compares once and returns what it saw (the zero state when it
+// could not look); the caller holds mu.
+func (w *checkoutWatch) look(ctx context.Context, d *env, when string) worktree.CheckoutState {
 	st, err := w.repo.State(ctx, w.ignore...)
 	if err != nil {
 		d.info("watch", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("could not check the main tree %s: %v", when, err))
-		return
+		return worktree.CheckoutState{}
 	}
 	var changes, paths []string
 	if st.Branch != w.branch && !w.reported["branch "+st.Branch] {
@@ -192,6 +196,7 @@ func (w *checkoutWatch) look(ctx context.Context, d *env, when string) {
 	for label := range w.running {
 		w.window[label] = true
 	}
+	return st
 }
 
 // reportCommits reports commits looper did not make; the caller holds mu.

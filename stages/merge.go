@@ -173,8 +173,8 @@ func land(ctx context.Context, d *env, dec Decision) (o Outcome, merge bool, err
 func mergeWinner(ctx context.Context, d *env, o Outcome) (Outcome, *worktree.DirtyError, error) {
 	j := o.Decision.Job
 	branch := o.Decision.WinningAttempt().Worktree.Branch
-	res, err := j.run.watch().merge(ctx, d, branch, func() (worktree.MergeResult, error) {
-		return d.Repo.Merge(ctx, branch, mergeMessage(j))
+	res, err := j.run.watch().merge(ctx, d, branch, func(seen worktree.CheckoutState) (worktree.MergeResult, error) {
+		return d.Repo.MergeAfter(ctx, seen, branch, mergeMessage(j))
 	})
 	return settle(d, o, res, err)
 }

@@ -43,9 +43,9 @@ func mergeWinners(ctx context.Context, d *env, merges []Outcome, p *parking) ([]
 	label := fmt.Sprintf("%d branches (%s, …)", len(ls), ls[0].Branch)
 	// One batch belongs to one run: the first job's carries the watch.
 	watch := merges[0].Decision.Job.run.watch()
-	_, err := watch.merge(ctx, d, label, func() (worktree.MergeResult, error) {
+	_, err := watch.merge(ctx, d, label, func(seen worktree.CheckoutState) (worktree.MergeResult, error) {
 		var err error
-		results, errs, err = d.Repo.MergeAll(ctx, ls)
+		results, errs, err = d.Repo.MergeAllAfter(ctx, seen, ls)
 		return lastLanded(results, errs), err
 	})
 	if err != nil {

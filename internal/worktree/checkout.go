@@ -18,6 +18,18 @@ type CheckoutState struct {
 	// its two-letter git status code ("M ", " M", "??", ...). Paths below
 	// .looper/worktrees and those State was told to ignore are left out.
 	Status map[string]string
+
+	all []string // every changed path, none left out; nil unless State filled it
+}
+
+// changesAt returns every changed path State saw, when it saw the main
+// worktree at commit head; ok is false otherwise (st is nil, or HEAD was
+// elsewhere), and git must be asked.
+func (st *CheckoutState) changesAt(head string) (paths []string, ok bool) {
+	if st == nil || st.all == nil || st.Head != head || head == "" {
+		return nil, false
+	}
+	return st.all, true
 }
 
 // State reads the main worktree's branch, HEAD and status. Paths equal to
@@ -49,6 +61,9 @@ func (r *Repo) State(ctx context.Context, ignore ...string) (CheckoutState, erro
 		if rel, err := r.relPath(p); err == nil && rel != "." {
 			skip = append(skip, rel)
 		}
+	}
+	if st.all = ps.paths(); st.all == nil {
+		st.all = []string{} // not nil: State saw the changes, even none
 	}
 	st.Status = map[string]string{}
 	for p, c := range ps.codes() {

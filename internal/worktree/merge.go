@@ -84,13 +84,25 @@ const mergeRetries = 3
 // Once the main worktree starts moving, cancelling ctx no longer interrupts
 // it, so the worktree is never left between two commits.
 func (r *Repo) Merge(ctx context.Context, branch, message string) (MergeResult, error) {
-	r.mergeMu.Lock()
-	defer r.mergeMu.Unlock()
-	return r.mergeOne(ctx, branch, message)
+	return r.MergeAfter(ctx, CheckoutState{}, branch, message)
 }
 
-// mergeOne does Merge; the caller holds mergeMu.
-func (r *Repo) mergeOne(ctx context.Context, branch, message string) (MergeResult, error) {
+// MergeAfter is Merge for a caller that has just looked at the main
+// worktree (st, from State): when HEAD is still where st saw it, the
+// uncommitted changes st lists are the ones the merge must not overwrite,
+// and git status is not run again. A change made after st was taken is
+// still never overwritten: the fast-forward that moves the main worktree
+// refuses to overwrite a modified or untracked file, and its refusal is
+// answered with a fresh look (a *DirtyError, as Merge returns).
+func (r *Repo) MergeAfter(ctx context.Context, st CheckoutState, branch, message string) (MergeResult, error) {
+	r.mergeMu.Lock()
+	defer r.mergeMu.Unlock()
+	return r.mergeOne(ctx, branch, message, &st)
+}
+
+// mergeOne does Merge, going by seen (when not nil) as MergeAfter does;
+// the caller holds mergeMu.
+func (r *Repo) mergeOne(ctx context.Context, branch, message string, seen *CheckoutState) (MergeResult, error) {
 	if branch == "" || strings.HasPrefix(branch, "-") {
 		return MergeResult{}, fmt.Errorf("merge: %q is not a branch name", branch)
 	}
@@ -137,7 +149,7 @@ func (r *Repo) mergeOne(ctx context.Context, branch, message string) (MergeResul
 			}
 			target = firstLine(out)
 		}
-		if err := r.checkOverwrite(ctx, head, target, branch, into); err != nil {
+		if err := r.checkOverwrite(ctx, head, target, branch, into, seen); err != nil {
 			return res, err
 		}
 		if err := ctx.Err(); err != nil {
@@ -148,10 +160,11 @@ func (r *Repo) mergeOne(ctx context.Context, branch, message string) (MergeResul
 			res.Commit = target
 			return res, nil
 		}
+		seen = nil // from here on, only a fresh look will do
 		if now, herr := r.head(ctx); herr == nil && now != head && try < mergeRetries {
 			continue // the user committed meanwhile; merge onto the new tip
 		}
-		if derr := r.checkOverwrite(ctx, head, target, branch, into); derr != nil {
+		if derr := r.checkOverwrite(ctx, head, target, branch, into, nil); derr != nil {
 			return res, derr
 		}
 		return res, fmt.Errorf("merge %s into %s: %w", branch, into, err)
@@ -248,8 +261,10 @@ func isObjectID(s string) bool {
 
 // checkOverwrite returns a *DirtyError when moving the main worktree from
 // commit from to commit to would write a path that has uncommitted changes,
-// or create a path where an untracked or ignored file already is.
-func (r *Repo) checkOverwrite(ctx context.Context, from, to, branch, into string) error {
+// or create a path where an untracked or ignored file already is. The
+// uncommitted changes are seen's when it was taken at from (see
+// MergeAfter), else git status's.
+func (r *Repo) checkOverwrite(ctx context.Context, from, to, branch, into string, seen *CheckoutState) error {
 	out, err := gitRead(ctx, r.root, "diff", "--name-status", "-z", "--no-renames", from, to, "--")
 	if err != nil {
 		return fmt.Errorf("merge %s into %s: list the paths it changes: %w", branch, into, err)
@@ -261,9 +276,18 @@ func (r *Repo) checkOverwrite(ctx context.Context, from, to, branch, into string
 	if len(changes) == 0 {
 		return nil
 	}
-	dirty, err := statusPaths(ctx, r.root, "--untracked-files=all")
-	if err != nil {
-		return fmt.Errorf("merge %s into %s: %w", branch, into, err)
+	dirty, ok := seen.changesAt(from)
+	if ok && missingTracked(r.root, changes) {
+		// A file the merge writes is gone: deleted since the look (git
+		// would quietly bring it back), or outside a sparse checkout.
+		// Only git status tells which.
+		ok = false
+	}
+	if !ok {
+		var err error
+		if dirty, err = statusPaths(ctx, r.root, "--untracked-files=all"); err != nil {
+			return fmt.Errorf("merge %s into %s: %w", branch, into, err)
+		}
 	}
 	var hit []string
 	for _, c := range changes {
@@ -283,6 +307,20 @@ func (r *Repo) checkOverwrite(ctx context.Context, from, to, branch, into string
 	}
 	slices.Sort(hit)
 	return &DirtyError{Root: r.root, Branch: branch, Into: into, Paths: slices.Compact(hit)}
+}
+
+// missingTracked reports whether a path that changes and exists before the
+// change (it is not added) is missing from the files in root.
+func missingTracked(root string, changes []change) bool {
+	for _, c := range changes {
+		if c.Status == 'A' {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(root, filepath.FromSlash(c.Path))); err != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // change is one entry of `git diff --name-status`.

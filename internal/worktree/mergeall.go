@@ -34,6 +34,13 @@ const mergeBaseWorkers = 4
 // *DirtyError for the branches that must wait, nil for those that landed.
 // The error is for what stops every merge.
 func (r *Repo) MergeAll(ctx context.Context, ls []Landing) (results []MergeResult, errs []error, err error) {
+	return r.MergeAllAfter(ctx, CheckoutState{}, ls)
+}
+
+// MergeAllAfter is MergeAll for a caller that has just looked at the main
+// worktree (st, from State), as MergeAfter is for Merge.
+func (r *Repo) MergeAllAfter(ctx context.Context, st CheckoutState, ls []Landing) (results []MergeResult, errs []error, err error) {
+	seen := &st
 	r.mergeMu.Lock()
 	defer r.mergeMu.Unlock()
 	results, errs = make([]MergeResult, len(ls)), make([]error, len(ls))
@@ -63,7 +70,9 @@ func (r *Repo) MergeAll(ctx context.Context, ls []Landing) (results []MergeResul
 			return results, errs, nil
 		}
 		label := fmt.Sprintf("%d branches", len(ls))
-		if err := r.checkOverwrite(ctx, head, target, label, into); err != nil {
+		err = r.checkOverwrite(ctx, head, target, label, into, seen)
+		seen = nil // used once: a second try looks afresh
+		if err != nil {
 			if _, ok := errors.AsType[*DirtyError](err); ok {
 				return r.mergeEach(ctx, ls)
 			}
@@ -138,7 +147,7 @@ func (r *Repo) chain(ctx context.Context, into, head string, tips []string, ls [
 func (r *Repo) mergeEach(ctx context.Context, ls []Landing) ([]MergeResult, []error, error) {
 	results, errs := make([]MergeResult, len(ls)), make([]error, len(ls))
 	for i, l := range ls {
-		res, err := r.mergeOne(ctx, l.Branch, l.Message)
+		res, err := r.mergeOne(ctx, l.Branch, l.Message, nil)
 		if _, ok := errors.AsType[*DirtyError](err); !ok && err != nil {
 			return nil, nil, err
 		}
