@@ -189,6 +189,7 @@ func inspectWorktree(ctx context.Context, d *env, j Job, a *Attempt) {
 	if !sound {
 		return
 	}
+	a.Sound = true
 	committed, cerr := d.Repo.CommitAll(wt, fmt.Sprintf("looper: uncommitted work on %s by %s", j.Task.ID, a.AgentID))
 	switch {
 	case cerr != nil:

@@ -172,11 +172,23 @@ func land(ctx context.Context, d *env, dec Decision) (o Outcome, merge bool, err
 // changes that are in the way.
 func mergeWinner(ctx context.Context, d *env, o Outcome) (Outcome, *worktree.DirtyError, error) {
 	j := o.Decision.Job
-	branch := o.Decision.WinningAttempt().Worktree.Branch
-	res, err := j.run.watch().merge(ctx, d, branch, func(seen worktree.CheckoutState) (worktree.MergeResult, error) {
-		return d.Repo.MergeAfter(ctx, seen, branch, mergeMessage(j))
+	wt := o.Decision.WinningAttempt().Worktree
+	res, err := j.run.watch().merge(ctx, d, wt.Branch, func(seen worktree.CheckoutState) (worktree.MergeResult, error) {
+		return d.Repo.MergeAfter(ctx, seen, landing(o))
 	})
 	return settle(d, o, res, err)
+}
+
+// landing is what lands a done outcome: its winner's branch, with the
+// base the integrity check found it descending from (none when the check
+// did not run).
+func landing(o Outcome) worktree.Landing {
+	w := o.Decision.WinningAttempt()
+	l := worktree.Landing{Branch: w.Worktree.Branch, Message: mergeMessage(o.Decision.Job)}
+	if w.Sound {
+		l.Base = w.Worktree.Base
+	}
+	return l
 }
 
 // mergeMessage is the message of the merge commit that lands a job.

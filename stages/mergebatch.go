@@ -36,7 +36,7 @@ func mergeWinners(ctx context.Context, d *env, merges []Outcome, p *parking) ([]
 	}
 	ls := make([]worktree.Landing, len(merges))
 	for i, o := range merges {
-		ls[i] = worktree.Landing{Branch: o.Decision.WinningAttempt().Worktree.Branch, Message: mergeMessage(o.Decision.Job)}
+		ls[i] = landing(o)
 	}
 	var results []worktree.MergeResult
 	var errs []error

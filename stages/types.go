@@ -63,6 +63,9 @@ type Attempt struct {
 	Result agent.Result
 	// Diff measures the attempt's change against its base (worktrees only).
 	Diff worktree.DiffStat
+	// Sound is set when the integrity check found the attempt's worktree
+	// sound, its branch descending from its base (worktrees only).
+	Sound bool
 	// Verify is the result of the verify command, nil when none ran.
 	Verify *VerifyResult
 }

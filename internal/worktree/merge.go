@@ -84,7 +84,7 @@ const mergeRetries = 3
 // Once the main worktree starts moving, cancelling ctx no longer interrupts
 // it, so the worktree is never left between two commits.
 func (r *Repo) Merge(ctx context.Context, branch, message string) (MergeResult, error) {
-	return r.MergeAfter(ctx, CheckoutState{}, branch, message)
+	return r.MergeAfter(ctx, CheckoutState{}, Landing{Branch: branch, Message: message})
 }
 
 // MergeAfter is Merge for a caller that has just looked at the main
@@ -94,15 +94,19 @@ func (r *Repo) Merge(ctx context.Context, branch, message string) (MergeResult, 
 // still never overwritten: the fast-forward that moves the main worktree
 // refuses to overwrite a modified or untracked file, and its refusal is
 // answered with a fresh look (a *DirtyError, as Merge returns).
-func (r *Repo) MergeAfter(ctx context.Context, st CheckoutState, branch, message string) (MergeResult, error) {
+//
+// The branch and message are l's; l.Base, when set, spares the merge-base
+// lookup of a fast-forward (see Landing).
+func (r *Repo) MergeAfter(ctx context.Context, st CheckoutState, l Landing) (MergeResult, error) {
 	r.mergeMu.Lock()
 	defer r.mergeMu.Unlock()
-	return r.mergeOne(ctx, branch, message, &st)
+	return r.mergeOne(ctx, l, &st)
 }
 
 // mergeOne does Merge, going by seen (when not nil) as MergeAfter does;
 // the caller holds mergeMu.
-func (r *Repo) mergeOne(ctx context.Context, branch, message string, seen *CheckoutState) (MergeResult, error) {
+func (r *Repo) mergeOne(ctx context.Context, l Landing, seen *CheckoutState) (MergeResult, error) {
+	branch, message := l.Branch, l.Message
 	if branch == "" || strings.HasPrefix(branch, "-") {
 		return MergeResult{}, fmt.Errorf("merge: %q is not a branch name", branch)
 	}
@@ -120,7 +124,7 @@ func (r *Repo) mergeOne(ctx context.Context, branch, message string, seen *Check
 		}
 		res := MergeResult{Into: into, Onto: head}
 		tip := tips[0]
-		base, err := r.mergeBase(ctx, head, tip)
+		base, err := r.landingBase(ctx, head, tip, l.Base)
 		if err != nil {
 			return res, fmt.Errorf("merge %s into %s: %w", branch, into, err)
 		}
@@ -183,6 +187,16 @@ func (r *Repo) fastForward(ctx context.Context, label, target string) error {
 		[]string{"GIT_REFLOG_ACTION=looper merge " + label},
 		"merge", "--ff-only", "--no-autostash", "--quiet", target)
 	return err
+}
+
+// landingBase is mergeBase for a branch created from known (when not
+// ""): the branch descends from it, so when the integration tip is still
+// known, the tip is the merge base, and no git command is needed.
+func (r *Repo) landingBase(ctx context.Context, head, tip, known string) (string, error) {
+	if known != "" && head == known && isObjectID(head) {
+		return head, nil
+	}
+	return r.mergeBase(ctx, head, tip)
 }
 
 // mergeBase returns a best common ancestor of commits a and b, or "" when

@@ -87,7 +87,7 @@ func TestMergeAfterALook(t *testing.T) {
 				for _, p := range tc.want {
 					snapshot[p] = readFile(t, root, p)
 				}
-				res, err := r.MergeAfter(t.Context(), look, wt.Branch, "")
+				res, err := r.MergeAfter(t.Context(), look, Landing{Branch: wt.Branch, Base: wt.Base})
 				var de *DirtyError
 				if !errors.As(err, &de) {
 					t.Fatalf("MergeAfter = %+v, %v; want a *DirtyError", res, err)
@@ -135,5 +135,29 @@ func TestMergeAllAfterAStaleLook(t *testing.T) {
 	}
 	if !strings.Contains(gitT(t, r.Root(), "status", "--porcelain"), "M README.md") {
 		t.Error("the user's change is no longer uncommitted")
+	}
+}
+
+// TestMergeWithAKnownBase lands a branch whose base is given as a
+// fast-forward while the integration tip is that base, and as a merge
+// commit once the tip has moved: the same results as without the base.
+func TestMergeWithAKnownBase(t *testing.T) {
+	t.Parallel()
+	r := newRepo(t)
+	first := create(t, r, "kb", "A", 1)
+	second := create(t, r, "kb", "B", 1)
+	commitFiles(t, first.Path, "A", map[string]string{"a.txt": "a\n"})
+	commitFiles(t, second.Path, "B", map[string]string{"b.txt": "b\n"})
+	res, err := r.MergeAfter(t.Context(), CheckoutState{}, Landing{Branch: first.Branch, Base: first.Base})
+	if err != nil || !res.FastForward || res.Commit != gitT(t, r.Root(), "rev-parse", first.Branch) {
+		t.Fatalf("first = %+v, %v; want a fast-forward to its branch", res, err)
+	}
+	res, err = r.MergeAfter(t.Context(), CheckoutState{}, Landing{Branch: second.Branch, Base: second.Base})
+	if err != nil || res.FastForward || res.Conflicted() || len(parents(t, r.Root(), res.Commit)) != 2 {
+		t.Fatalf("second = %+v, %v; want a merge commit", res, err)
+	}
+	again, err := r.MergeAfter(t.Context(), CheckoutState{}, Landing{Branch: second.Branch, Base: second.Base})
+	if err != nil || !again.UpToDate {
+		t.Errorf("merging it again = %+v, %v; want up to date", again, err)
 	}
 }

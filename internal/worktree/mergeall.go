@@ -12,6 +12,11 @@ import (
 // commit (a default naming both branches when empty).
 type Landing struct {
 	Branch, Message string
+	// Base, when set, is the commit the branch was created from and
+	// descends from (Check verified it for an attempt, and looper's own
+	// commits only add to it): when the integration tip is still there,
+	// landing the branch is a fast-forward, known without asking git.
+	Base string
 }
 
 // mergeBaseWorkers bounds the merge-base lookups MergeAll runs at once.
@@ -100,7 +105,7 @@ func (r *Repo) chain(ctx context.Context, into, head string, tips []string, ls [
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			bases[i], errs[i] = r.mergeBase(ctx, head, tip)
+			bases[i], errs[i] = r.landingBase(ctx, head, tip, ls[i].Base)
 		})
 	}
 	wg.Wait()
@@ -147,7 +152,7 @@ func (r *Repo) chain(ctx context.Context, into, head string, tips []string, ls [
 func (r *Repo) mergeEach(ctx context.Context, ls []Landing) ([]MergeResult, []error, error) {
 	results, errs := make([]MergeResult, len(ls)), make([]error, len(ls))
 	for i, l := range ls {
-		res, err := r.mergeOne(ctx, l.Branch, l.Message, nil)
+		res, err := r.mergeOne(ctx, l, nil)
 		if _, ok := errors.AsType[*DirtyError](err); !ok && err != nil {
 			return nil, nil, err
 		}
