@@ -42,6 +42,7 @@ type session struct {
 	store  *stages.Store
 	deps   *stages.Deps
 	repo   *worktree.Repo
+	kube   *kubeRun // the Kubernetes runner, when [kubernetes] is enabled
 
 	events  chan sinks.Event
 	output  conc.WaitGroup
@@ -118,6 +119,17 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		s.emit(slog.LevelWarn, sinks.KindWarning, sandboxNotice)
 	}
 
+	var confine agent.Confiner = policy
+	if cfg.Kube.Enabled {
+		k, err := startKube(ctx, cfg, todoPath, runLog.ID(), s.emit)
+		if err != nil {
+			return nil, err
+		}
+		s.kube = k
+		k.confiner.Root, k.confiner.Local = s.root, policy
+		confine = k.confiner
+	}
+
 	store, err := stages.OpenStore(todoPath, stages.StoreOptions{
 		ReadOnly: o.ReadOnly,
 		Warn:     func(msg string) { s.emit(slog.LevelWarn, sinks.KindWarning, msg) },
@@ -130,7 +142,7 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	parallel := cfg.Parallel.Enabled
 	d := &stages.Deps{
 		Store:            store,
-		Runner:           &agent.Runner{Emit: s.send, Confine: policy},
+		Runner:           &agent.Runner{Emit: s.send, Confine: confine},
 		Agents:           specs,
 		SlotAgents:       cfg.Parallel.Agents,
 		IterAgent:        cfg.Roles.Iter,
@@ -248,6 +260,14 @@ func (s *session) emit(level slog.Level, kind sinks.Kind, msg string) {
 // run log and releases the backlog lock. It returns the first output error.
 func (s *session) close() error {
 	var errs []error
+	if s.kube != nil && s.events != nil {
+		msg, err := s.kube.finish(0)
+		if msg != "" {
+			s.emit(slog.LevelWarn, sinks.KindWarning, msg)
+		}
+		errs = append(errs, err)
+		s.kube = nil
+	}
 	if s.events != nil {
 		close(s.events)
 		s.output.Wait()

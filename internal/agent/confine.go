@@ -1,5 +1,7 @@
 package agent
 
+import "time"
+
 // Command is a local attempt's process as the runner is about to start it:
 // what a Confiner may rewrite to run it somewhere narrower than looper's
 // own view of the machine (a bwrap sandbox).
@@ -16,6 +18,10 @@ type Command struct {
 	// Writes lists files outside Dir that the agent itself must write and
 	// looper reads back (codex's --output-last-message file).
 	Writes []string
+	// Grace is the agent's grace period (SIGTERM to SIGKILL), for a
+	// Confiner that runs it elsewhere and stops it there (a pod's
+	// termination grace).
+	Grace time.Duration
 	// SpareLeader is set by a Confiner whose Argv[0] supervises the agent
 	// and ends it at once on SIGTERM (bwrap): looper's SIGTERM then goes to
 	// the rest of the process group, so the agent still gets its grace

@@ -256,7 +256,7 @@ type attempt struct {
 func start(ctx context.Context, spec Spec, req Request, argv []string, confiner Confiner, written ...string) (*attempt, error) {
 	a := &attempt{wd: newWatchdog(spec.Timeout, spec.IdleTimeout, spec.RetryTimeout)}
 	a.group = newProcGroup(0, spec.Grace)
-	command := Command{Agent: spec.Name, Argv: argv, Env: append(childEnv(spec, req), a.group.Env()), Dir: req.Dir}
+	command := Command{Agent: spec.Name, Argv: argv, Env: append(childEnv(spec, req), a.group.Env()), Dir: req.Dir, Grace: spec.Grace}
 	for _, f := range written {
 		if f != "" {
 			command.Writes = append(command.Writes, f)
