@@ -37,6 +37,7 @@ type Config struct {
 	Worktree WorktreeConfig   // what a fresh per-attempt worktree gets
 	Sandbox  SandboxConfig    // how local agents are confined (bubblewrap)
 	Kube     KubeConfig       // attempts as pods on a Kubernetes cluster
+	Runners  RunnersConfig    // where attempts run: local, ssh hosts, a container
 	Verify   VerifyConfig     // how attempts are checked before they count as done
 	Prices   map[string]Price // USD per million tokens by model, for agents that report tokens but no cost (codex)
 
@@ -105,7 +106,7 @@ const (
 // keys the isolation and voting stages read.
 type ParallelConfig struct {
 	Enabled          bool               // run several tasks at once
-	MaxTasks         int                // tasks at once; 0 = unlimited (every ready task)
+	MaxTasks         int                // tasks at once; 0 = auto (stages.AutoMaxTasks)
 	MaxAgentsPerTask int                // agents per task, voting on the result; at least 1
 	Strategy         ParallelStrategy   // order of ready tasks
 	FailFast         bool               // stop dispatching and cancel running tasks on the first failure
@@ -213,6 +214,7 @@ func Defaults() *Config {
 		Worktree: WorktreeConfig{Copy: []string{}, Setup: ""},
 		Sandbox:  SandboxConfig{Mode: SandboxAuto, Network: "host", ReadOnly: []string{}, ReadWrite: []string{}},
 		Kube:     KubeConfig{NodeSelector: map[string]string{}, Requests: map[string]string{}, Limits: map[string]string{}, ScheduleTimeout: 5 * time.Minute},
+		Runners:  RunnersConfig{Use: RunnerAuto, Container: ContainerConfig{Mounts: []string{}, Env: []string{}, Ulimits: []string{}, Args: []string{}}},
 		Verify:   VerifyConfig{Timeout: 10 * time.Minute, ByTag: map[string]string{}},
 		Prices:   maps.Clone(defaultPrices),
 		sources:  map[string]Source{},
@@ -380,6 +382,7 @@ func (c *Config) Clone() *Config {
 	d.Worktree.Copy = slices.Clone(c.Worktree.Copy)
 	d.Sandbox.ReadOnly = slices.Clone(c.Sandbox.ReadOnly)
 	d.Sandbox.ReadWrite = slices.Clone(c.Sandbox.ReadWrite)
+	d.Runners = c.Runners.clone()
 	d.Verify.ByTag = maps.Clone(c.Verify.ByTag)
 	d.Kube.NodeSelector = maps.Clone(c.Kube.NodeSelector)
 	d.Kube.Requests = maps.Clone(c.Kube.Requests)

@@ -124,7 +124,7 @@ func (p *fileParser) top(raw map[string]any) {
 		}
 	}
 	known = append(known, sections...)
-	known = append(known, "agents", "prices", "workflows", "plugins")
+	known = append(known, "agents", "prices", "workflows", "plugins", "runners")
 
 	for _, k := range p.ordered(nil, raw) {
 		path := []string{k}
@@ -138,6 +138,8 @@ func (p *fileParser) top(raw map[string]any) {
 			p.agents(path, v)
 		case k == "prices":
 			p.prices(path, v)
+		case k == "runners":
+			p.runners(path, v)
 		case k == "workflows":
 			p.ignoredTables(path, v, `ignored: looper has no workflow plugins; "workflow" chooses between "traditional" and "parallel"`)
 		case k == "plugins":

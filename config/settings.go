@@ -46,7 +46,7 @@ var (
 	permModeValues = []string{"acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"}
 )
 
-var settings = []*setting{
+var settings = append([]*setting{
 	{key: "todo_file", env: []string{"LOOPER_TODO"}, spec: spec{kind: kindString},
 		doc: `Backlog file, relative to the working directory. Empty: .looper/todo.json, or to-do.json when only that exists.`,
 		get: func(c *Config) any { return c.TodoFile }, set: func(c *Config, v any) { c.TodoFile = v.(string) }},
@@ -107,7 +107,7 @@ var settings = []*setting{
 		doc: `Run several tasks at once. false keeps upstream's one-task-per-iteration loop.`,
 		get: func(c *Config) any { return c.Parallel.Enabled }, set: func(c *Config, v any) { c.Parallel.Enabled = v.(bool) }},
 	{key: "parallel.max_tasks", env: []string{"LOOPER_MAX_TASKS"}, spec: spec{kind: kindInt, min: 0},
-		doc: `Tasks running at once; 0 means unlimited (every ready task).`,
+		doc: `Tasks running at once; 0 means auto (up to 8 at once).`,
 		get: func(c *Config) any { return c.Parallel.MaxTasks }, set: func(c *Config, v any) { c.Parallel.MaxTasks = v.(int) }},
 	{key: "parallel.max_agents_per_task", env: []string{"LOOPER_MAX_AGENTS_PER_TASK"}, spec: spec{kind: kindInt, min: 1, zeroIsOne: true},
 		doc: `Agents working on one task in separate worktrees; their results are voted on. 0 is read as 1.`,
@@ -203,7 +203,7 @@ var settings = []*setting{
 	{key: "verify.by_tag", spec: spec{kind: kindMap},
 		doc: `Verify command per task tag, used instead of parallel.verify for tasks with that tag: { go = "go test ./..." }.`,
 		get: func(c *Config) any { return c.Verify.ByTag }, set: func(c *Config, v any) { c.Verify.ByTag = v.(map[string]string) }},
-}
+}, runnerSettings...)
 
 // agentField is one key of an [agents.<name>] table.
 type agentField struct {
@@ -292,6 +292,9 @@ func lookupSetting(key string) (*setting, bool) {
 	if s, ok := staticSettings[key]; ok {
 		return s, true
 	}
+	if s, ok := lookupSSHSetting(key); ok {
+		return s, true
+	}
 	if rest, ok := strings.CutPrefix(key, "prices."); ok {
 		i := strings.LastIndexByte(rest, '.')
 		if i < 0 {
@@ -353,6 +356,11 @@ func (c *Config) allSettings() []*setting {
 	for _, model := range c.PriceNames() {
 		for _, f := range priceFields {
 			out = append(out, priceSetting(model, f))
+		}
+	}
+	for i := range c.Runners.SSH {
+		for _, f := range sshFields {
+			out = append(out, sshSetting(i, f))
 		}
 	}
 	return out

@@ -2,10 +2,8 @@ package stages
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/looper-go/looper/internal/agent"
 	"github.com/looper-go/looper/internal/prompts"
 	"github.com/looper-go/looper/internal/worktree"
+	"github.com/looper-go/looper/pipeline"
 	"github.com/looper-go/looper/sinks"
 	"github.com/looper-go/looper/todo"
 )
@@ -23,18 +22,45 @@ import (
 // could not be prepared.
 const ClassSetup agent.Class = "setup-failed"
 
-// runAgents is the agents fan-out of one job: MaxAgents attempts, each with
-// its own label, last-message file and working directory. With worktrees
-// the attempts run at once, each in its own tree; in place they run one
-// after another, never two in one tree. The ballot lists the attempts in
-// agent order.
-func runAgents(ctx context.Context, d *Deps, j Job) (Ballot, error) {
+// Agents is the agents stage: fan-out by agent. For each job, one after
+// another, it runs MaxAgents attempts, each with its own label,
+// last-message file and working directory, and sends their ballot in agent
+// order. With worktrees the attempts run at once (a pool of MaxAgents),
+// each in its own tree; in place they run one after another, never two in
+// one tree. Execute runs the same fan-out for up to MaxTasks jobs at once;
+// a pipeline with agents in its place runs one task at a time.
+func Agents(settings Settings, services Services) pipeline.Stage[Job, Ballot] {
+	d := newEnv(settings, services)
+	return pipeline.Func("agents", func(ctx context.Context, in <-chan Job, out chan<- Ballot) error {
+		if err := d.check(); err != nil {
+			return err
+		}
+		for j := range in {
+			b, err := runAgents(ctx, d, j)
+			if err != nil {
+				return err
+			}
+			if err := pipeline.Send(ctx, out, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// runAgents is the agents fan-out of one job. The ballot lists the
+// attempts in agent order. The error is for what must stop the run (a
+// broken prompt), prefixed with the task.
+func runAgents(ctx context.Context, d *env, j Job) (Ballot, error) {
 	n := d.maxAgents()
 	attempts := make([]Attempt, n)
 	run := func(ctx context.Context, slot int) error {
 		a, err := runAttempt(ctx, d, j, slot)
 		attempts[slot-1] = a
-		return err
+		if err != nil {
+			return fmt.Errorf("task %s: %w", j.Task.ID, err)
+		}
+		return nil
 	}
 	if d.Repo != nil && n > 1 {
 		p := pool.New().WithContext(ctx).WithMaxGoroutines(n).WithFirstError()
@@ -54,11 +80,11 @@ func runAgents(ctx context.Context, d *Deps, j Job) (Ballot, error) {
 	return Ballot{Job: j, Attempts: attempts}, nil
 }
 
-// runAttempt runs one agent on one job: prepare the tree, render the
-// prompt, run the agent, run the hook, then measure and verify the result.
-// The error is for what must stop the run (a broken prompt); everything an
-// agent does wrong is in the Attempt.
-func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) {
+// runAttempt runs one agent on one job: prepare the tree, run the agent
+// (callAgent renders the prompt), run the hook, then measure and verify
+// the result. The error is for what must stop the run (a broken prompt);
+// everything an agent does wrong is in the Attempt.
+func runAttempt(ctx context.Context, d *env, j Job, slot int) (Attempt, error) {
 	name := d.agentFor(slot)
 	a := Attempt{
 		Slot:    slot,
@@ -72,7 +98,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 		a.Result = agent.Result{Class: ClassSetup, Err: fmt.Sprintf("no agent named %q is configured", name)}
 		return a, nil
 	}
-	if reason, unusable := d.agentUnusable(name); unusable {
+	if reason, unusable := j.run.agentUnusable(name); unusable {
 		// The agent failed in a way every task would (bad credentials, no
 		// API): its slot abstains and the task is left to the others.
 		a.Result = agent.Result{Class: agent.ClassUnreachable, Err: "not used for the rest of the run: " + reason}
@@ -88,7 +114,7 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 		number := (j.Attempt-1)*d.maxAgents() + slot
 		wt, err := d.Repo.Create(ctx, d.RunID, j.Task.ID, number, worktree.Options{
 			Copy: d.WorktreeCopy, Setup: d.WorktreeSetup, SetupTimeout: d.SetupTimeout, Sparse: d.WorktreeSparse,
-			Resume: d.takeResume(j.Task.ID),
+			Resume: j.run.takeResume(j.Task.ID),
 		})
 		if err != nil {
 			a.Result = agent.Result{Class: ClassSetup, Err: err.Error()}
@@ -100,56 +126,36 @@ func runAttempt(ctx context.Context, d *Deps, j Job, slot int) (Attempt, error) 
 	}
 	earlierWork := noteResume(d, j, a)
 
-	promptName := prompts.Iteration
-	if d.Parallel {
-		promptName = prompts.IterationParallel
-	}
-	data := prompts.Data{
-		TodoPath:   d.TodoPath,
-		SchemaPath: d.SchemaPath,
-		WorkDir:    a.Dir,
-		SelectedTask: prompts.Task{
-			ID: j.Task.ID, Title: j.Task.Title, Status: string(j.Task.Status),
-			Description: j.Task.Description, Steps: j.Task.Steps,
+	call := agentCall{
+		Agent: name, Role: roleIteration, Prompt: prompts.Iteration, Dir: a.Dir, Label: a.Label,
+		Contract: agent.ContractTask, TaskID: j.Task.ID, AgentID: a.AgentID, Attempt: j.Attempt, Iteration: j.Iteration,
+		Data: prompts.Data{
+			SelectedTask: prompts.Task{
+				ID: j.Task.ID, Title: j.Task.Title, Status: string(j.Task.Status),
+				Description: j.Task.Description, Steps: j.Task.Steps,
+			},
+			Parallel:    d.Parallel,
+			AgentID:     a.AgentID,
+			Attempt:     j.Attempt,
+			EarlierWork: earlierWork,
 		},
-		Iteration: j.Iteration,
-		Schedule:  a.Agent,
-		Now:       d.now().UTC().Format(time.RFC3339),
-		Parallel:  d.Parallel,
-		AgentID:   a.AgentID,
-		Attempt:   j.Attempt,
-		HasGH:     hasGH(),
+	}
+	if d.Parallel {
+		call.Prompt = prompts.IterationParallel
 	}
 	if a.Worktree != nil {
-		data.Branch = a.Worktree.Branch
+		call.Data.Branch = a.Worktree.Branch
 	}
-	data.EarlierWork = earlierWork
-	prompt, err := d.Prompts.Render(promptName, data)
+	checkpoint := checkpointInPlace(d, j, a)
+	res, lastMessage, err := callAgent(ctx, d, spec, call)
 	if err != nil {
 		return a, err
 	}
-
-	lastMessage := ""
-	if d.LastMessagePath != nil {
-		lastMessage = d.LastMessagePath(a.Label)
-	}
-	checkpoint := checkpointInPlace(d, j, a)
-	a.Result = d.Runner.Run(ctx, spec, agent.Request{
-		Prompt:          prompt,
-		Dir:             a.Dir,
-		LastMessagePath: lastMessage,
-		Contract:        agent.ContractTask,
-		TaskID:          j.Task.ID,
-		AgentID:         a.AgentID,
-		Attempt:         j.Attempt,
-		Iteration:       j.Iteration,
-		Stage:           "agents",
-		Env:             []string{"LOOPER_TODO=" + d.TodoPath, "LOOPER_MODE=iteration"},
-	})
+	a.Result = res
 	checkTaskID(&a, j)
 	switch {
 	case a.Result.Class.Limited():
-		d.pauseAgent(a.Agent, rateLimitUntil(d, j, a.Result))
+		j.run.pauseAgent(a.Agent, rateLimitUntil(d, j, a.Result))
 	case a.Result.Class.Unusable() && ctx.Err() == nil:
 		stopUsing(d, j, a)
 	}
@@ -185,10 +191,10 @@ func checkTaskID(a *Attempt, j Job) {
 // uncommitted, strips its edits to the backlog (looper is the single
 // writer), and measures the diff. An attempt that fails the check is left
 // exactly as the agent left it.
-func inspectWorktree(ctx context.Context, d *Deps, j Job, a *Attempt) {
+func inspectWorktree(ctx context.Context, d *env, j Job, a *Attempt) {
 	wt := a.Worktree
 	sound := checkIntegrity(ctx, d, j, a)
-	d.checkCheckout(ctx, "after "+a.AgentID+" on "+j.Task.ID)
+	j.run.watch().check(ctx, d, "after "+a.AgentID+" on "+j.Task.ID)
 	if !sound {
 		return
 	}
@@ -219,8 +225,8 @@ func inspectWorktree(ctx context.Context, d *Deps, j Job, a *Attempt) {
 // model API does not answer): every task would fail the same way, so the
 // run stops using it, the task is left as it was, and when no agent is left
 // to work on tasks the run ends with ErrAgentUnusable.
-func stopUsing(d *Deps, j Job, a Attempt) {
-	if d.disableAgent(a.Agent, a.Result.Err) {
+func stopUsing(d *env, j Job, a Attempt) {
+	if j.run.disableAgent(a.Agent, a.Result.Err) {
 		e := d.event(j, "agents", sinks.KindError)
 		e.Level = slog.LevelError
 		e.AgentID = a.AgentID
@@ -228,14 +234,14 @@ func stopUsing(d *Deps, j Job, a Attempt) {
 		e.Message = fmt.Sprintf("%s is not used for the rest of this run; its tasks stay as they were: %s", a.Agent, a.Result.Err)
 		d.emit(e)
 	}
-	if d.noUsableAgent() && d.FailFastCancel != nil {
-		d.FailFastCancel(fmt.Errorf("%w: %s", ErrAgentUnusable, strings.Join(d.UnusableAgents(), "; ")))
+	if j.run.noUsableAgent(d.Settings) {
+		j.run.end(fmt.Errorf("%w: %s", ErrAgentUnusable, strings.Join(j.run.unusableAgents(), "; ")))
 	}
 }
 
 // reportDenials warns about the tool calls an agent was refused: a denied
 // `git commit` is why its work was left uncommitted.
-func reportDenials(d *Deps, j Job, a Attempt) {
+func reportDenials(d *env, j Job, a Attempt) {
 	if len(a.Result.Denials) == 0 {
 		return
 	}
@@ -244,8 +250,8 @@ func reportDenials(d *Deps, j Job, a Attempt) {
 
 // waitForRateLimit holds an attempt while its agent is paused for a rate
 // limit, saying so once.
-func waitForRateLimit(ctx context.Context, d *Deps, j Job, a Attempt) error {
-	until := d.agentPausedUntil(a.Agent)
+func waitForRateLimit(ctx context.Context, d *env, j Job, a Attempt) error {
+	until := j.run.agentPausedUntil(a.Agent)
 	wait := until.Sub(d.now())
 	if wait <= 0 {
 		return nil
@@ -263,7 +269,7 @@ func waitForRateLimit(ctx context.Context, d *Deps, j Job, a Attempt) error {
 
 // rateLimitUntil is when a rate-limited agent may be used again: the reset
 // time the agent reported, else an exponential backoff with jitter.
-func rateLimitUntil(d *Deps, j Job, r agent.Result) time.Time {
+func rateLimitUntil(d *env, j Job, r agent.Result) time.Time {
 	now := d.now()
 	if r.ResetAt.After(now) {
 		return r.ResetAt
@@ -286,73 +292,3 @@ func backoff(n int, key string) time.Duration {
 	jitter := time.Duration(h%1000) * base / 5000
 	return base + jitter
 }
-
-func attemptEvent(d *Deps, j Job, a Attempt) sinks.Event {
-	e := d.event(j, "agents", sinks.KindAttempt)
-	e.AgentID = a.AgentID
-	r := a.Result
-	e.Class = string(r.Class)
-	e.Duration = r.Duration
-	e.ExitCode = r.ExitCode
-	e.Status = a.Vote()
-	if r.Usage != (sinks.Usage{}) {
-		u := r.Usage
-		e.Usage = &u
-	}
-	e.Summary = r.SummaryJSON
-	e.Files = nil
-	if r.Summary != nil {
-		e.Files = r.Summary.Files
-	}
-	if reason := a.Reason(); reason != "" {
-		e.Level = slog.LevelWarn
-		e.Message = reason
-	} else if r.Summary != nil {
-		e.Message = r.Summary.Summary
-	}
-	if a.Worktree != nil {
-		e.Path = a.Worktree.Path
-		if r.Class == agent.ClassOK { // a failed attempt's diff was never measured
-			e.Message = strings.TrimPrefix(fmt.Sprintf("%s (+%d -%d lines in %d files)", e.Message, a.Diff.Added, a.Diff.Removed, a.Diff.Files), " ")
-		}
-	}
-	if n := len(r.Denials); n > 0 {
-		e.Message = strings.TrimPrefix(fmt.Sprintf("%s [denied: %s]", e.Message, strings.Join(r.Denials, "; ")), " ")
-	}
-	return e
-}
-
-func warnAttempt(d *Deps, j Job, a Attempt, msg string) {
-	e := d.event(j, "agents", sinks.KindWarning)
-	e.Level = slog.LevelWarn
-	e.AgentID = a.AgentID
-	e.Message = msg
-	d.emit(e)
-}
-
-func infoAttempt(d *Deps, j Job, a Attempt, msg string) {
-	e := d.event(j, "agents", sinks.KindInfo)
-	e.AgentID = a.AgentID
-	e.Message = msg
-	d.emit(e)
-}
-
-// hasGH reports whether the GitHub CLI is on PATH (a prompt variable
-// upstream offers).
-func hasGH() bool {
-	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
-		if fi, err := os.Stat(filepath.Join(dir, "gh")); err == nil && !fi.IsDir() {
-			return true
-		}
-	}
-	return false
-}
-
-// ErrFailFast is the cause of a run stopped by fail_fast.
-var ErrFailFast = errors.New("fail_fast")
-
-// ErrAgentUnusable is the cause of a run stopped because no agent that
-// works on tasks can be used any more (bad credentials, a model API that
-// does not answer): a problem of the agents, not of the tasks, which are
-// left as they were.
-var ErrAgentUnusable = errors.New("no usable agent")

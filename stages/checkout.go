@@ -38,11 +38,11 @@ type checkoutWatch struct {
 }
 
 // watchCheckout starts watching the main worktree, when attempts run in
-// worktrees. The backlog, its lock and .looper/ are looper's own and left
-// out.
-func (d *Deps) watchCheckout(ctx context.Context) error {
+// worktrees (nil otherwise). The backlog, its lock and .looper/ are
+// looper's own and left out.
+func watchCheckout(ctx context.Context, d *env) (*checkoutWatch, error) {
 	if d.Repo == nil {
-		return nil
+		return nil, nil
 	}
 	w := &checkoutWatch{repo: d.Repo, ignore: []string{".looper"}, temp: "." + filepath.Base(d.TodoPath) + ".tmp-*",
 		reported: map[string]bool{}, running: map[string]int{}, window: map[string]bool{}}
@@ -51,11 +51,10 @@ func (d *Deps) watchCheckout(ctx context.Context) error {
 	}
 	st, err := d.Repo.State(ctx, w.ignore...)
 	if err != nil {
-		return fmt.Errorf("record the state of the main tree: %w", err)
+		return nil, fmt.Errorf("record the state of the main tree: %w", err)
 	}
 	w.branch, w.head, w.status = st.Branch, st.Head, st.Status
-	d.checkout = w
-	return nil
+	return w, nil
 }
 
 // jobLabel names a job in the watch's reports.
@@ -66,9 +65,8 @@ func jobLabel(j Job) string {
 	return j.Task.ID
 }
 
-// checkoutJobStarted tells the watch a job is in flight.
-func (d *Deps) checkoutJobStarted(j Job) {
-	w := d.checkout
+// jobStarted tells the watch a job is in flight.
+func (w *checkoutWatch) jobStarted(j Job) {
 	if w == nil {
 		return
 	}
@@ -78,10 +76,9 @@ func (d *Deps) checkoutJobStarted(j Job) {
 	w.window[jobLabel(j)] = true
 }
 
-// checkoutJobEnded tells the watch a job has left the pipeline. It stays in
+// jobEnded tells the watch a job has left the pipeline. It stays in
 // the window until the next look, which may find what it did.
-func (d *Deps) checkoutJobEnded(j Job) {
-	w := d.checkout
+func (w *checkoutWatch) jobEnded(j Job) {
 	if w == nil {
 		return
 	}
@@ -92,10 +89,9 @@ func (d *Deps) checkoutJobEnded(j Job) {
 	}
 }
 
-// checkCheckout compares the main worktree with what looper expects and
+// check compares the main worktree with what looper expects and
 // reports what changed; when says when the look happens.
-func (d *Deps) checkCheckout(ctx context.Context, when string) {
-	w := d.checkout
+func (w *checkoutWatch) check(ctx context.Context, d *env, when string) {
 	if w == nil {
 		return
 	}
@@ -104,13 +100,12 @@ func (d *Deps) checkCheckout(ctx context.Context, when string) {
 	w.look(context.WithoutCancel(ctx), d, when)
 }
 
-// checkoutMerge runs one of looper's merges into the main worktree under
+// merge runs one of looper's merges into the main worktree under
 // the watch's lock, so that no look sees it half done: a look first, the
 // merge, then the commits that arrived meanwhile (absorbed by the merge,
 // which retries on a moved tip) are reported and the merge's commit becomes
 // the expected HEAD.
-func (d *Deps) checkoutMerge(ctx context.Context, branch string, merge func() (worktree.MergeResult, error)) (worktree.MergeResult, error) {
-	w := d.checkout
+func (w *checkoutWatch) merge(ctx context.Context, d *env, branch string, merge func() (worktree.MergeResult, error)) (worktree.MergeResult, error) {
 	if w == nil {
 		return merge()
 	}
@@ -140,7 +135,7 @@ func (d *Deps) checkoutMerge(ctx context.Context, branch string, merge func() (w
 }
 
 // look compares once; the caller holds mu.
-func (w *checkoutWatch) look(ctx context.Context, d *Deps, when string) {
+func (w *checkoutWatch) look(ctx context.Context, d *env, when string) {
 	st, err := w.repo.State(ctx, w.ignore...)
 	if err != nil {
 		d.info("watch", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("could not check the main tree %s: %v", when, err))
@@ -200,7 +195,7 @@ func (w *checkoutWatch) look(ctx context.Context, d *Deps, when string) {
 }
 
 // reportCommits reports commits looper did not make; the caller holds mu.
-func (w *checkoutWatch) reportCommits(d *Deps, commits []worktree.Commit, when string) {
+func (w *checkoutWatch) reportCommits(d *env, commits []worktree.Commit, when string) {
 	var changes []string
 	for _, c := range commits {
 		if w.reported["commit "+c.ID] {
@@ -215,7 +210,7 @@ func (w *checkoutWatch) reportCommits(d *Deps, commits []worktree.Commit, when s
 }
 
 // report emits one warning; the caller holds mu.
-func (w *checkoutWatch) report(d *Deps, changes, paths []string, when string) {
+func (w *checkoutWatch) report(d *env, changes, paths []string, when string) {
 	const show = 10
 	more := ""
 	if len(changes) > show {

@@ -27,19 +27,26 @@ func dropSlow(limit time.Duration) pipeline.Stage[stages.Ballot, stages.Ballot] 
 // A custom stage joins the registry and is checked against its neighbours
 // before anything runs.
 func ExampleRegistry() {
-	deps := &stages.Deps{} // in looper run, built from the configuration
-	reg := stages.Registry(deps).Add(pipeline.Link(dropSlow(20*time.Minute), 0))
+	// In looper run, both are built from the configuration (FromConfig).
+	var settings stages.Settings
+	var services stages.Services
+	reg := stages.Registry(settings, services).Add(pipeline.Link(dropSlow(20*time.Minute), 0))
 	fmt.Println(reg.Names())
 
-	nodes, _ := reg.Lookup("select", "execute", "drop-slow", "vote", "merge")
-	_, err := pipeline.Build[stages.Tick](nodes...)
+	nodes, _ := reg.Lookup("select", "execute", "drop-slow", "vote", "merge", "sink")
+	_, err := stages.Compose(nodes...)
 	fmt.Println("fits:", err == nil)
 
 	nodes, _ = reg.Lookup("select", "drop-slow", "vote")
-	_, err = pipeline.Build[stages.Tick](nodes...)
+	_, err = stages.Compose(nodes...)
+	fmt.Println(err)
+
+	nodes, _ = reg.Lookup("select", "execute", "vote", "merge")
+	_, err = stages.Compose(nodes...)
 	fmt.Println(err)
 	// Output:
-	// [select execute vote merge drop-slow]
+	// [select execute agents vote merge sink review drop-slow]
 	// fits: true
 	// stage "drop-slow" consumes stages.Ballot, but "select" produces stages.Job
+	// the last stage "merge" produces stages.Outcome, which does not end a pass: nothing would report its tasks back to select (end a pipeline with merge in sink, or earlier in execute, agents or vote)
 }

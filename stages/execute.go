@@ -2,52 +2,28 @@ package stages
 
 import (
 	"context"
-	"fmt"
-
-	"github.com/sourcegraph/conc/pool"
 
 	"github.com/looper-go/looper/pipeline"
 )
 
-// Execute is the execute stage: fan-out by task. Each job gets a worker from
-// a pool of MaxTasks (unbounded when 0: select already bounds the jobs in
-// flight), which runs the task's agents (see runAgents) and sends their
-// ballot on. A failing agent is a value in the ballot; only a broken prompt
-// template or a cancelled run is an error that stops the pipeline, and it
-// stops the stage at once: the stage does not wait for more jobs, which
-// select would never send while it waits for the failed one.
-func Execute(d *Deps) pipeline.Stage[Job, Ballot] {
+// Execute is the execute stage: fan-out by task. It is a pipeline.Map of
+// MaxTasks workers (AutoMaxTasks when MaxTasks is 0, so the fan-out is
+// bounded whatever the settings): each job gets a worker, which runs the
+// task's agents (the fan-out by agent of the agents stage) and sends their
+// ballot on as soon as it is ready. A failing agent is a value in the
+// ballot; only a broken prompt template or a cancelled run is an error,
+// and it stops the stage at once (Map cancels the other workers), rather
+// than waiting for jobs select would never send while it waits for the
+// failed one.
+func Execute(settings Settings, services Services) pipeline.Stage[Job, Ballot] {
+	d := newEnv(settings, services)
+	tasks := pipeline.Map("execute", d.maxTasks(), func(ctx context.Context, j Job) (Ballot, error) {
+		return runAgents(ctx, d, j)
+	})
 	return pipeline.Func("execute", func(ctx context.Context, in <-chan Job, out chan<- Ballot) error {
-		ctx, stop := context.WithCancelCause(ctx)
-		defer stop(nil)
-		p := pool.New().WithContext(ctx).WithFirstError()
-		if d.MaxTasks > 0 {
-			p = p.WithMaxGoroutines(d.MaxTasks)
+		if err := d.check(); err != nil {
+			return err
 		}
-		for {
-			select {
-			case j, ok := <-in:
-				if !ok {
-					return p.Wait()
-				}
-				p.Go(func(ctx context.Context) error {
-					if err := ctx.Err(); err != nil {
-						return err
-					}
-					b, err := runAgents(ctx, d, j)
-					if err != nil {
-						err = fmt.Errorf("task %s: %w", j.Task.ID, err)
-						stop(err)
-						return err
-					}
-					return pipeline.Send(ctx, out, b)
-				})
-			case <-ctx.Done():
-				if err := p.Wait(); err != nil {
-					return err
-				}
-				return context.Cause(ctx)
-			}
-		}
+		return tasks.Run(ctx, in, out)
 	})
 }

@@ -168,7 +168,7 @@ type harness struct {
 	path   string
 	runner *fakeRunner
 	events *eventLog
-	deps   *Deps
+	deps   *env // the settings and services each run is built from
 }
 
 func newHarness(t testing.TB, runner *fakeRunner, tasks ...task) *harness {
@@ -183,15 +183,12 @@ func newHarness(t testing.TB, runner *fakeRunner, tasks ...task) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	h.deps = &Deps{
-		Store:          store,
-		Runner:         runner,
+	h.deps = newEnv(Settings{
 		Agents:         map[string]agent.Spec{"claude": {Name: "claude"}, "codex": {Name: "codex"}},
 		IterAgent:      "claude",
 		ReviewAgent:    "claude",
 		BootstrapAgent: "claude",
 		RepairAgent:    "claude",
-		Emit:           h.events.emit,
 		WorkDir:        dir,
 		TodoPath:       path,
 		SchemaPath:     filepath.Join(dir, ".looper", "todo.schema.json"),
@@ -199,18 +196,38 @@ func newHarness(t testing.TB, runner *fakeRunner, tasks ...task) *harness {
 		MaxAgents:      1,
 		Strategy:       todo.StrategyPriority,
 		ApplySummary:   true,
-	}
+	}, Services{
+		Store:  store,
+		Runner: runner,
+		Emit:   h.events.emit,
+	})
 	return h
 }
 
-// run runs the loop with the default stages.
+// run runs the loop with the default stages, and the review pass when
+// review is set.
 func (h *harness) run(ctx context.Context, review bool) (Report, error) {
-	nodes, err := Registry(h.deps).Lookup(DefaultStages...)
+	l := h.loop(review)
+	return l.Run(ctx)
+}
+
+// loop builds a loop from the harness's settings and services, as looper
+// run does.
+func (h *harness) loop(review bool) *Loop {
+	reg := Registry(h.deps.Settings, h.deps.Services)
+	nodes, err := reg.Lookup(DefaultStages...)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	l := &Loop{Deps: h.deps, Nodes: nodes, Review: review}
-	return l.Run(ctx)
+	l := &Loop{Settings: h.deps.Settings, Services: h.deps.Services, Nodes: nodes}
+	if review {
+		r, err := reg.Lookup("review")
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		l.Review = r[0]
+	}
+	return l
 }
 
 // backlog loads the backlog from disk.

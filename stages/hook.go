@@ -16,7 +16,7 @@ import (
 // root, with a timeout. It is executed directly, never through a shell, so
 // a hostile task id cannot inject a command. A failing hook is reported and
 // never fails the task.
-func runHook(ctx context.Context, d *Deps, j Job, a Attempt, status, lastMessage string) {
+func runHook(ctx context.Context, d *env, j Job, a Attempt, status, lastMessage string) {
 	if d.Hook == "" {
 		return
 	}

@@ -2,7 +2,6 @@ package stages
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/looper-go/looper/internal/agent"
@@ -14,7 +13,7 @@ import (
 // attempt that works in place, so commitInPlace can tell the agent's
 // changes from the user's. It returns nil when there is no checkout to
 // watch or it cannot be read (said once as a warning).
-func checkpointInPlace(d *Deps, j Job, a Attempt) *worktree.Checkpoint {
+func checkpointInPlace(d *env, j Job, a Attempt) *worktree.Checkpoint {
 	if d.InPlace == nil || a.Worktree != nil {
 		return nil
 	}
@@ -33,7 +32,7 @@ func checkpointInPlace(d *Deps, j Job, a Attempt) *worktree.Checkpoint {
 // before the attempt are left alone and named. A task is never done while
 // its work sits uncommitted: when the commit fails, a done vote becomes
 // blocked with the reason.
-func commitInPlace(d *Deps, j Job, a *Attempt, cp *worktree.Checkpoint) {
+func commitInPlace(d *env, j Job, a *Attempt, cp *worktree.Checkpoint) {
 	if cp == nil {
 		return
 	}
@@ -58,16 +57,6 @@ func commitInPlace(d *Deps, j Job, a *Attempt, cp *worktree.Checkpoint) {
 		warnAttempt(d, j, *a, fmt.Sprintf("left uncommitted: %s had your uncommitted changes before the attempt and %s changed them again; review and commit them yourself",
 			strings.Join(clipList(mixed, 10), ", "), a.AgentID))
 	}
-}
-
-// looperPaths are the files looper itself writes in the project, which an
-// in-place commit leaves out: the backlog and its lock, and InPlaceIgnore.
-func (d *Deps) looperPaths() []string {
-	paths := slices.Clone(d.InPlaceIgnore)
-	if d.TodoPath != "" {
-		paths = append(paths, d.TodoPath, d.TodoPath+".lock")
-	}
-	return paths
 }
 
 // clipList shortens a long list for one line: the first n, then "and N more".

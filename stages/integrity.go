@@ -22,7 +22,7 @@ const ClassIntegrity agent.Class = "integrity"
 // sound; when it is not, an attempt that succeeded becomes ClassIntegrity
 // with a reason naming what was found, and a failed one keeps its class
 // with the findings in a warning.
-func checkIntegrity(ctx context.Context, d *Deps, j Job, a *Attempt) bool {
+func checkIntegrity(ctx context.Context, d *env, j Job, a *Attempt) bool {
 	wt := a.Worktree
 	in, err := d.Repo.Check(ctx, wt)
 	var problems []string

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/looper-go/looper/internal/agent"
-	"github.com/looper-go/looper/internal/prompts"
 	"github.com/looper-go/looper/pipeline"
 	"github.com/looper-go/looper/sinks"
 	"github.com/looper-go/looper/todo"
@@ -21,55 +20,101 @@ var ErrInterrupted = errors.New("interrupted")
 
 // Loop is looper's run loop: passes of the pipeline over the backlog until
 // nothing is runnable, then a review pass, then the PROJECT-DONE marker.
+// Its Settings and Services are those its Nodes were built from (one
+// Registry); everything that belongs to one run (the completions edge,
+// the tasks finished, select's counts, rate-limit pauses, agents given up
+// on, the checkout watch, the resume points left) is made inside Run and
+// handed to the stages with the values they receive, so a Loop can be run
+// again, and its Settings and Services shared.
 type Loop struct {
-	// Deps is shared by every stage.
-	Deps *Deps
-	// Nodes are the pipeline's stages, select first.
+	// Settings and Services are the run's configuration and what it calls.
+	Settings Settings
+	Services Services
+	// Nodes are the pipeline of one pass: select first, ending with a
+	// stage whose values are Completers (Compose checks both).
 	Nodes []pipeline.Node
-	// Review enables the review pass (looper run has it; looper pipe not).
-	Review bool
+	// Review is the review pass run when every task is done (the
+	// registry's "review" stage; looper run has it, looper pipe not). Nil
+	// runs no review.
+	Review pipeline.Node
+}
+
+// Compose builds the pipeline of one pass from nodes, with every check
+// Loop.Run makes before anything runs: the pass starts with a Tick, each
+// stage consumes what the one before produces, and the last stage's values
+// are Completers, so each job that leaves the pipeline is reported back to
+// select. `looper pipe` calls it on the stages it is given before it opens
+// anything.
+func Compose(nodes ...pipeline.Node) (*pipeline.Pipeline[Tick], error) {
+	p, err := pipeline.Build[Tick](nodes...)
+	if err != nil {
+		return nil, err
+	}
+	if out := p.Out(); !out.Implements(reflect.TypeFor[Completer]()) {
+		last := nodes[len(nodes)-1].Name()
+		return nil, fmt.Errorf("the last stage %q produces %s, which does not end a pass: nothing would report its tasks back to select (end a pipeline with merge in sink, or earlier in execute, agents or vote)", last, out)
+	}
+	return p, nil
 }
 
 // Run runs the loop. It returns ErrInterrupted or the fail_fast cause when
 // the run was stopped, after putting in-flight tasks back as they were.
-// The report counts the ready tasks left however the run ended.
+// The report counts the ready tasks left however the run ended. Settings
+// or Services a run cannot work with are an error before anything runs.
 func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
-	d := l.Deps
-	defer func() {
-		rep.Unusable = d.UnusableAgents()
-		rep.Remaining = l.remaining()
-		rep.Waiting = l.reportWaiting()
-	}()
-	p, err := pipeline.Build[Tick](l.Nodes...)
+	d := newEnv(l.Settings, l.Services)
+	if err := d.check(); err != nil {
+		return rep, err
+	}
+	p, err := Compose(l.Nodes...)
 	if err != nil {
 		return rep, err
 	}
-	defer d.startPool()()
+	var review *pipeline.Pipeline[Tick]
+	if l.Review != nil {
+		if review, err = pipeline.Build[Tick](l.Review); err != nil {
+			return rep, err
+		}
+		if review.Out() != reflect.TypeFor[ReviewOutcome]() {
+			return rep, fmt.Errorf("review stage %q produces %s, not stages.ReviewOutcome", l.Review.Name(), review.Out())
+		}
+	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	run := newRunState(l.Settings, stop)
+	defer func() {
+		rep.Unusable = run.unusableAgents()
+		rep.Remaining = l.remaining(d)
+		rep.Waiting = l.reportWaiting(d)
+	}()
+	defer startPool(d)()
 	b, err := d.Store.Snapshot()
 	if err != nil {
 		return rep, err
 	}
-	if !l.runnable(b) && finished(b) {
+	if !runnable(d, run, b) && finished(b) {
 		rep.ProjectDone = true
 		d.info("loop", slog.LevelInfo, sinks.KindInfo, "project is done: every task is done and nothing changed since the PROJECT-DONE review; nothing to do")
 		return rep, nil
 	}
-	if err := d.watchCheckout(ctx); err != nil {
+	watch, err := watchCheckout(ctx, d)
+	if err != nil {
 		d.info("watch", slog.LevelWarn, sinks.KindWarning, err.Error()+"; changes to it during the run will not be reported")
 	}
-	defer d.checkCheckout(ctx, "at the end of the run")
+	run.checkout = watch
+	defer watch.check(ctx, d, "at the end of the run")
 	for {
-		err := l.pass(ctx, p, &rep)
-		if stopped, serr := l.stopped(ctx, err, &rep); stopped {
+		err := l.pass(ctx, p, run, &rep)
+		if stopped, serr := l.stopped(ctx, d, err, &rep); stopped {
 			return rep, serr
 		}
 		if err != nil {
-			return rep, l.abort(err, &rep)
+			return rep, l.abort(d, err, &rep)
 		}
-		if !l.Review || rep.Failed > 0 || rep.Blocked > 0 {
+		if review == nil || rep.Failed > 0 || rep.Blocked > 0 {
 			return rep, nil
 		}
-		if d.MaxIterations > 0 && d.Iterations() >= d.MaxIterations {
+		if d.MaxIterations > 0 && run.dispatched() >= d.MaxIterations {
 			rep.MaxIterations = true
 			d.info("loop", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("max_iterations (%d) reached; stopping", d.MaxIterations))
 			return rep, nil
@@ -78,7 +123,7 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 		if err != nil {
 			return rep, err
 		}
-		if l.runnable(b) {
+		if runnable(d, run, b) {
 			continue // agents or the user added work during the pass
 		}
 		if !allDone(b) {
@@ -88,8 +133,8 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 			rep.ProjectDone = true
 			return rep, nil
 		}
-		added, err := l.review(ctx)
-		if stopped, serr := l.stopped(ctx, err, &rep); stopped {
+		added, err := reviewPass(ctx, review, run)
+		if stopped, serr := l.stopped(ctx, d, err, &rep); stopped {
 			return rep, serr
 		}
 		if err != nil {
@@ -100,7 +145,7 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 		if err != nil {
 			return rep, err
 		}
-		if l.runnable(b) {
+		if runnable(d, run, b) {
 			d.info("review", slog.LevelInfo, sinks.KindInfo, fmt.Sprintf("review added %d task(s); working on them", added))
 			continue
 		}
@@ -118,7 +163,7 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 
 // stopped handles a run stopped by a signal or fail_fast: it restores the
 // tasks in flight and says which.
-func (l *Loop) stopped(ctx context.Context, err error, rep *Report) (bool, error) {
+func (l *Loop) stopped(ctx context.Context, d *env, err error, rep *Report) (bool, error) {
 	cause := context.Cause(ctx)
 	if ctx.Err() == nil && !errors.Is(err, ErrFailFast) {
 		return false, nil
@@ -126,7 +171,6 @@ func (l *Loop) stopped(ctx context.Context, err error, rep *Report) (bool, error
 	if errors.Is(err, ErrFailFast) {
 		cause = err
 	}
-	d := l.Deps
 	restored, rerr := d.Store.RestoreInFlight()
 	rep.Restored = restored
 	if len(restored) > 0 {
@@ -135,7 +179,7 @@ func (l *Loop) stopped(ctx context.Context, err error, rep *Report) (bool, error
 	switch {
 	case errors.Is(cause, ErrFailFast):
 		rep.FailFast = true
-		l.removeKilledWorktrees(rep)
+		removeKilledWorktrees(d, rep)
 	case errors.Is(cause, ErrAgentUnusable):
 		// Not an interrupt: the agents, not the user, ended the run.
 	default:
@@ -148,8 +192,7 @@ func (l *Loop) stopped(ctx context.Context, err error, rep *Report) (bool, error
 // run's attempts that it killed and that hold no work (no commit, no
 // change); worktrees kept for inspection and those holding work stay, and
 // the next run reports them.
-func (l *Loop) removeKilledWorktrees(rep *Report) {
-	d := l.Deps
+func removeKilledWorktrees(d *env, rep *Report) {
 	if d.Repo == nil {
 		return
 	}
@@ -181,34 +224,30 @@ func (l *Loop) removeKilledWorktrees(rep *Report) {
 // abort handles a broken pipeline (a stage returned an error): the tasks in
 // flight are put back as they were, as for an interrupt, and the error is
 // returned with any failure to restore them.
-func (l *Loop) abort(err error, rep *Report) error {
-	restored, rerr := l.Deps.Store.RestoreInFlight()
+func (l *Loop) abort(d *env, err error, rep *Report) error {
+	restored, rerr := d.Store.RestoreInFlight()
 	rep.Restored = restored
 	if len(restored) > 0 {
-		l.Deps.info("loop", slog.LevelWarn, sinks.KindWarning, "put back as they were before the run: "+strings.Join(restored, ", "))
+		d.info("loop", slog.LevelWarn, sinks.KindWarning, "put back as they were before the run: "+strings.Join(restored, ", "))
 	}
 	return errors.Join(err, rerr)
 }
 
 // pass runs the pipeline once: one Tick into select, every value out of the
 // last stage counted and reported back to select as a completion.
-func (l *Loop) pass(ctx context.Context, p *pipeline.Pipeline[Tick], rep *Report) error {
-	d := l.Deps
+func (l *Loop) pass(ctx context.Context, p *pipeline.Pipeline[Tick], run *runState, rep *Report) error {
+	done := make(chan struct{}) // closed by select when its pass ends
 	src := make(chan Tick, 1)
-	src <- Tick{}
+	src <- Tick{Completions: run.completions, run: run, done: done}
 	close(src)
-	done := make(chan struct{})
-	d.passDone = done
-	completions := d.Completions()
 	return pipeline.RunTo(ctx, p, src, func(c Completer) error {
 		comp := c.Completion()
-		if o, ok := c.(Outcome); ok {
-			countOutcome(rep, o)
-		} else if !comp.Retry {
-			countCompletion(rep, comp)
+		countCompletion(rep, comp)
+		if comp.Job.run != run {
+			return nil // not a job this run's select dispatched (a review outcome)
 		}
 		select {
-		case completions <- comp:
+		case run.completions <- comp:
 		case <-done: // select has stopped; nobody is waiting for it
 		}
 		return nil
@@ -216,9 +255,8 @@ func (l *Loop) pass(ctx context.Context, p *pipeline.Pipeline[Tick], rep *Report
 }
 
 // runnable reports whether the backlog has a task select would dispatch now.
-func (l *Loop) runnable(b *todo.Backlog) bool {
-	d := l.Deps
-	return todo.NewReadySet(b, d.Strategy, d.isFinished).Len() > 0
+func runnable(d *env, run *runState, b *todo.Backlog) bool {
+	return todo.NewReadySet(b, d.strategy(), run.isFinished).Len() > 0
 }
 
 // allDone reports whether every task is done.
@@ -231,86 +269,6 @@ func allDone(b *todo.Backlog) bool {
 	return true
 }
 
-// review runs one review pass and returns how many tasks it added.
-func (l *Loop) review(ctx context.Context) (int, error) {
-	d := l.Deps
-	before, err := d.Store.Snapshot()
-	if err != nil {
-		return 0, err
-	}
-	iteration := int(d.iterations.Add(1))
-	name := d.ReviewAgent
-	spec, ok := d.Agents[name]
-	if !ok {
-		return 0, fmt.Errorf("review: no agent named %q is configured (roles.review)", name)
-	}
-	text, err := d.Prompts.Render(prompts.Review, prompts.Data{
-		TodoPath: d.TodoPath, SchemaPath: d.SchemaPath, WorkDir: d.WorkDir,
-		Iteration: iteration, Schedule: name, Now: d.now().UTC().Format("2006-01-02T15:04:05Z"),
-		HasGH: hasGH(),
-	})
-	if err != nil {
-		return 0, err
-	}
-	agentID := name + "#1"
-	label := fmt.Sprintf("review-%d", iteration)
-	d.emit(sinks.Event{Level: slog.LevelInfo, Kind: sinks.KindInfo, Stage: "review", AgentID: agentID, Iteration: iteration,
-		Message: "nothing left to run; reviewing the project"})
-	lastMessage := ""
-	if d.LastMessagePath != nil {
-		lastMessage = d.LastMessagePath(label)
-	}
-	res := d.Runner.Run(ctx, spec, agent.Request{
-		Prompt: text, Dir: d.WorkDir, LastMessagePath: lastMessage, Contract: agent.ContractReview,
-		AgentID: agentID, Iteration: iteration, Attempt: 1, Stage: "review",
-		Env: []string{"LOOPER_TODO=" + d.TodoPath, "LOOPER_MODE=review"},
-	})
-	status := string(res.Class)
-	if res.Review != nil {
-		status = res.Review.Status
-	}
-	runHook(ctx, d, Job{Iteration: iteration, Attempt: 1}, Attempt{AgentID: agentID, Label: label, Result: res}, status, lastMessage)
-	if ctx.Err() != nil {
-		return 0, context.Cause(ctx)
-	}
-	after, err := d.Store.Snapshot()
-	if err != nil {
-		return 0, err
-	}
-	added := 0
-	for _, t := range after.Tasks {
-		if before.Task(t.ID) == nil {
-			added++
-		}
-	}
-	e := sinks.Event{Level: slog.LevelInfo, Kind: sinks.KindAttempt, Stage: "review", AgentID: agentID, Iteration: iteration,
-		Class: string(res.Class), Duration: res.Duration, ExitCode: res.ExitCode, Summary: res.SummaryJSON}
-	if res.Usage != (sinks.Usage{}) {
-		u := res.Usage
-		e.Usage = &u
-	}
-	switch {
-	case res.Class == agent.ClassOK, res.ExitCode == 0 && (res.Class == agent.ClassNoSummary || res.Class == agent.ClassInvalidSummary):
-		e.Message = fmt.Sprintf("review finished: %d task(s) added", added)
-		if res.Review != nil && res.Review.Summary != "" {
-			e.Message += ": " + res.Review.Summary
-		}
-		d.emit(e)
-		return added, nil
-	case res.Class.Unusable():
-		e.Level = slog.LevelError
-		e.Message = fmt.Sprintf("review could not run: %s (%s)", res.Err, res.Class)
-		d.emit(e)
-		d.disableAgent(name, res.Err)
-		return added, fmt.Errorf("%w: %s", ErrAgentUnusable, res.Err)
-	default:
-		e.Level = slog.LevelError
-		e.Message = fmt.Sprintf("review failed: %s (%s)", res.Err, res.Class)
-		d.emit(e)
-		return added, fmt.Errorf("review pass failed: %s (%s)", res.Err, res.Class)
-	}
-}
-
 // markProjectDone appends the PROJECT-DONE marker, or re-stamps it when it
 // exists, so that "nothing changed since the review" can be told later.
 func markProjectDone(b *todo.Backlog, now time.Time) {
@@ -320,9 +278,6 @@ func markProjectDone(b *todo.Backlog, now time.Time) {
 	}
 	b.AddProjectDone(now)
 }
-
-// isFinished reports whether a task reached its outcome earlier in this run.
-func (d *Deps) isFinished(id string) bool { return d.finished[id] }
 
 // projectDoneTask returns the PROJECT-DONE marker task, or nil.
 func projectDoneTask(b *todo.Backlog) *todo.Task {

@@ -181,9 +181,7 @@ func TestFailFastCancelsRunningAgentsAndPutsThemBack(t *testing.T) {
 			task{id: "T3", priority: 2}, task{id: "T4", priority: 1, deps: []string{"T3"}}, task{id: "T5", priority: 5})
 		h.deps.MaxTasks = 3
 		h.deps.FailFast = true
-		ctx, cancel := context.WithCancelCause(t.Context())
-		defer cancel(nil)
-		h.deps.FailFastCancel = cancel
+		ctx := t.Context()
 		start := time.Now()
 		rep, err := h.run(ctx, false)
 		if !errors.Is(err, ErrFailFast) || !rep.FailFast {
@@ -381,7 +379,7 @@ func TestQueuedDecisionsAreSavedTogether(t *testing.T) {
 	close(in)
 	before := h.deps.Store.Saves()
 	out := make(chan Outcome, 8)
-	if err := Merge(h.deps).Run(t.Context(), in, out); err != nil {
+	if err := Merge(h.deps.Settings, h.deps.Services).Run(t.Context(), in, out); err != nil {
 		t.Fatal(err)
 	}
 	if saves := h.deps.Store.Saves() - before; saves != 1 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/looper-go/looper/internal/worktree"
@@ -28,12 +29,17 @@ const mergeBatch = 64
 //
 // Decided outcomes are landed even when the run is being stopped: a merge
 // is short, and once the agents are done their work is not thrown away.
-func Merge(d *Deps) pipeline.Stage[Decision, Outcome] {
+func Merge(settings Settings, services Services) pipeline.Stage[Decision, Outcome] {
+	d := newEnv(settings, services)
 	return pipeline.Func("merge", func(ctx context.Context, in <-chan Decision, out chan<- Outcome) error {
+		if err := d.check(); err != nil {
+			return err
+		}
 		// Landing and recording outlive a cancelled run (see above).
 		bg := context.WithoutCancel(ctx)
-		defer d.releasing.Wait() // the stage ends when its worktrees are released
-		p := &parking{d: d}
+		var releasing sync.WaitGroup // worktree removals after outcomes (see finish)
+		defer releasing.Wait()       // the stage ends when its worktrees are released
+		p := &parking{d: d, releasing: &releasing}
 		for {
 			var batch []Decision
 			select {
@@ -77,7 +83,7 @@ func Merge(d *Deps) pipeline.Stage[Decision, Outcome] {
 			if err != nil {
 				return err
 			}
-			if err := finish(bg, d, append(outcomes, landed...), out); err != nil {
+			if err := finish(bg, d, &releasing, append(outcomes, landed...), out); err != nil {
 				return err
 			}
 		}
@@ -85,11 +91,11 @@ func Merge(d *Deps) pipeline.Stage[Decision, Outcome] {
 }
 
 // finish records a batch of outcomes in one save, decides which worktrees
-// go, reports the outcomes and sends them on, which frees their slots, and
-// only then removes the worktrees, in the background: cleanup is on the way
-// neither to the next task nor to the next merge. The merge stage waits
-// for the removals before it ends.
-func finish(ctx context.Context, d *Deps, outcomes []Outcome, out chan<- Outcome) error {
+// go, sends the outcomes on (the sink reports them and frees their slots),
+// and only then removes the worktrees, in the background (releasing):
+// cleanup is on the way neither to the next task nor to the next merge.
+// The merge stage waits for the removals before it ends.
+func finish(ctx context.Context, d *env, releasing *sync.WaitGroup, outcomes []Outcome, out chan<- Outcome) error {
 	if len(outcomes) == 0 {
 		return nil
 	}
@@ -99,14 +105,13 @@ func finish(ctx context.Context, d *Deps, outcomes []Outcome, out chan<- Outcome
 	var removals []removal
 	for _, o := range outcomes {
 		removals = append(removals, cleanUp(d, &o)...)
-		report(d, o)
 		// A plain send: this outcome is recorded in the backlog, so it
 		// must be counted even when the run is being cancelled. The
 		// runner always drains the last stage's channel.
 		out <- o
 	}
 	if len(removals) > 0 {
-		d.releasing.Go(func() {
+		releasing.Go(func() {
 			for _, r := range removals {
 				if err := d.Repo.Remove(r.attempt.Worktree, r.branch); err != nil {
 					warnAttempt(d, r.job, r.attempt, fmt.Sprintf("could not remove worktree %s: %v", r.attempt.Worktree.Path, err))
@@ -126,7 +131,7 @@ type removal struct {
 
 // land decides what a decision becomes; merge is set when the task is done
 // in a worktree with commits to land, which mergeWinners then merges.
-func land(ctx context.Context, d *Deps, dec Decision) (o Outcome, merge bool, err error) {
+func land(ctx context.Context, d *env, dec Decision) (o Outcome, merge bool, err error) {
 	o = Outcome{Decision: dec}
 	j := dec.Job
 	switch dec.Status {
@@ -168,10 +173,10 @@ func land(ctx context.Context, d *Deps, dec Decision) (o Outcome, merge bool, er
 // mergeWinner merges a done decision's winning branch: merged, re-run once
 // on a conflict, blocked on a second one, or returned with the user's
 // changes that are in the way.
-func mergeWinner(ctx context.Context, d *Deps, o Outcome) (Outcome, *worktree.DirtyError, error) {
+func mergeWinner(ctx context.Context, d *env, o Outcome) (Outcome, *worktree.DirtyError, error) {
 	j := o.Decision.Job
 	branch := o.Decision.WinningAttempt().Worktree.Branch
-	res, err := d.checkoutMerge(ctx, branch, func() (worktree.MergeResult, error) {
+	res, err := j.run.watch().merge(ctx, d, branch, func() (worktree.MergeResult, error) {
 		return d.Repo.Merge(ctx, branch, mergeMessage(j))
 	})
 	return settle(d, o, res, err)
@@ -185,7 +190,7 @@ func mergeMessage(j Job) string {
 // settle turns a merge's result into the outcome: merged, re-run once on a
 // conflict, blocked on a second one, or returned with the user's changes
 // that are in the way.
-func settle(d *Deps, o Outcome, res worktree.MergeResult, err error) (Outcome, *worktree.DirtyError, error) {
+func settle(d *env, o Outcome, res worktree.MergeResult, err error) (Outcome, *worktree.DirtyError, error) {
 	j := o.Decision.Job
 	if dirty, ok := errors.AsType[*worktree.DirtyError](err); ok {
 		return o, dirty, nil
@@ -216,7 +221,7 @@ func settle(d *Deps, o Outcome, res worktree.MergeResult, err error) (Outcome, *
 
 // rateLimited reports whether every attempt of a decision failed on a rate
 // limit or an overloaded provider, and when the agents may be used again.
-func rateLimited(d *Deps, dec Decision) (bool, time.Time) {
+func rateLimited(d *env, dec Decision) (bool, time.Time) {
 	if len(dec.Attempts) == 0 {
 		return false, time.Time{}
 	}
@@ -225,7 +230,7 @@ func rateLimited(d *Deps, dec Decision) (bool, time.Time) {
 		if !a.Result.Class.Limited() {
 			return false, time.Time{}
 		}
-		if t := d.agentPausedUntil(a.Agent); t.After(until) {
+		if t := dec.Job.run.agentPausedUntil(a.Agent); t.After(until) {
 			until = t
 		}
 	}
@@ -233,7 +238,7 @@ func rateLimited(d *Deps, dec Decision) (bool, time.Time) {
 }
 
 // record writes a batch of outcomes to the backlog in one save.
-func record(d *Deps, outcomes []Outcome) error {
+func record(d *env, outcomes []Outcome) error {
 	var final []string
 	for _, o := range outcomes {
 		if !o.Retry {
@@ -265,7 +270,7 @@ func record(d *Deps, outcomes []Outcome) error {
 }
 
 // apply records one outcome on the backlog.
-func apply(d *Deps, b *todo.Backlog, o Outcome, now time.Time) error {
+func apply(d *env, b *todo.Backlog, o Outcome, now time.Time) error {
 	id := o.Decision.Job.Task.ID
 	dec := o.Decision
 	switch o.Status {
@@ -302,7 +307,7 @@ func apply(d *Deps, b *todo.Backlog, o Outcome, now time.Time) error {
 // never deleted). Failed and blocked attempts, and attempts that failed the
 // integrity check even with no commits, keep worktree and branch for
 // inspection.
-func cleanUp(d *Deps, o *Outcome) []removal {
+func cleanUp(d *env, o *Outcome) []removal {
 	if d.Repo == nil {
 		return nil
 	}
@@ -339,53 +344,3 @@ func cleanUp(d *Deps, o *Outcome) []removal {
 	}
 	return out
 }
-
-// report emits the outcome's status change and outcome events.
-func report(d *Deps, o Outcome) {
-	j := o.Decision.Job
-	if o.Retry {
-		return
-	}
-	st := d.event(j, "merge", sinks.KindStatus)
-	st.PrevStatus = string(todo.StatusDoing)
-	st.Status = string(o.Status)
-	st.Message = fmt.Sprintf("%s -> %s", todo.StatusDoing, o.Status)
-	d.emit(st)
-
-	e := d.event(j, "merge", sinks.KindOutcome)
-	e.Status = string(o.Status)
-	if o.Failed {
-		e.Status = OutcomeFailed
-		e.Level = slog.LevelError
-	} else if o.Status == todo.StatusBlocked {
-		e.Level = slog.LevelWarn
-	}
-	e.Votes = o.Decision.Votes
-	if w := o.Decision.WinningAttempt(); w != nil {
-		e.Winner = w.AgentID
-		e.Class = string(w.Result.Class)
-	}
-	e.Files = o.Decision.Files
-	e.Blockers = o.Decision.Blockers
-	if !j.Started.IsZero() {
-		e.Duration = d.now().Sub(j.Started)
-	}
-	var notes []string
-	if len(o.Decision.Attempts) > 1 {
-		notes = append(notes, o.Decision.Votes)
-	}
-	if o.Merged {
-		notes = append(notes, "merged")
-	}
-	for _, k := range o.Kept {
-		notes = append(notes, "kept "+k)
-	}
-	e.Message = strings.Join(notes, ", ")
-	d.emit(e)
-}
-
-// OutcomeFailed is the Status of an outcome event for a task that ended
-// because something failed (an agent error, a merge conflict), as opposed to
-// an agent that reported the task blocked. The task itself is blocked in the
-// backlog.
-const OutcomeFailed = "failed"

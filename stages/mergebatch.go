@@ -14,7 +14,7 @@ import (
 // and moves the main tree once, so a burst of finished tasks costs about
 // what one costs. The checkout watch accounts for the batch as one of
 // looper's own merges.
-func mergeWinners(ctx context.Context, d *Deps, merges []Outcome, p *parking) ([]Outcome, error) {
+func mergeWinners(ctx context.Context, d *env, merges []Outcome, p *parking) ([]Outcome, error) {
 	var out []Outcome
 	keep := func(o Outcome, dirty *worktree.DirtyError) {
 		if dirty != nil {
@@ -41,7 +41,9 @@ func mergeWinners(ctx context.Context, d *Deps, merges []Outcome, p *parking) ([
 	var results []worktree.MergeResult
 	var errs []error
 	label := fmt.Sprintf("%d branches (%s, …)", len(ls), ls[0].Branch)
-	_, err := d.checkoutMerge(ctx, label, func() (worktree.MergeResult, error) {
+	// One batch belongs to one run: the first job's carries the watch.
+	watch := merges[0].Decision.Job.run.watch()
+	_, err := watch.merge(ctx, d, label, func() (worktree.MergeResult, error) {
 		var err error
 		results, errs, err = d.Repo.MergeAll(ctx, ls)
 		return lastLanded(results, errs), err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/looper-go/looper/internal/worktree"
@@ -40,9 +41,10 @@ type parked struct {
 // task goes back to todo with a note naming the branch that holds its work.
 // Nothing finished is discarded silently. Only the merge goroutine uses it.
 type parking struct {
-	d       *Deps
-	waiting []parked
-	polls   int // polls since a merge was parked or settled
+	d         *env
+	releasing *sync.WaitGroup // the merge stage's worktree removals
+	waiting   []parked
+	polls     int // polls since a merge was parked or settled
 }
 
 // park adds a decision whose merge is blocked by dirty, saying so.
@@ -140,5 +142,5 @@ func (p *parking) shutdown(ctx context.Context, out chan<- Outcome) error {
 		final = append(final, o)
 	}
 	p.waiting = nil
-	return finish(ctx, p.d, final, out)
+	return finish(ctx, p.d, p.releasing, final, out)
 }

@@ -25,7 +25,13 @@ import (
 // todo.MaxFileSize is refused with todo.Load's error, neither copied nor
 // repaired. A missing schema file is
 // written from the bundled schema; an existing one is never rewritten.
-func Prepare(ctx context.Context, d *Deps, userPrompt string) error {
+//
+// It needs Services.Runner (and no Store: the backlog may not exist yet).
+func Prepare(ctx context.Context, settings Settings, services Services, userPrompt string) error {
+	d := newEnv(settings, services)
+	if d.Runner == nil {
+		return errNoRunner
+	}
 	if d.SchemaPath != "" {
 		if _, err := os.Stat(d.SchemaPath); errors.Is(err, fs.ErrNotExist) {
 			if err := os.MkdirAll(filepath.Dir(d.SchemaPath), 0o755); err != nil {
@@ -40,7 +46,7 @@ func Prepare(ctx context.Context, d *Deps, userPrompt string) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		d.info("bootstrap", slog.LevelInfo, sinks.KindInfo, fmt.Sprintf("no backlog at %s; asking the %s agent to write one", d.TodoPath, d.BootstrapAgent))
-		if err := runHelperAgent(ctx, d, d.BootstrapAgent, "bootstrap", prompts.Bootstrap, prompts.Data{UserPrompt: userPrompt}); err != nil {
+		if err := runHelperAgent(ctx, d, d.BootstrapAgent, roleBootstrap, prompts.Bootstrap, prompts.Data{UserPrompt: userPrompt}); err != nil {
 			return err
 		}
 		if _, err := os.Stat(d.TodoPath); err != nil {
@@ -68,7 +74,7 @@ func Prepare(ctx context.Context, d *Deps, userPrompt string) error {
 		return werr
 	}
 	d.info("repair", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("backlog %s is invalid (a copy is kept as %s); asking the %s agent to repair it:\n%v", d.TodoPath, backup, d.RepairAgent, err))
-	if rerr := runHelperAgent(ctx, d, d.RepairAgent, "repair", prompts.Repair, prompts.Data{ErrorMessage: err.Error()}); rerr != nil {
+	if rerr := runHelperAgent(ctx, d, d.RepairAgent, roleRepair, prompts.Repair, prompts.Data{ErrorMessage: err.Error()}); rerr != nil {
 		return rerr
 	}
 	if _, err2 := todo.Load(d.TodoPath); err2 != nil {
@@ -103,33 +109,24 @@ func readBacklog(path string) ([]byte, error) {
 
 // runHelperAgent runs the bootstrap or repair agent in the project root.
 // Its summary is free text; only a failure of the process matters.
-func runHelperAgent(ctx context.Context, d *Deps, name, mode, prompt string, data prompts.Data) error {
+func runHelperAgent(ctx context.Context, d *env, name, role, prompt string, data prompts.Data) error {
 	spec, ok := d.Agents[name]
 	if !ok {
-		return fmt.Errorf("%s: no agent named %q is configured (roles.%s)", mode, name, mode)
+		return fmt.Errorf("%s: no agent named %q is configured (roles.%s)", role, name, role)
 	}
-	data.TodoPath, data.SchemaPath, data.WorkDir = d.TodoPath, d.SchemaPath, d.WorkDir
-	data.Now = d.now().UTC().Format(time.RFC3339)
-	data.Schedule = name
 	data.Iteration = 1
-	text, err := d.Prompts.Render(prompt, data)
+	res, _, err := callAgent(ctx, d, spec, agentCall{
+		Agent: name, Role: role, Prompt: prompt, Data: data, Label: role,
+		Contract: agent.ContractNone, AgentID: name + "#1", Attempt: 1,
+	})
 	if err != nil {
 		return err
 	}
-	lastMessage := ""
-	if d.LastMessagePath != nil {
-		lastMessage = d.LastMessagePath(mode)
-	}
-	res := d.Runner.Run(ctx, spec, agent.Request{
-		Prompt: text, Dir: d.WorkDir, LastMessagePath: lastMessage, Contract: agent.ContractNone,
-		AgentID: name + "#1", Attempt: 1, Stage: mode,
-		Env: []string{"LOOPER_TODO=" + d.TodoPath, "LOOPER_MODE=" + mode},
-	})
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
 	if res.Class != agent.ClassOK && res.Class != agent.ClassNoSummary {
-		return fmt.Errorf("%s agent %s failed: %s (%s)", mode, name, res.Err, res.Class)
+		return fmt.Errorf("%s agent %s failed: %s (%s)", role, name, res.Err, res.Class)
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ func TestPrepareRefusesAnOversizedBacklog(t *testing.T) {
 	if err := os.Truncate(h.path, todo.MaxFileSize+1); err != nil {
 		t.Fatal(err)
 	}
-	err := Prepare(t.Context(), h.deps, "")
+	err := Prepare(t.Context(), h.deps.Settings, h.deps.Services, "")
 	if err == nil || !strings.Contains(err.Error(), "larger than the 50 MiB a backlog may be") {
 		t.Fatalf("Prepare = %v, want the size error", err)
 	}

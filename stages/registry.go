@@ -2,18 +2,28 @@ package stages
 
 import "github.com/looper-go/looper/pipeline"
 
-// DefaultStages is the pipeline of looper run, in order.
-var DefaultStages = []string{"select", "execute", "vote", "merge"}
+// DefaultStages is the pipeline of one pass of looper run, in order; the
+// registry's "review" stage runs after the passes (Loop.Review).
+var DefaultStages = []string{"select", "execute", "vote", "merge", "sink"}
 
-// Registry returns the named stages of the run loop, built on d, for
-// `looper pipe --stages` and for looper run itself. Every stage hands its
-// values on through an unbuffered channel: a task is never queued ahead of
-// the stage that will work on it.
-func Registry(d *Deps) *pipeline.Registry {
+// Registry returns every stage of the run loop, built on settings and
+// services, for `looper pipe --stages` and for looper run itself: select,
+// execute (fan-out by task, each task through the agents fan-out), agents
+// (the fan-out by agent alone, one task at a time), vote, merge, sink and
+// review. Every stage hands its values on through an unbuffered channel: a
+// task is never queued ahead of the stage that will work on it.
+//
+// The stages keep no run state, so any number of registries may be built
+// on the same Settings and Services, and their stages run by any number of
+// Loops one after another.
+func Registry(settings Settings, services Services) *pipeline.Registry {
 	var r pipeline.Registry
-	r.Add(pipeline.Link(Select(d), 0))
-	r.Add(pipeline.Link(Execute(d), 0))
-	r.Add(pipeline.Link(Vote(d), 0))
-	r.Add(pipeline.Link(Merge(d), 0))
+	r.Add(pipeline.Link(Select(settings, services), 0))
+	r.Add(pipeline.Link(Execute(settings, services), 0))
+	r.Add(pipeline.Link(Agents(settings, services), 0))
+	r.Add(pipeline.Link(Vote(settings, services), 0))
+	r.Add(pipeline.Link(Merge(settings, services), 0))
+	r.Add(pipeline.Link(Sink(settings, services), 0))
+	r.Add(pipeline.Link(Review(settings, services), 0))
 	return &r
 }

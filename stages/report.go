@@ -41,30 +41,24 @@ func (r Report) OK() bool {
 	return r.Failed == 0 && r.Blocked == 0 && !r.Interrupted && !r.FailFast && len(r.Unusable) == 0 && r.Remaining == 0
 }
 
-// countOutcome counts an outcome of the merge stage.
-func countOutcome(rep *Report, o Outcome) {
-	rep.Kept = append(rep.Kept, o.Kept...)
-	if o.Retry {
-		return
-	}
+// countCompletion counts a job that left the pipeline: its outcome when
+// merge decided one (the sink's completions), else only a failure (a pass
+// that ends before merge applies nothing).
+func countCompletion(rep *Report, c Completion) {
+	rep.Kept = append(rep.Kept, c.Kept...)
 	switch {
-	case o.Failed:
+	case c.Retry:
+	case c.Failed:
 		rep.Failed++
-	case o.Decision.Status == todo.SummarySkipped:
+	case c.Status == "":
+	case c.Skipped:
 		rep.Skipped++
-	case o.Status == todo.StatusDone:
+	case c.Status == todo.StatusDone:
 		rep.Done++
-	case o.Status == todo.StatusBlocked:
+	case c.Status == todo.StatusBlocked:
 		rep.Blocked++
 	default:
 		rep.Skipped++
-	}
-}
-
-// countCompletion counts a task whose pipeline ended before merge.
-func countCompletion(rep *Report, c Completion) {
-	if c.Failed {
-		rep.Failed++
 	}
 }
 
@@ -73,11 +67,11 @@ func countCompletion(rep *Report, c Completion) {
 // applies nothing, so it leaves nothing undone either and counts none; so
 // does a backlog that cannot be read (the error that made it so is
 // reported already).
-func (l *Loop) remaining() int {
+func (l *Loop) remaining(d *env) int {
 	if !l.merges() {
 		return 0
 	}
-	b, err := l.Deps.Store.Snapshot()
+	b, err := d.Store.Snapshot()
 	if err != nil {
 		return 0
 	}

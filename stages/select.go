@@ -2,6 +2,7 @@ package stages
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -19,23 +20,17 @@ import (
 // A pass ends when nothing is ready and nothing is in flight.
 //
 // It never dispatches a task whose dependencies are not all done, never
-// more than MaxTasks at once, never more than MaxIterations in the run, and
+// more than MaxTasks at once (AutoMaxTasks for 0), never more than MaxIterations in the run, and
 // never a task that already finished in this run (a task blocked in this run
 // is not retried unless Retries allows it).
-func Select(d *Deps) pipeline.Stage[Tick, Job] {
+func Select(settings Settings, services Services) pipeline.Stage[Tick, Job] {
+	d := newEnv(settings, services)
 	return pipeline.Func("select", func(ctx context.Context, in <-chan Tick, out chan<- Job) error {
-		if d.passDone != nil {
-			defer close(d.passDone)
+		if err := d.check(); err != nil {
+			return err
 		}
-		if d.finished == nil {
-			d.finished = map[string]bool{}
-		}
-		if d.sel == nil { // counts live for the whole run, across passes
-			d.sel = &selector{d: d, attempts: map[string]int{}, failures: map[string]int{}, rateLimited: map[string]int{}}
-		}
-		sel := d.sel
-		for range in {
-			if err := sel.pass(ctx, out); err != nil {
+		for t := range in {
+			if err := selectPass(ctx, d, t, out); err != nil {
 				return err
 			}
 		}
@@ -43,23 +38,44 @@ func Select(d *Deps) pipeline.Stage[Tick, Job] {
 	})
 }
 
+// errNoCompletions refuses a Tick that did not come from Loop.Run.
+var errNoCompletions = errors.New("stages: select got a Tick without a completions channel; passes are started by Loop.Run")
+
+// selectPass runs the pass one Tick starts, with the counts of its run.
+func selectPass(ctx context.Context, d *env, t Tick, out chan<- Job) error {
+	if t.done != nil {
+		defer close(t.done)
+	}
+	if t.Completions == nil {
+		return errNoCompletions
+	}
+	run := t.run
+	if run == nil { // a pass of its own, outside any loop
+		run = newRunState(d.Settings, nil)
+	}
+	if run.sel == nil { // counts live for the whole run, across passes
+		run.sel = &selector{d: d, run: run, attempts: map[string]int{}, failures: map[string]int{}, rateLimited: map[string]int{}}
+	}
+	return run.sel.pass(ctx, out, t.Completions)
+}
+
 // selector is the select stage's state across passes of one run.
 type selector struct {
-	d           *Deps
+	d           *env
+	run         *runState
 	attempts    map[string]int // runs per task in this run
 	failures    map[string]int // failed runs per task, against Retries
 	rateLimited map[string]int // rate-limit requeues per task
 	stopping    bool           // fail_fast fired: dispatch nothing more
 }
 
-func (s *selector) pass(ctx context.Context, out chan<- Job) error {
+func (s *selector) pass(ctx context.Context, out chan<- Job, completions <-chan Completion) error {
 	d := s.d
 	b, err := d.Store.Snapshot()
 	if err != nil {
 		return err
 	}
-	ready := todo.NewReadySet(b, d.Strategy, d.isFinished)
-	completions := d.Completions()
+	ready := todo.NewReadySet(b, d.strategy(), s.run.isFinished)
 	inFlight := 0
 	var pending *Job
 	var delay <-chan time.Time       // loop_delay_seconds between dispatches
@@ -70,7 +86,7 @@ func (s *selector) pass(ctx context.Context, out chan<- Job) error {
 		if pending == nil && delay == nil && !s.stopping && s.hasCapacity(inFlight) {
 			if t, ok := ready.Next(); ok {
 				s.attempts[t.ID]++
-				pending = &Job{Task: t, PrevStatus: t.Status, Attempt: s.attempts[t.ID], RateLimits: s.rateLimited[t.ID]}
+				pending = &Job{Task: t, PrevStatus: t.Status, Attempt: s.attempts[t.ID], RateLimits: s.rateLimited[t.ID], run: s.run}
 				if err := s.dispatch(pending); err != nil {
 					return err
 				}
@@ -97,7 +113,7 @@ func (s *selector) pass(ctx context.Context, out chan<- Job) error {
 			}
 		case c := <-completions:
 			inFlight--
-			d.checkoutJobEnded(c.Job)
+			s.run.watch().jobEnded(c.Job)
 			if d.LoopDelay > 0 { // upstream sleeps after every iteration
 				delay = time.After(d.LoopDelay)
 			}
@@ -149,10 +165,10 @@ func (s *selector) nextUnpark(parked map[string]time.Time) <-chan time.Time {
 
 func (s *selector) hasCapacity(inFlight int) bool {
 	d := s.d
-	if d.MaxTasks > 0 && inFlight >= d.MaxTasks {
+	if inFlight >= d.maxTasks() {
 		return false
 	}
-	if d.MaxIterations > 0 && d.Iterations() >= d.MaxIterations {
+	if d.MaxIterations > 0 && s.run.dispatched() >= d.MaxIterations {
 		return false
 	}
 	return true
@@ -161,7 +177,7 @@ func (s *selector) hasCapacity(inFlight int) bool {
 // dispatch numbers a job, marks its task doing and reports it.
 func (s *selector) dispatch(j *Job) error {
 	d := s.d
-	j.Iteration = int(d.iterations.Add(1))
+	j.Iteration = s.run.nextIteration()
 	j.Started = d.now()
 	prev, err := d.Store.MarkDoing(j.Task.ID)
 	if err != nil {
@@ -169,7 +185,7 @@ func (s *selector) dispatch(j *Job) error {
 	}
 	j.PrevStatus = prev
 	j.Task.Status = todo.StatusDoing
-	d.checkoutJobStarted(*j)
+	s.run.watch().jobStarted(*j)
 	ev := d.event(*j, "select", sinks.KindStatus)
 	ev.PrevStatus = string(prev)
 	ev.Status = string(todo.StatusDoing)
@@ -204,11 +220,9 @@ func (s *selector) complete(c Completion) (requeue bool, notBefore time.Time) {
 		if d.FailFast && !s.stopping {
 			s.stopping = true
 			d.info("select", slog.LevelError, sinks.KindError, fmt.Sprintf("fail_fast: %s failed; stopping the run", id))
-			if d.FailFastCancel != nil {
-				d.FailFastCancel(fmt.Errorf("%w: task %s failed", ErrFailFast, id))
-			}
+			s.run.end(fmt.Errorf("%w: task %s failed", ErrFailFast, id))
 		}
 	}
-	d.finished[id] = true
+	s.run.finished[id] = true
 	return false, time.Time{}
 }

@@ -144,7 +144,9 @@ func (s *Store) read() (*todo.Backlog, error) {
 			if merr != nil {
 				return nil, merr
 			}
-			s.cur, s.canon = b.Clone(), canon
+			s.cur, s.canon = b, canon
+			s.disk = fi
+			return b.Clone(), nil
 		}
 		s.disk = fi
 		return s.cur.Clone(), nil

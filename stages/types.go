@@ -9,9 +9,20 @@ import (
 	"github.com/looper-go/looper/todo"
 )
 
-// Tick starts one pass of the select stage over the backlog. The run loop
-// sends one Tick per pass; `looper pipe` sends exactly one.
-type Tick struct{}
+// Tick starts one pass of the select stage over the backlog. Loop.Run
+// makes one per pass, with the run's state: the completions channel select
+// learns from, and what select hands on to every Job it dispatches. The
+// zero Tick has no completions channel and is refused by select with an
+// error: a pass is started by Loop.Run.
+type Tick struct {
+	// Completions is the feedback edge: every job that leaves the pipeline,
+	// whatever its last stage, is reported here to the select that
+	// dispatched it.
+	Completions <-chan Completion
+
+	run  *runState
+	done chan struct{} // closed by select when the pass ends
+}
 
 // Job is one task dispatched by the select stage: the edge between select
 // and execute.
@@ -29,6 +40,8 @@ type Job struct {
 	RateLimits int
 	// Started is when the job was dispatched.
 	Started time.Time
+
+	run *runState // the run that dispatched it; nil outside a loop
 }
 
 // Attempt is one agent's run at one Job, with everything vote and merge need
@@ -179,13 +192,29 @@ type Completion struct {
 	RetryAfter time.Time
 	// Failed marks a failure, for fail_fast and the exit code.
 	Failed bool
+	// Skipped is true when the task was left as it was (every agent
+	// abstained or reported skipped).
+	Skipped bool
+	// Kept lists the worktrees kept for inspection.
+	Kept []string
 }
 
+// Completion implements Completer: a Completion ends a pipeline as itself
+// (the sink stage's output).
+func (c Completion) Completion() Completion { return c }
+
 // Completer is implemented by every type that can end a pipeline, so the
-// runner can report completions to select whatever the last stage is.
+// runner can report completions to select whatever the last stage is:
+// Job (a pass that only selects), Ballot and Decision (dry runs),
+// Completion (the sink's output) and ReviewOutcome. Outcome is not one: a
+// pipeline with merge ends with the sink, which reports each outcome.
 type Completer interface {
 	Completion() Completion
 }
+
+// Completion implements Completer: a pass ending after select applies
+// nothing and runs nothing.
+func (j Job) Completion() Completion { return Completion{Job: j} }
 
 // Completion implements Completer: a pass ending after execute applies nothing.
 func (b Ballot) Completion() Completion {
@@ -203,7 +232,8 @@ func (d Decision) Completion() Completion {
 	return Completion{Job: d.Job, Failed: d.Winner < 0}
 }
 
-// Completion implements Completer.
-func (o Outcome) Completion() Completion {
-	return Completion{Job: o.Decision.Job, Status: o.Status, Retry: o.Retry, RetryAfter: o.RetryAfter, Failed: o.Failed}
+// completion is what an outcome tells select and the run's report.
+func (o Outcome) completion() Completion {
+	return Completion{Job: o.Decision.Job, Status: o.Status, Retry: o.Retry, RetryAfter: o.RetryAfter, Failed: o.Failed,
+		Skipped: o.Decision.Status == todo.SummarySkipped, Kept: o.Kept}
 }

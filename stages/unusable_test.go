@@ -1,7 +1,6 @@
 package stages
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -24,9 +23,7 @@ func TestUnusableAgentLeavesTasksAndStopsTheRun(t *testing.T) {
 		r := newFakeRunner(authFailure)
 		h := newHarness(t, r, task{id: "T1"}, task{id: "T2"})
 		h.deps.MaxTasks = 1
-		ctx, stop := context.WithCancelCause(t.Context())
-		defer stop(nil)
-		h.deps.FailFastCancel = stop
+		ctx := t.Context()
 		rep, err := h.run(ctx, true)
 		if !errors.Is(err, ErrAgentUnusable) || !strings.Contains(err.Error(), "ANTHROPIC_API_KEY") {
 			t.Fatalf("err = %v, want ErrAgentUnusable with the fix", err)
@@ -56,9 +53,7 @@ func TestUnusableAgentAbstainsInAVote(t *testing.T) {
 		h.deps.SlotAgents = []string{"claude", "codex"}
 		h.deps.MaxAgents = 2
 		h.deps.MaxTasks = 1
-		ctx, stop := context.WithCancelCause(t.Context())
-		defer stop(nil)
-		h.deps.FailFastCancel = stop
+		ctx := t.Context()
 		rep, err := h.run(ctx, false)
 		if err != nil {
 			t.Fatal(err)

@@ -9,23 +9,11 @@ import (
 	"time"
 
 	"github.com/looper-go/looper/sinks"
-	"github.com/looper-go/looper/todo"
 )
-
-// verifyCommand picks the verify command for a task: the first of its tags
-// with a command in VerifyByTag, else Verify.
-func (d *Deps) verifyCommand(t todo.Task) string {
-	for _, tag := range t.Tags {
-		if c, ok := d.VerifyByTag[tag]; ok && c != "" {
-			return c
-		}
-	}
-	return d.Verify
-}
 
 // runVerify runs the verify command in the attempt's tree with sh -c and a
 // timeout, and reports it. A timeout is a failed verification, never a hang.
-func runVerify(ctx context.Context, d *Deps, j Job, a Attempt, command string) *VerifyResult {
+func runVerify(ctx context.Context, d *env, j Job, a Attempt, command string) *VerifyResult {
 	timeout := d.VerifyTimeout
 	if timeout <= 0 {
 		timeout = 10 * time.Minute

@@ -23,7 +23,8 @@ var statusRank = map[string]int{todo.SummaryDone: 0, todo.SummaryBlocked: 1, tod
 //  1. Every attempt votes: the status its agent reported, or blocked when it
 //     failed (any error class), gave no summary, or reported done but failed
 //     its verify command. An attempt whose agent cannot be used at all
-//     (classes auth and unreachable) abstains; when every attempt abstains
+//     (classes auth and unreachable), or whose place was lost (class lost),
+//     abstains; when every attempt abstains
 //     the task is skipped, so it stays as it was.
 //  2. The status with most votes wins; ties go to done, then blocked, then
 //     skipped.
@@ -44,7 +45,7 @@ func Decide(b Ballot, quorum int) Decision {
 	cast := 0
 	var abstained []string
 	for _, a := range b.Attempts {
-		if a.Result.Class.Unusable() {
+		if a.Result.Class.Abstains() {
 			abstained = append(abstained, a.Reason())
 			continue
 		}
@@ -97,7 +98,7 @@ func Decide(b Ballot, quorum int) Decision {
 
 	var voters []int
 	for i, a := range b.Attempts {
-		if !a.Result.Class.Unusable() && a.Vote() == best {
+		if !a.Result.Class.Abstains() && a.Vote() == best {
 			voters = append(voters, i)
 		}
 	}
@@ -180,7 +181,8 @@ func appendNew(list []string, s string) []string {
 
 // Vote is the vote stage: it decides every ballot (see Decide) and reports
 // the decision as an event.
-func Vote(d *Deps) pipeline.Stage[Ballot, Decision] {
+func Vote(settings Settings, services Services) pipeline.Stage[Ballot, Decision] {
+	d := newEnv(settings, services)
 	return pipeline.Func("vote", func(ctx context.Context, in <-chan Ballot, out chan<- Decision) error {
 		for b := range in {
 			dec := Decide(b, d.Quorum)

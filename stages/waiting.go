@@ -98,11 +98,11 @@ func waitingOnBlocked(b *todo.Backlog) []Waiting {
 // reportWaiting emits one KindWaiting event per task that did not run
 // because of a blocked dependency, and returns them. A pipeline without
 // the merge stage changes no status, so it reports none.
-func (l *Loop) reportWaiting() []Waiting {
+func (l *Loop) reportWaiting(d *env) []Waiting {
 	if !l.merges() {
 		return nil
 	}
-	b, err := l.Deps.Store.Snapshot()
+	b, err := d.Store.Snapshot()
 	if err != nil {
 		return nil
 	}
@@ -112,7 +112,7 @@ func (l *Loop) reportWaiting() []Waiting {
 		titles[t.ID] = t.Title
 	}
 	for _, w := range waiting {
-		l.Deps.emit(sinks.Event{Level: slog.LevelWarn, Kind: sinks.KindWaiting, Stage: "loop", TaskID: w.TaskID,
+		d.emit(sinks.Event{Level: slog.LevelWarn, Kind: sinks.KindWaiting, Stage: "loop", TaskID: w.TaskID,
 			Title: titles[w.TaskID], Status: string(todo.StatusTodo), Blockers: w.Blockers, Message: w.Why()})
 	}
 	return waiting

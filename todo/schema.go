@@ -82,16 +82,23 @@ const splitTasks = 512
 // schema has no constraint across tasks, so from minSplit tasks on, the
 // file without its tasks and each task (against the schema's task
 // definition) are validated separately, the tasks spread over the CPUs.
-// The problems are the same as a single validation's.
+// The problems are the same as a single validation's. What plainly
+// satisfies the schema (schemafast.go) skips the general validator.
 func taskFileProblems(doc any, minSplit int) []Problem {
 	root, ok := doc.(map[string]any)
 	tasks, isArray := root["tasks"].([]any)
 	if !ok || !isArray || len(tasks) < minSplit {
+		if plainlyValidFile(doc) {
+			return nil
+		}
 		return schemaProblems(taskFileSchema(), doc, nil)
 	}
-	shell := maps.Clone(root)
-	shell["tasks"] = []any{}
-	problems := schemaProblems(taskFileSchema(), shell, nil)
+	var problems []Problem
+	if !plainlyValidShell(root) {
+		shell := maps.Clone(root)
+		shell["tasks"] = []any{}
+		problems = schemaProblems(taskFileSchema(), shell, nil)
+	}
 
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(tasks)/(minSplit/2+1)))
 	found := make([][]Problem, workers)
@@ -100,6 +107,9 @@ func taskFileProblems(doc any, minSplit int) []Problem {
 		wg.Go(func() {
 			sch := taskSchema()
 			for i := w * len(tasks) / workers; i < (w+1)*len(tasks)/workers; i++ {
+				if plainlyValidTask(tasks[i]) {
+					continue
+				}
 				found[w] = append(found[w], schemaProblems(sch, tasks[i], []string{"tasks", strconv.Itoa(i)})...)
 			}
 		})

@@ -39,7 +39,7 @@ type globalFlags struct {
 	Prompt        string `config:"prompt" placeholder:"IDEA" group:"loop" help:"Idea the bootstrap agent turns into a first backlog."`
 
 	Parallel   bool     `config:"parallel.enabled" negatable:"" group:"parallel" help:"Run several tasks at once."`
-	MaxTasks   int      `config:"parallel.max_tasks" placeholder:"N" group:"parallel" help:"Tasks at once, 0 = unlimited."`
+	MaxTasks   int      `config:"parallel.max_tasks" placeholder:"N" group:"parallel" help:"Tasks at once, 0 = auto (up to 8)."`
 	MaxAgents  int      `config:"parallel.max_agents_per_task" aliases:"max-agents-per-task" placeholder:"N" group:"parallel" help:"Agents per task, voting on the result; alias --max-agents-per-task."`
 	Strategy   string   `config:"parallel.strategy" placeholder:"NAME" group:"parallel" help:"Order of ready tasks"`
 	FailFast   bool     `config:"parallel.fail_fast" negatable:"" group:"parallel" help:"Stop the run on the first failed task."`

@@ -14,6 +14,7 @@ import (
 
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/stages"
 	"github.com/looper-go/looper/todo"
 )
 
@@ -115,7 +116,7 @@ func (d *doctorCmd) checkAgents(ctx context.Context, r *doctorReport, cfg *confi
 			r.fail("agent "+name, "not defined", fmt.Sprintf("add an [agents.%s] table with binary and format", name))
 			continue
 		}
-		specs = append(specs, agentSpec(cfg, name))
+		specs = append(specs, stages.AgentSpec(cfg, name))
 	}
 	for _, c := range (agent.Preflight{Timeout: d.Timeout, Dir: dir}).Run(ctx, specs) {
 		check := "agent " + c.Spec.Name

@@ -6,6 +6,7 @@ import (
 
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/stages"
 )
 
 // checkSandbox reports the sandbox: whether bwrap works here, which of the
@@ -22,7 +23,7 @@ func (d *doctorCmd) checkSandbox(ctx context.Context, r *doctorReport, cfg *conf
 	specs := map[string]agent.Spec{}
 	for _, name := range cfg.RoleAgents() {
 		if _, ok := cfg.Agent(name); ok {
-			specs[name] = agentSpec(cfg, name)
+			specs[name] = stages.AgentSpec(cfg, name)
 		}
 	}
 	argvs := agentArgv(cfg, specs)

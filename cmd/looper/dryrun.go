@@ -32,11 +32,11 @@ func (s *session) isolateDryRun() error {
 		return fmt.Errorf("a pipe without the merge stage is a dry run, which branches every attempt's worktree from HEAD, and the repository in %s has no commit yet; commit something first", repo.Root())
 	}
 	s.repo = repo
-	s.deps.Repo = repo
-	s.deps.InPlace = nil
+	s.services.Repo = repo
+	s.services.InPlace = nil
 	// The parallel prompt tells the agent it works on its own branch and
 	// must not edit the backlog, which a dry run must leave alone.
-	s.deps.Parallel = true
+	s.settings.Parallel = true
 	return nil
 }
 
@@ -64,7 +64,7 @@ func dryRunReport(s *session, last string) (pipeline.Node, bool) {
 			}
 			return nil
 		}), 0), true
-	case "execute":
+	case "execute", "agents":
 		return pipeline.Link(pipeline.Func("dry-run", func(ctx context.Context, in <-chan stages.Ballot, out chan<- stages.Ballot) error {
 			for b := range in {
 				s.reportCandidates(b.Job, b.Attempts, nil)

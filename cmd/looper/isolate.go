@@ -27,9 +27,14 @@ import (
 //
 // Worktrees an earlier run left are listed. With resume, a task still todo
 // or doing whose leftover holds work (commits, uncommitted changes)
-// continues from it (worktree.ResumePoints, stages.Deps.SetResume);
+// continues from it (worktree.ResumePoints, stages.Settings.Resume);
 // without, every task starts from the current tip.
-func (s *session) isolate(ctx context.Context, resume bool) error {
+func (s *session) isolate(ctx context.Context, resume bool) (err error) {
+	defer func() {
+		if err == nil {
+			err = s.placeAttempts()
+		}
+	}()
 	cfg := s.cfg
 	if !cfg.Parallel.Enabled || cfg.Parallel.Isolation == config.IsolationNone {
 		return nil
@@ -57,7 +62,7 @@ func (s *session) isolate(ctx context.Context, resume bool) error {
 		return err
 	}
 	ignore := []string{".looper/"}
-	if rel, err := filepath.Rel(repo.Root(), s.deps.TodoPath); err == nil && filepath.IsLocal(rel) {
+	if rel, err := filepath.Rel(repo.Root(), s.settings.TodoPath); err == nil && filepath.IsLocal(rel) {
 		ignore = append(ignore, filepath.ToSlash(rel), filepath.ToSlash(rel)+".lock")
 	}
 	dirty, err := repo.Modified(ignore...)
@@ -76,8 +81,8 @@ func (s *session) isolate(ctx context.Context, resume bool) error {
 		s.reportLeftovers(left, resume)
 	}
 	s.repo = repo
-	s.deps.Repo = repo
-	s.deps.WorktreeSparse = cfg.Parallel.Sparse
+	s.services.Repo = repo
+	s.settings.WorktreeSparse = cfg.Parallel.Sparse
 	return nil
 }
 
@@ -105,7 +110,7 @@ func (s *session) reportLeftovers(left []worktree.Leftover, resume bool) {
 	case len(points) > 0:
 		ids := slices.Sorted(maps.Keys(points))
 		next = fmt.Sprintf("%s continue from the work left there (looper run --fresh starts afresh)", strings.Join(ids, ", "))
-		s.deps.SetResume(points)
+		s.settings.Resume = points
 	case !resume:
 		next = "--fresh: every task starts from the current tip"
 	}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -72,15 +71,6 @@ func kubeConfig(c config.KubeConfig, todoPath, runID string) kube.Config {
 		NodeSelector: c.NodeSelector, Requests: c.Requests, Limits: c.Limits, ScheduleTimeout: c.ScheduleTimeout,
 		Project: kube.ProjectLabel(todoPath), RunID: runID,
 	}
-}
-
-func expandHome(p string) string {
-	if rest, ok := strings.CutPrefix(p, "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, rest)
-		}
-	}
-	return p
 }
 
 // startKube connects to the cluster, checks the namespace (and the Secret),

@@ -47,7 +47,8 @@ type cli struct {
 	Tail       tailCmd       `cmd:"" help:"Print the newest run log of this project, or follow it."`
 	Clean      cleanCmd      `cmd:"" help:"Delete old run logs of this project, or leftover attempt worktrees."`
 
-	FakeAgent fakeAgentCmd `cmd:"" name:"fake-agent" hidden:"" passthrough:"" help:"Impersonate the claude or codex CLI (for tests and demos)."`
+	FakeAgent   fakeAgentCmd   `cmd:"" name:"fake-agent" hidden:"" passthrough:"" help:"Impersonate the claude or codex CLI (for tests and demos)."`
+	RemoteAgent remoteAgentCmd `cmd:"" name:"remote-agent" hidden:"" help:"Supervise one attempt's agent on an ssh host (started by the ssh runner)."`
 }
 
 func main() {

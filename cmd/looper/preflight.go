@@ -14,31 +14,6 @@ import (
 	"github.com/looper-go/looper/stages"
 )
 
-// agentSpec turns one configured agent into a runner spec, unvalidated:
-// preflight validates the agents a run will use.
-func agentSpec(cfg *config.Config, name string) agent.Spec {
-	a, _ := cfg.Agent(name)
-	spec := agent.Spec{
-		Name: name, Binary: a.Binary, Model: a.Model, Reasoning: a.Reasoning, Args: a.Args,
-		PermissionMode: a.PermissionMode, Sandbox: a.Sandbox, Approval: a.Approval, Env: a.Env,
-		Timeout: a.Timeout, IdleTimeout: a.IdleTimeout, Grace: a.Grace, RetryTimeout: a.RetryTimeout,
-	}
-	if a.RetryTimeout == 0 {
-		spec.RetryTimeout = -1 // retry_timeout = "0": off (a zero Spec.RetryTimeout means the default)
-	}
-	if a.Grace == 0 {
-		spec.Grace = -1 // grace = "0": SIGKILL at once (a zero Spec.Grace means the default)
-	}
-	if config.IsGeneric(name) {
-		spec.Dialect = agent.DialectGeneric
-		spec.Format = agent.Format(a.Format)
-		spec.PromptArg = a.PromptFormat == "arg"
-	} else {
-		spec.Dialect = agent.Dialect(name)
-	}
-	return spec
-}
-
 // preflight checks every agent the run may use (the four roles and
 // parallel.agents) before anything is opened or written, and returns their
 // specs with the versions read and the prices set. When an agent cannot be
@@ -47,7 +22,7 @@ func agentSpec(cfg *config.Config, name string) agent.Spec {
 func preflight(ctx context.Context, cfg *config.Config, cwd string) (map[string]agent.Spec, []agent.Check, error) {
 	specs := map[string]agent.Spec{}
 	for _, name := range cfg.AgentNames() {
-		specs[name] = agentSpec(cfg, name)
+		specs[name] = stages.AgentSpec(cfg, name)
 	}
 	var used []agent.Spec
 	for _, name := range cfg.RoleAgents() {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/stages"
 )
 
 // TestPermissionModesAgree: config refuses at load exactly the permission
@@ -36,7 +37,7 @@ func TestPriceAgents(t *testing.T) {
 	specsOf := func(cfg *config.Config) map[string]agent.Spec {
 		specs := map[string]agent.Spec{}
 		for _, n := range cfg.AgentNames() {
-			specs[n] = agentSpec(cfg, n)
+			specs[n] = stages.AgentSpec(cfg, n)
 		}
 		return specs
 	}

@@ -11,26 +11,43 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// quickStart returns the commands of README.md's Quick start section, in
-// order: every line of its ```sh blocks with the trailing comment cut off.
-func quickStart(t *testing.T) []string {
+// readmeBlocks returns the code blocks in lang (```sh, ```go) of the
+// README.md section under heading ("## Quick start"), each as its lines.
+// The section ends at the next heading of any level.
+func readmeBlocks(t *testing.T, heading, lang string) [][]string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cmds []string
+	var blocks [][]string
 	in, block := false, false
 	sc := bufio.NewScanner(strings.NewReader(string(data)))
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
-		case strings.HasPrefix(line, "## "):
-			in = line == "## Quick start"
+		case !block && strings.HasPrefix(line, "#"):
+			in = line == heading
 		case !in:
 		case strings.HasPrefix(line, "```"):
-			block = !block && strings.TrimPrefix(line, "```") == "sh"
+			block = !block && strings.TrimPrefix(line, "```") == lang
+			if block {
+				blocks = append(blocks, nil)
+			}
 		case block:
+			blocks[len(blocks)-1] = append(blocks[len(blocks)-1], line)
+		}
+	}
+	return blocks
+}
+
+// quickStart returns the commands of README.md's Quick start section, in
+// order: every line of its ```sh blocks with the trailing comment cut off.
+func quickStart(t *testing.T) []string {
+	t.Helper()
+	var cmds []string
+	for _, block := range readmeBlocks(t, "## Quick start", "sh") {
+		for _, line := range block {
 			cmd, _, _ := strings.Cut(line, " #")
 			if cmd = strings.TrimSpace(cmd); cmd != "" {
 				cmds = append(cmds, cmd)

@@ -71,18 +71,23 @@ func runLoop(ctx context.Context, cfg *config.Config, cwd string, stdout io.Writ
 	return withSession(ctx, cfg, cwd, sessionOptions{Stdout: stdout}, func(ctx context.Context, s *session) error {
 		s.gitInit(ctx)
 		s.commitInPlace()
-		if err := stages.Prepare(ctx, s.deps, cfg.Prompt); err != nil {
+		if err := stages.Prepare(ctx, s.settings, s.services, cfg.Prompt); err != nil {
 			return exitCode(stages.Report{}, err)
 		}
 		if err := s.isolate(ctx, resume); err != nil {
 			return err
 		}
-		nodes, err := stages.Registry(s.deps).Lookup(stages.DefaultStages...)
+		reg := stages.Registry(s.settings, s.services)
+		nodes, err := reg.Lookup(stages.DefaultStages...)
+		if err != nil {
+			return err
+		}
+		review, err := reg.Lookup("review")
 		if err != nil {
 			return err
 		}
 		s.announce()
-		loop := &stages.Loop{Deps: s.deps, Nodes: nodes, Review: true}
+		loop := &stages.Loop{Settings: s.settings, Services: s.services, Nodes: nodes, Review: review[0]}
 		rep, err := loop.Run(ctx)
 		if len(rep.Kept) > 0 {
 			s.emit(slog.LevelWarn, sinks.KindWarning, "kept for inspection (failed or blocked attempts; looper clean --worktrees --force removes them):\n  "+strings.Join(rep.Kept, "\n  "))
@@ -96,9 +101,9 @@ func runLoop(ctx context.Context, cfg *config.Config, cwd string, stdout io.Writ
 // run that got this far ends with a result line, so a refusal before it
 // prints the refusal alone.
 func (s *session) announce() {
-	d := s.deps
+	d := s.settings
 	total := 0
-	if b, err := d.Store.Snapshot(); err == nil {
+	if b, err := s.store.Snapshot(); err == nil {
 		for _, t := range b.Tasks {
 			if t.Status != todo.StatusDone {
 				total++
@@ -107,12 +112,12 @@ func (s *session) announce() {
 	}
 	mode := "sequential"
 	if d.Parallel {
-		tasks := "unlimited"
+		tasks := fmt.Sprintf("auto (%d)", stages.AutoMaxTasks)
 		if d.MaxTasks > 0 {
 			tasks = fmt.Sprint(d.MaxTasks)
 		}
 		where := "in place"
-		if d.Repo != nil {
+		if s.services.Repo != nil {
 			where = "a worktree per attempt"
 		}
 		mode = fmt.Sprintf("parallel: %s tasks at once, %d agent(s) per task, strategy %s, %s", tasks, d.MaxAgents, d.Strategy, where)

@@ -18,12 +18,7 @@ import (
 	"github.com/looper-go/looper/internal/worktree"
 	"github.com/looper-go/looper/sinks"
 	"github.com/looper-go/looper/stages"
-	"github.com/looper-go/looper/todo"
 )
-
-// rateLimitRetries bounds how often one task is re-queued because its
-// agents were rate-limited, before it is blocked for the run.
-const rateLimitRetries = 5
 
 // eventBuffer is how many events may wait for the output sinks before an
 // emitter (an agent's output reader, a stage) waits: output never blocks
@@ -33,16 +28,23 @@ const eventBuffer = 1024
 // session is everything one run of the pipeline needs, wired from the
 // configuration: the output sinks and run log, the backlog store holding
 // the lock, the git repository when attempts get worktrees, and the stages'
-// Deps. Commands open it, run a loop, and close it.
+// Settings and Services. Commands open it, run a loop, and close it.
 type session struct {
 	cfg    *config.Config
 	cwd    string
 	root   string // project root: git top level, else cwd
 	runLog *sinks.RunLog
 	store  *stages.Store
-	deps   *stages.Deps
-	repo   *worktree.Repo
-	kube   *kubeRun // the Kubernetes runner, when [kubernetes] is enabled
+	// settings and services are what the stages are built on; isolate and
+	// commitInPlace complete them before the loop is built.
+	settings stages.Settings
+	services stages.Services
+	repo     *worktree.Repo
+
+	// closePlace ends the runner attempts run with ([runners]).
+	closePlace func()
+	// kube is the Kubernetes runner, when [kubernetes] is enabled.
+	kube *kubeRun
 
 	events  chan sinks.Event
 	output  conc.WaitGroup
@@ -119,6 +121,15 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		s.emit(slog.LevelWarn, sinks.KindWarning, sandboxNotice)
 	}
 
+	store, err := stages.OpenStore(todoPath, stages.StoreOptions{
+		ReadOnly: o.ReadOnly,
+		Warn:     func(msg string) { s.emit(slog.LevelWarn, sinks.KindWarning, msg) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.store = store
+
 	var confine agent.Confiner = policy
 	if cfg.Kube.Enabled {
 		k, err := startKube(ctx, cfg, todoPath, runLog.ID(), s.emit)
@@ -130,69 +141,25 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		confine = k.confiner
 	}
 
-	store, err := stages.OpenStore(todoPath, stages.StoreOptions{
-		ReadOnly: o.ReadOnly,
-		Warn:     func(msg string) { s.emit(slog.LevelWarn, sinks.KindWarning, msg) },
-	})
-	if err != nil {
-		return nil, err
+	d := stages.SettingsFromConfig(cfg, cwd)
+	d.Agents = specs // checked by preflight, with versions and prices
+	d.RunID = runLog.ID()
+	s.settings = d
+	s.services = stages.Services{
+		Store:           store,
+		Runner:          &agent.Runner{Emit: s.send, Confine: confine},
+		Prompts:         prompts.Store{Dir: filepath.Join(cwd, "prompts")},
+		Emit:            s.send,
+		LastMessagePath: runLog.LastMessagePath,
 	}
-	s.store = store
-
-	parallel := cfg.Parallel.Enabled
-	d := &stages.Deps{
-		Store:            store,
-		Runner:           &agent.Runner{Emit: s.send, Confine: confine},
-		Agents:           specs,
-		SlotAgents:       cfg.Parallel.Agents,
-		IterAgent:        cfg.Roles.Iter,
-		ReviewAgent:      cfg.Roles.Review,
-		BootstrapAgent:   cfg.Roles.Bootstrap,
-		RepairAgent:      cfg.Roles.Repair,
-		Prompts:          prompts.Store{Dir: filepath.Join(cwd, "prompts")},
-		Emit:             s.send,
-		LastMessagePath:  runLog.LastMessagePath,
-		WorkDir:          cwd,
-		TodoPath:         todoPath,
-		SchemaPath:       schemaPath,
-		RunID:            runLog.ID(),
-		WorktreeCopy:     cfg.Worktree.Copy,
-		MaxTasks:         1,
-		MaxAgents:        1,
-		Strategy:         todo.StrategyPriority,
-		FailFast:         cfg.Parallel.FailFast,
-		MaxIterations:    cfg.MaxIterations,
-		LoopDelay:        cfg.LoopDelay(),
-		Retries:          cfg.Parallel.Retries,
-		RateLimitRetries: rateLimitRetries,
-		Quorum:           cfg.Parallel.Quorum,
-		Verify:           cfg.Parallel.Verify,
-		VerifyByTag:      cfg.Verify.ByTag,
-		VerifyTimeout:    cfg.Verify.Timeout,
-		Hook:             cfg.HookCommand,
-		ApplySummary:     cfg.ApplySummary,
-		Parallel:         parallel,
-	}
-	if cfg.Worktree.Setup != "" {
-		d.WorktreeSetup = []string{"/bin/sh", "-c", cfg.Worktree.Setup}
-	}
-	if parallel {
-		d.MaxTasks = cfg.Parallel.MaxTasks
-		d.MaxAgents = max(cfg.Parallel.MaxAgentsPerTask, 1)
-		d.Strategy = todo.Strategy(cfg.Parallel.Strategy)
-		if cfg.Source("max_iterations").Kind == config.SourceDefault {
-			d.MaxIterations = 0 // only an explicit max_iterations bounds a parallel run
-		}
-	}
-	s.deps = d
 	s.emit(slog.LevelInfo, sinks.KindInfo, "run log: "+runLog.Path())
 	return s, nil
 }
 
-// withSession opens a session, runs body with a context that fail_fast can
-// cancel, and closes the session (which prints the final summary line)
-// whatever body returns. The output sees the caller's context, so its
-// summary says when the run was interrupted; the stages see fail_fast's.
+// withSession opens a session, runs body, and closes the session (which
+// prints the final summary line) whatever body returns. The output sees
+// the caller's context, so its summary says when the run was interrupted;
+// the loop cancels its own for fail_fast.
 func withSession(ctx context.Context, cfg *config.Config, cwd string, o sessionOptions, body func(context.Context, *session) error) (err error) {
 	s, err := openSession(ctx, cfg, cwd, o)
 	if err != nil {
@@ -203,9 +170,6 @@ func withSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 			err = cerr
 		}
 	}()
-	ctx, failFast := context.WithCancelCause(ctx)
-	defer failFast(nil)
-	s.deps.FailFastCancel = failFast
 	return body(ctx, s)
 }
 
@@ -238,8 +202,8 @@ func (s *session) commitInPlace() {
 		return
 	}
 	if repo, err := worktree.Open(s.cwd); err == nil {
-		s.deps.InPlace = repo
-		s.deps.InPlaceIgnore = []string{s.cfg.LogDirPath(s.cwd)}
+		s.services.InPlace = repo
+		s.settings.InPlaceIgnore = []string{s.cfg.LogDirPath(s.cwd)}
 	}
 }
 
@@ -260,6 +224,9 @@ func (s *session) emit(level slog.Level, kind sinks.Kind, msg string) {
 // run log and releases the backlog lock. It returns the first output error.
 func (s *session) close() error {
 	var errs []error
+	if s.closePlace != nil {
+		s.closePlace()
+	}
 	if s.kube != nil && s.events != nil {
 		msg, err := s.kube.finish(0)
 		if msg != "" {

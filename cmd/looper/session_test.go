@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/stages"
 )
 
 // TestAgentSpecsGrace checks that [agents.<name>] grace reaches the runner:
@@ -22,10 +23,10 @@ func TestAgentSpecsGrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := agentSpec(cfg, "claude").Grace; g != 1500*time.Millisecond {
+	if g := stages.AgentSpec(cfg, "claude").Grace; g != 1500*time.Millisecond {
 		t.Errorf("claude Spec.Grace = %s, want 1.5s", g)
 	}
-	if g := agentSpec(cfg, "codex").Grace; g >= 0 {
+	if g := stages.AgentSpec(cfg, "codex").Grace; g >= 0 {
 		t.Errorf("codex Spec.Grace = %s, want negative (SIGKILL at once)", g)
 	}
 }

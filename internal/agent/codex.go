@@ -174,12 +174,18 @@ func (p *codexParser) itemStarted(it *codexItem, update bool) {
 	}
 }
 
+// message is an agent message, in either format: shown, kept, and the
+// final answer until a later one replaces it.
+func (p *codexParser) message(text string) {
+	p.em.lines(sinks.KindText, slog.LevelInfo, text)
+	p.t.addText(text)
+	p.t.final, p.t.hasFinal = text, true
+}
+
 func (p *codexParser) itemCompleted(it *codexItem) {
 	switch itemType(it) {
 	case "agent_message":
-		p.em.lines(sinks.KindText, slog.LevelInfo, it.Text)
-		p.t.addText(it.Text)
-		p.t.final, p.t.hasFinal = it.Text, true
+		p.message(it.Text)
 	case "reasoning":
 		p.em.lines(sinks.KindReasoning, slog.LevelDebug, it.Text)
 	case "command_execution", "mcp_tool_call", "web_search", "file_change":
@@ -285,9 +291,7 @@ func (p *codexParser) todo(it *codexItem) {
 func (p *codexParser) legacy(m *codexLegacy) {
 	switch m.Type {
 	case "agent_message":
-		p.em.lines(sinks.KindText, slog.LevelInfo, m.Message)
-		p.t.addText(m.Message)
-		p.t.final, p.t.hasFinal = m.Message, true
+		p.message(m.Message)
 	case "agent_reasoning":
 		p.em.lines(sinks.KindReasoning, slog.LevelDebug, m.Text)
 	case "exec_command_begin":

@@ -1,36 +1,13 @@
 package agent
 
-import "time"
+import "github.com/looper-go/looper/internal/runner"
 
-// Command is a local attempt's process as the runner is about to start it:
+// Command is an attempt's process as the runner is about to start it:
 // what a Confiner may rewrite to run it somewhere narrower than looper's
-// own view of the machine (a bwrap sandbox).
-type Command struct {
-	// Agent is the agent's configured name.
-	Agent string
-	// Argv is the command line; Argv[0] is the executable.
-	Argv []string
-	// Env is the child's whole environment.
-	Env []string
-	// Dir is the working directory (the attempt's worktree, or the
-	// project root in place).
-	Dir string
-	// Writes lists files outside Dir that the agent itself must write and
-	// looper reads back (codex's --output-last-message file).
-	Writes []string
-	// Grace is the agent's grace period (SIGTERM to SIGKILL), for a
-	// Confiner that runs it elsewhere and stops it there (a pod's
-	// termination grace).
-	Grace time.Duration
-	// SpareLeader is set by a Confiner whose Argv[0] supervises the agent
-	// and ends it at once on SIGTERM (bwrap): looper's SIGTERM then goes to
-	// the rest of the process group, so the agent still gets its grace
-	// period; SIGKILL still goes to the whole group.
-	SpareLeader bool
-	// Note is set by a Confiner to say how the process is confined; the
-	// runner adds it to the line that reports the agent's start.
-	Note string
-}
+// own view of the machine (a bwrap sandbox), and what a runner.Runner
+// starts. It is defined in internal/runner, the seam every place an
+// attempt can run implements.
+type Command = runner.Command
 
 // Confiner rewrites a local attempt's command before it starts, so the
 // runner stays one process-group runner whatever confines the agent.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/looper-go/looper/internal/proc"
 	"github.com/looper-go/looper/sinks"
 )
 
@@ -47,7 +48,7 @@ func TestConfinerRewritesTheCommand(t *testing.T) {
 	if conf.seen.Agent != "sh-agent" || conf.seen.Dir != dir || conf.seen.Argv[0] != script {
 		t.Errorf("the confiner saw %+v", conf.seen)
 	}
-	if !slices.ContainsFunc(conf.seen.Env, func(kv string) bool { return strings.HasPrefix(kv, tagVar+"=") }) {
+	if !slices.ContainsFunc(conf.seen.Env, func(kv string) bool { return strings.HasPrefix(kv, proc.TagVar+"=") }) {
 		t.Error("the confiner did not get the attempt's process tag in the environment")
 	}
 	if !slices.ContainsFunc(log.all(), func(e sinks.Event) bool { return strings.Contains(e.Message, "confined by the test") }) {

@@ -23,7 +23,9 @@
 //
 // # The process
 //
-// The child runs in Request.Dir as the leader of a new process group, with
+// The child runs through internal/proc (the one process-group runner
+// looper uses for everything it starts) in Request.Dir as the leader of a
+// new process group, with
 // looper's environment plus Spec.Env, LOOPER_TASK_ID, LOOPER_AGENT_ID,
 // LOOPER_ATTEMPT, LOOPER_ITERATION, LOOPER_LAST_MESSAGE (and LOOPER_MODEL /
 // LOOPER_REASONING for generic agents), then Request.Env; later entries

@@ -3,11 +3,10 @@ package agent
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/looper-go/looper/internal/fakeagent"
+	"github.com/looper-go/looper/internal/proc"
 )
 
 // fakeBin holds "claude" and "codex" symlinks to this test binary; run
@@ -17,30 +16,20 @@ import (
 var fakeBin string
 
 func TestMain(m *testing.M) {
-	switch strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe") {
-	case "claude", "codex":
+	if fakeagent.Invoked() {
 		fakeagent.Main()
 	}
 	if os.Getenv(orphanParentEnv) != "" {
 		orphanParent()
 	}
-	dir, err := os.MkdirTemp("", "agent-fake-bin-")
+	dir, err := fakeagent.LinkSelf()
 	if err != nil {
 		panic(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		panic(err)
-	}
-	for _, name := range []string{"claude", "codex"} {
-		if err := os.Symlink(self, filepath.Join(dir, name)); err != nil {
-			panic(err)
-		}
 	}
 	fakeBin = dir
 	code := m.Run()
 	os.RemoveAll(dir)
-	if n := liveGroups(); n != 0 && code == 0 {
+	if n := proc.Running(); n != 0 && code == 0 {
 		fmt.Fprintf(os.Stderr, "%d agent process groups still registered after the tests\n", n)
 		code = 1
 	}

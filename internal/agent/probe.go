@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
+	"os"
 	"sync"
 	"time"
+
+	"github.com/looper-go/looper/internal/proc"
 )
 
 // probeOutputLimit caps what a probe keeps of a command's output: it only
@@ -18,56 +20,33 @@ const probeOutputLimit = 64 << 10
 // The command runs in its own process group, as agents do, with env added
 // to looper's environment and dir as its working directory (empty: looper's).
 // When it has not exited after timeout, or ctx ends, its whole group is
-// killed at once, so a CLI that hangs, or leaves a helper behind, cannot
-// hold up preflight or doctor. A non-zero exit is an error carrying that
+// killed at once (proc.Run with no grace), so a CLI that hangs, or leaves
+// a helper behind, cannot hold up preflight or doctor. A non-zero exit is an error carrying that
 // first line.
 func Probe(ctx context.Context, timeout time.Duration, env []string, dir string, argv ...string) (string, error) {
 	if len(argv) == 0 {
 		return "", errors.New("probe: no command")
 	}
-	pctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(pctx, argv[0], argv[1:]...)
-	cmd.Dir = dir
+	var env2 []string
 	if len(env) > 0 {
-		cmd.Env = append(cmd.Environ(), env...)
+		env2 = append(os.Environ(), env...)
 	}
 	out := &capped{max: probeOutputLimit}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = groupAttr()
-	group := newProcGroup(0, 0) // grace 0: SIGKILL, nobody waits for a version
-	cmd.Cancel = func() error {
-		group.attach(cmd.Process.Pid)
-		group.terminate()
-		return nil
-	}
-	// After the leader exits, output a leftover member still holds open is
-	// not waited for long; the sweep below kills that member.
-	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		if ctx.Err() != nil {
-			return "", context.Cause(ctx)
-		}
-		return "", err
-	}
-	group.attach(cmd.Process.Pid)
-	register(group)
-	err := cmd.Wait()
-	group.sweep()
-	group.finish()
-	unregister(group)
-
+	// Grace below 0: SIGKILL at once, nobody waits for a version.
+	r := proc.Run(ctx, proc.Command{Name: argv[0], Argv: argv, Dir: dir, Env: env2, Timeout: timeout, Grace: -1, Output: out})
 	first := firstLine(out.String(), 300)
 	switch {
 	case ctx.Err() != nil:
 		return "", context.Cause(ctx)
-	case pctx.Err() != nil:
+	case r.Err != nil:
+		return "", r.Err
+	case r.TimedOut:
 		return "", fmt.Errorf("no answer within %s", timeout)
-	case err != nil && !(errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState.Success()):
+	case r.Exit.Code != 0:
 		if first != "" {
-			return "", fmt.Errorf("%v: %s", err, first)
+			return "", fmt.Errorf("%s: %s", r.Exit.String(), first)
 		}
-		return "", err
+		return "", errors.New(r.Exit.String())
 	}
 	return first, nil
 }

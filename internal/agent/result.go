@@ -106,14 +106,23 @@ const (
 	// ClassCrashed: the agent could not start, died from a signal looper did
 	// not send, or exited non-zero without reporting why.
 	ClassCrashed Class = "crashed"
+	// ClassLost: the place the attempt ran in failed (an ssh host dropped
+	// its connection, a container engine died): the attempt says nothing
+	// about the task or the agent, and abstains from the vote.
+	ClassLost Class = "lost"
 )
 
 // Classes lists every class, in the order doc.go's decision table first
 // reaches them, so tools and docs can enumerate them.
 func Classes() []Class {
 	return []Class{ClassCrashed, ClassKilled, ClassTimeout, ClassIdleTimeout, ClassAuth, ClassUnreachable, ClassMaxTurns,
-		ClassRateLimited, ClassOverloaded, ClassAgentError, ClassOK, ClassInvalidSummary, ClassNoSummary}
+		ClassRateLimited, ClassOverloaded, ClassAgentError, ClassOK, ClassInvalidSummary, ClassNoSummary, ClassLost}
 }
+
+// Abstains reports a class whose attempt does not vote on its task: the
+// agent cannot work at all (Unusable), or the place it ran in was lost.
+// A task whose every attempt abstains is left as it was, for a later run.
+func (c Class) Abstains() bool { return c.Unusable() || c == ClassLost }
 
 // Unusable reports a class that says the agent itself cannot work (bad
 // credentials, a model API that does not answer): every task would fail

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -12,9 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/looper-go/looper/internal/proc"
+	"github.com/looper-go/looper/internal/runner"
 	"github.com/looper-go/looper/sinks"
 )
 
@@ -28,15 +28,14 @@ type Runner struct {
 	Emit func(sinks.Event)
 	// Confine, when set, may rewrite each attempt's command before it
 	// starts (internal/sandbox wraps it in bwrap); nil runs it as it is.
+	// It applies to agents run as local processes only.
 	Confine Confiner
+	// Place is where attempts at tasks run (an ssh host pool, a container
+	// engine); nil runs them as local processes (Local). The passes over
+	// the whole project (review, bootstrap, repair: requests without a
+	// TaskID) always run locally, in the project root.
+	Place runner.Runner
 }
-
-var subreaperOnce sync.Once
-
-// drainQuiet is how long a reader may wait for a byte, after the agent's
-// process group is gone, before looper stops waiting for an end of file
-// that only an escaped process could be withholding.
-const drainQuiet = time.Second
 
 // Run runs one attempt of spec for req and returns its classified result.
 // It returns only when the agent's process group is gone and all its output
@@ -52,12 +51,6 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 		em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError, Message: res.Err})
 		return res
 	}
-	subreaperOnce.Do(func() {
-		if err := becomeSubreaper(); err != nil {
-			em.warn("cannot become child subreaper (" + err.Error() + "); orphans of agents are left to PID 1")
-		}
-	})
-
 	// Codex writes its final message itself (--output-last-message); give
 	// it a file even when the caller wants none, to fall back on.
 	codexFile := ""
@@ -79,10 +72,12 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	argv := spec.Argv(argvReq)
 	shown := spec.displayArgv(argv, req)
 
-	a, err := start(ctx, spec, req, argv, r.Confine, codexFile)
+	a, err := r.start(ctx, spec, req, argv, codexFile)
 	if err != nil {
 		if ctx.Err() != nil {
 			res.Class, res.Err = ClassKilled, "stopped by looper before the agent started: "+context.Cause(ctx).Error()
+		} else if lost, ok := errors.AsType[*runner.LostError](err); ok {
+			res.Class, res.Err = ClassLost, lost.Error()
 		} else {
 			res.Class, res.Err = ClassCrashed, err.Error()
 		}
@@ -90,14 +85,14 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 		em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError, Command: shown, Message: res.Err, Class: string(res.Class)})
 		return res
 	}
-	started := fmt.Sprintf("started %s (pid %d)", spec.Name, a.cmd.Process.Pid)
+	started := fmt.Sprintf("started %s (%s)", spec.Name, a.p.Describe())
 	if a.note != "" {
-		started = fmt.Sprintf("started %s (pid %d, %s)", spec.Name, a.cmd.Process.Pid, a.note)
+		started = fmt.Sprintf("started %s (%s, %s)", spec.Name, a.p.Describe(), a.note)
 	}
 	em.send(sinks.Event{Kind: sinks.KindCommand, Level: slog.LevelInfo, Command: shown, Message: started})
 
 	parser := newParser(spec.Format, em.deriving())
-	var stderr tailBuffer
+	var stderr proc.Tail
 	readersDone := make(chan struct{})
 	var readers sync.WaitGroup
 	readers.Go(func() { a.readStdout(parser, spec, em) })
@@ -105,46 +100,44 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	go func() { readers.Wait(); close(readersDone) }()
 
 	var helpers sync.WaitGroup
-	if a.stdin != nil {
-		helpers.Go(func() { a.writePrompt(req.Prompt) })
-	}
-	wdCtx, wdStop := context.WithCancel(context.Background())
-	helpers.Go(func() { a.wd.run(wdCtx, a.cancel) })
-
-	_ = a.cmd.Wait() // the leader's status is read from ProcessState
-	wdStop()
-	stop, detail := a.stopReason()
-
-	// The leader is gone; stop whatever it left in its group, then finish
-	// reading what is still in the pipes.
-	if !a.group.sweep() {
-		em.warn(fmt.Sprintf("processes of %s's group %d did not exit after SIGKILL", spec.Name, a.group.pgid))
-	}
-	if msg := a.group.Strays(spec.Name); msg != "" {
-		em.warn(msg)
-	}
-	a.group.finish()
-	unregister(a.group)
-	a.drain(readersDone, em)
-	if a.stdin != nil {
-		a.stdin.Close() // unblocks a prompt writer whose reader escaped the group
-	}
-	helpers.Wait()
-	a.cancel(nil)
-
-	po := procOutcome{stop: stop, stopDetail: detail, exitCode: -1, stderrTail: stderr.String()}
-	if ps := a.cmd.ProcessState; ps != nil {
-		po.exitCode = ps.ExitCode()
-		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			po.signal = ws.Signal()
+	// The watchdog runs until the agent is stopped or Wait has returned; a
+	// late firing changes nothing, Wait has recorded how it ended. The
+	// attempt's context ending (the watchdog, Ctrl-C, fail_fast) starts the
+	// runner's escalation.
+	ended := make(chan struct{})
+	helpers.Go(func() { a.wd.run(a.runCtx, a.cancel) })
+	helpers.Go(func() {
+		select {
+		case <-a.runCtx.Done():
+			a.p.Stop()
+		case <-ended:
 		}
+	})
+	register(a.p)
+	ex := a.p.Wait()
+	close(ended)
+	unregister(a.p)
+	for _, w := range ex.Warnings {
+		em.warn(w)
 	}
+	// The agent is gone; finish reading its streams.
+	a.drain(readersDone, em)
+	a.cancel(nil)
+	helpers.Wait()
+	stop, detail := a.stopOf(ex)
+
+	po := procOutcome{stop: stop, stopDetail: detail, exitCode: ex.Code, signal: ex.Signal,
+		stderrTail: strings.TrimRight(stderr.String(), "\n")}
 	if codexFile != "" {
 		if b, err := os.ReadFile(codexFile); err == nil {
 			po.lastMessage = string(b)
 		}
 	}
 	res = conclude(spec, req, parser.result(), po, time.Now())
+	if ex.Lost != "" && stop == stopNone {
+		// The place failed, not the agent: what it printed says nothing.
+		res = Result{Class: ClassLost, Err: ex.Lost, ExitCode: ex.Code, StderrTail: po.stderrTail, Usage: res.Usage, SessionID: res.SessionID}
+	}
 	res.Duration = time.Since(begin)
 	sig := po.signal
 
@@ -165,175 +158,68 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	return res
 }
 
-// procOutcome is how the agent's process ended, as conclude needs it.
-type procOutcome struct {
-	stop       stopReason
-	stopDetail string
-	exitCode   int
-	signal     syscall.Signal
-	stderrTail string
-	// lastMessage is what codex wrote to --output-last-message.
-	lastMessage string
-}
-
-// conclude turns what an attempt produced into its Result: the final
-// text, the class (doc.go's decision table) and, when the agent finished,
-// the summary its answer holds. It is pure, so the transcripts can be
-// replayed through it without a process.
-func conclude(spec Spec, req Request, t *transcript, po procOutcome, now time.Time) Result {
-	res := Result{
-		SessionID:  t.sessionID,
-		Usage:      estimateCost(spec, t.usage), // codex reports no cost: price.go estimates it
-		ExitCode:   po.exitCode,
-		StderrTail: po.stderrTail,
-	}
-	texts := t.texts
-	switch spec.Format {
-	case FormatClaude:
-		res.Text = t.lastText()
-		if t.hasFinal && strings.TrimSpace(t.final) != "" {
-			res.Text = t.final
-			if t.final != t.lastText() {
-				texts = append(texts[:len(texts):len(texts)], t.final)
-			}
-		}
-	case FormatCodex:
-		if t.hasFinal {
-			res.Text = t.final
-		} else if strings.TrimSpace(po.lastMessage) != "" {
-			res.Text = po.lastMessage
-			texts = []string{po.lastMessage}
-		}
-	default:
-		res.Text = t.final
-	}
-	res.Text = strings.TrimSpace(res.Text)
-
-	v := classify(outcome{
-		name: spec.Name, format: spec.Format, stop: po.stop, stopDetail: po.stopDetail,
-		exitCode: po.exitCode, signal: po.signal, t: t, stderrTail: po.stderrTail,
-		timeout: spec.Timeout, idle: spec.IdleTimeout, retry: spec.RetryTimeout, now: now,
-		api: apiEndpoint(spec), version: spec.Version,
-	})
-	res.Class, res.Err, res.ResetAt = v.class, v.err, v.resetAt
-	res.Denials = t.denials
-	if res.Class != ClassOK || req.Contract == ContractNone {
-		return res
-	}
-	ex := extractSummary(texts, req.Contract, req.TaskID)
-	switch {
-	case ex.json != nil:
-		res.SummaryJSON, res.Summary, res.Review = ex.json, ex.summary, ex.review
-	case ex.err != nil:
-		res.Class, res.SummaryJSON = ClassInvalidSummary, ex.bad
-		res.Err = fmt.Sprintf("%s returned a %s summary that breaks the contract: %v", spec.Name, req.Contract, ex.err)
-	default:
-		res.Class = ClassNoSummary
-		res.Err = fmt.Sprintf("%s finished without a %s summary: its final message holds no JSON object with a \"status\"", spec.Name, req.Contract)
-	}
-	return res
-}
-
-// attempt is one started agent process and the plumbing around it.
+// attempt is one started agent and what watches it.
 type attempt struct {
-	cmd    *exec.Cmd
-	group  *procGroup
-	stdout *pipeReader
-	stderr *pipeReader
-	stdin  *os.File // nil when the prompt is an argument
+	p      runner.Process
+	stdout *stream
+	stderr *stream
 	wd     *watchdog
 	runCtx context.Context
 	cancel context.CancelCauseFunc
-	note   string // how a Confiner confined the process ("" when it did not)
+	note   string // how a Confiner or the runner placed the process ("" when neither said)
 }
 
-// start launches argv in its own process group with the pipes the runner
-// reads. The pipes are os.Pipe files rather than exec's StdoutPipe so that
-// Wait (which returns when the leader exits) never closes them under the
-// readers: every byte the agent wrote is read, however late. A non-nil
-// confiner rewrites the command first; written lists the files outside
-// the working directory the agent writes for looper.
-func start(ctx context.Context, spec Spec, req Request, argv []string, confiner Confiner, written ...string) (*attempt, error) {
+// start builds the attempt's command and starts it where r runs attempts:
+// locally in its own process group (proc.Start), after a non-nil Confine
+// rewrote it, or with Place. written lists the files outside the working
+// directory the agent writes for looper.
+func (r *Runner) start(ctx context.Context, spec Spec, req Request, argv []string, written ...string) (*attempt, error) {
 	a := &attempt{wd: newWatchdog(spec.Timeout, spec.IdleTimeout, spec.RetryTimeout)}
-	a.group = newProcGroup(0, spec.Grace)
-	command := Command{Agent: spec.Name, Argv: argv, Env: append(childEnv(spec, req), a.group.Env()), Dir: req.Dir, Grace: spec.Grace}
+	own := ownEnv(spec, req)
+	command := Command{Agent: spec.Name, Argv: argv, Env: append(os.Environ(), own...), Own: own, Dir: req.Dir, Grace: spec.Grace}
+	if spec.promptOnStdin() {
+		prompt := req.Prompt
+		if prompt != "" && !strings.HasSuffix(prompt, "\n") {
+			prompt += "\n"
+		}
+		command.Stdin = []byte(prompt)
+	}
 	for _, f := range written {
 		if f != "" {
 			command.Writes = append(command.Writes, f)
 		}
 	}
-	if confiner != nil {
-		c, err := confiner.Confine(command)
-		if err != nil {
-			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
-		}
-		command, a.note = c, c.Note
-		if c.SpareLeader {
-			a.group.signal = spareLeader
-		}
-	}
 	a.runCtx, a.cancel = context.WithCancelCause(ctx)
-	var toClose []*os.File
-	closeAll := func() {
-		for _, f := range toClose {
-			f.Close()
+	var p runner.Process
+	var err error
+	if r.Place != nil && req.TaskID != "" {
+		p, err = r.Place.Start(a.runCtx, command)
+	} else {
+		group := proc.NewGroup(spec.Grace)
+		command.Env = append(command.Env, group.Env())
+		if r.Confine != nil {
+			c, cerr := r.Confine.Confine(command)
+			if cerr != nil {
+				a.cancel(nil)
+				return nil, fmt.Errorf("start %s: %w", spec.Name, cerr)
+			}
+			command = c
+			if c.SpareLeader {
+				group.SpareLeader()
+			}
 		}
+		p, err = startLocal(a.runCtx, group, command)
+	}
+	if err != nil {
 		a.cancel(nil)
-	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		closeAll()
-		return nil, fmt.Errorf("start %s: %w", spec.Name, err)
-	}
-	toClose = append(toClose, outR, outW)
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		closeAll()
-		return nil, fmt.Errorf("start %s: %w", spec.Name, err)
-	}
-	toClose = append(toClose, errR, errW)
-	var inR *os.File
-	if spec.promptOnStdin() {
-		var inW *os.File
-		if inR, inW, err = os.Pipe(); err != nil {
-			closeAll()
-			return nil, fmt.Errorf("start %s: %w", spec.Name, err)
+		if _, lost := errors.AsType[*runner.LostError](err); lost {
+			return nil, err
 		}
-		toClose = append(toClose, inR, inW)
-		a.stdin = inW
-	}
-
-	cmd := exec.CommandContext(a.runCtx, command.Argv[0], command.Argv[1:]...)
-	cmd.Dir = command.Dir
-	cmd.Env = command.Env
-	if inR != nil {
-		cmd.Stdin = inR
-	}
-	cmd.Stdout, cmd.Stderr = outW, errW
-	cmd.SysProcAttr = groupAttr()
-	cmd.Cancel = func() error {
-		a.group.attach(cmd.Process.Pid)
-		a.group.terminate()
-		return nil
-	}
-	// WaitDelay backs up our own SIGKILL of the group: exec kills the
-	// leader itself if it outlives the grace period.
-	cmd.WaitDelay = spec.Grace + time.Second
-	if err := cmd.Start(); err != nil {
-		closeAll()
 		return nil, startError(spec, req, err)
 	}
-	a.cmd = cmd
-	a.group.attach(cmd.Process.Pid)
-	register(a.group)
-	// The child has its copies; ours would keep the pipes open for ever.
-	outW.Close()
-	errW.Close()
-	if inR != nil {
-		inR.Close()
-	}
-	a.stdout = &pipeReader{name: "stdout", f: outR, touch: a.wd.touch}
-	a.stderr = &pipeReader{name: "stderr", f: errR, touch: a.wd.touch}
+	a.p, a.note = p, command.Note
+	a.stdout = &stream{name: "stdout", r: p.Stdout(), touch: a.wd.touch}
+	a.stderr = &stream{name: "stderr", r: p.Stderr(), touch: a.wd.touch}
 	return a, nil
 }
 
@@ -355,11 +241,15 @@ func startError(spec Spec, req Request, err error) error {
 	return errors.New(msg)
 }
 
-// childEnv is looper's environment, then Spec.Env, then the LOOPER_*
-// variables that tell the agent which attempt it is, then Request.Env;
-// later entries win.
+// childEnv is looper's environment, then ownEnv; later entries win.
 func childEnv(spec Spec, req Request) []string {
-	env := append(os.Environ(), spec.Env...)
+	return append(os.Environ(), ownEnv(spec, req)...)
+}
+
+// ownEnv is what looper sets for an attempt: Spec.Env, then the LOOPER_*
+// variables that tell the agent which attempt it is, then Request.Env.
+func ownEnv(spec Spec, req Request) []string {
+	env := append([]string(nil), spec.Env...)
 	env = append(env,
 		"LOOPER_TASK_ID="+req.TaskID,
 		"LOOPER_AGENT_ID="+req.AgentID,
@@ -378,17 +268,16 @@ func childEnv(spec Spec, req Request) []string {
 	return append(env, req.Env...)
 }
 
-// stopReason says whether looper stopped the agent and why: exec calls
-// Cancel (terminate) only when the context ended before the leader did.
-func (a *attempt) stopReason() (stopReason, string) {
-	if a.group.killedAll.Load() {
+// stopOf says whether looper stopped the agent and why, from how it ended
+// and why the attempt's context ended.
+func (a *attempt) stopOf(ex runner.Exit) (stopReason, string) {
+	if ex.Killed {
 		return stopKilled, "KillAll (second interrupt)"
 	}
-	if !a.group.wasTerminated() {
+	if !ex.Stopped {
 		return stopNone, ""
 	}
-	cause := context.Cause(a.runCtx)
-	switch {
+	switch cause := context.Cause(a.runCtx); {
 	case errors.Is(cause, errTimeout):
 		return stopTimeout, ""
 	case errors.Is(cause, errIdle):
@@ -399,14 +288,6 @@ func (a *attempt) stopReason() (stopReason, string) {
 		return stopKilled, cause.Error()
 	}
 	return stopKilled, ""
-}
-
-func (a *attempt) writePrompt(prompt string) {
-	if prompt != "" && !strings.HasSuffix(prompt, "\n") {
-		prompt += "\n"
-	}
-	_, _ = io.WriteString(a.stdin, prompt) // EPIPE: the agent did not want it
-	a.stdin.Close()
 }
 
 func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
@@ -462,41 +343,17 @@ func safeLine(p streamParser, line []byte, valid bool, em *emitter) (kind lineKi
 	return p.line(line), true
 }
 
-func (a *attempt) readStderr(tail *tailBuffer, spec Spec, em *emitter) {
+var newline = []byte{'\n'}
+
+func (a *attempt) readStderr(tail *proc.Tail, spec Spec, em *emitter) {
 	lr := newLineReader(a.stderr, spec.MaxLine)
 	for {
 		line, _, err := lr.next()
 		if err != nil {
 			return
 		}
-		tail.add(line)
+		_, _ = tail.Write(line)
+		_, _ = tail.Write(newline)
 		em.send(sinks.Event{Kind: sinks.KindStderr, Level: slog.LevelInfo, Message: string(line)})
-	}
-}
-
-// drain waits for the readers to reach end of file. Once the group is
-// gone only a process that escaped it (setsid, double fork) can hold a pipe
-// open; a pipe whose reader has waited drainQuiet for a byte is then
-// closed so Run can return. A reader that is busy (a slow Emit, a backlog
-// of lines) is never cut off.
-func (a *attempt) drain(done <-chan struct{}, em *emitter) {
-	tick := time.NewTicker(drainQuiet / 4)
-	defer tick.Stop()
-	closed := map[*pipeReader]bool{}
-	for {
-		select {
-		case <-done:
-			a.stdout.f.Close()
-			a.stderr.f.Close()
-			return
-		case <-tick.C:
-			for _, p := range []*pipeReader{a.stdout, a.stderr} {
-				if !closed[p] && p.waiting() >= drainQuiet {
-					closed[p] = true
-					em.warn(fmt.Sprintf("the agent's %s is held open by a process outside its process group; stopped reading it", p.name))
-					p.f.Close()
-				}
-			}
-		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/looper-go/looper/internal/proc"
 	"github.com/looper-go/looper/sinks"
 )
 
@@ -356,7 +357,7 @@ func TestKillAll(t *testing.T) {
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() { // the second Ctrl-C, once the agent runs
-		for liveGroups() == 0 {
+		for proc.Running() == 0 {
 			select {
 			case <-stop:
 				return

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/looper-go/looper/internal/proc"
 )
 
 // Dialect names the command-line conventions of an agent CLI: which flags
@@ -51,8 +53,8 @@ const (
 	// which a night run should have said the API is unreachable.
 	DefaultRetryTimeout = 2 * time.Minute
 	// DefaultGrace is how long an agent's process group gets between
-	// SIGTERM and SIGKILL.
-	DefaultGrace = 10 * time.Second
+	// SIGTERM and SIGKILL: the grace every command looper runs gets.
+	DefaultGrace = proc.DefaultGrace
 	// DefaultMaxLine is the longest output line kept whole; longer lines are
 	// truncated with a warning.
 	DefaultMaxLine = 16 << 20
@@ -153,6 +155,18 @@ type Spec struct {
 
 // resolved returns s with the dialect inferred, the binary and format
 // defaulted and the limits filled in, so the rest of the runner never looks
+// durationOr reads a Spec duration: 0 means def, a negative value means
+// none (0).
+func durationOr(v, def time.Duration) time.Duration {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
 // at a zero value.
 func (s Spec) resolved() Spec {
 	if s.Dialect == "" {
@@ -186,27 +200,10 @@ func (s Spec) resolved() Spec {
 			s.Format = FormatText
 		}
 	}
-	switch {
-	case s.Timeout == 0:
-		s.Timeout = DefaultTimeout
-	case s.Timeout < 0:
-		s.Timeout = 0
-	}
-	switch {
-	case s.RetryTimeout == 0:
-		s.RetryTimeout = DefaultRetryTimeout
-	case s.RetryTimeout < 0:
-		s.RetryTimeout = 0
-	}
-	if s.IdleTimeout < 0 {
-		s.IdleTimeout = 0
-	}
-	switch {
-	case s.Grace == 0:
-		s.Grace = DefaultGrace
-	case s.Grace < 0:
-		s.Grace = 0
-	}
+	s.Timeout = durationOr(s.Timeout, DefaultTimeout)
+	s.RetryTimeout = durationOr(s.RetryTimeout, DefaultRetryTimeout)
+	s.IdleTimeout = durationOr(s.IdleTimeout, 0)
+	s.Grace = durationOr(s.Grace, DefaultGrace)
 	if s.MaxLine <= 0 {
 		s.MaxLine = DefaultMaxLine
 	}
@@ -288,134 +285,4 @@ func (s Spec) Validate() error {
 		}
 	}
 	return nil
-}
-
-// Argv is the full command line for one attempt: the binary followed by the
-// dialect's flags, the model, permission or sandbox flags, the configured
-// extra args and, for codex, --output-last-message and "-" (prompt on
-// stdin). The prompt itself appears only for a generic agent with
-// PromptArg.
-func (s Spec) Argv(req Request) []string {
-	s = s.resolved()
-	argv := []string{s.Binary}
-	switch s.Dialect {
-	case DialectClaude:
-		argv = append(argv, "-p", "--output-format", "stream-json", "--verbose")
-		switch {
-		case s.PermissionMode != "":
-			argv = append(argv, "--permission-mode", s.PermissionMode)
-		case !hasAnyFlag(s.Args, "--permission-mode", "--dangerously-skip-permissions"):
-			argv = append(argv, "--dangerously-skip-permissions")
-		}
-		if s.Model != "" {
-			argv = append(argv, "--model", s.Model)
-		}
-		argv = append(argv, s.Args...)
-	case DialectCodex:
-		argv = append(argv, "exec", "--json")
-		if s.Model != "" {
-			argv = append(argv, "-m", s.Model)
-		}
-		if s.Reasoning != "" {
-			argv = append(argv, "-c", "model_reasoning_effort="+tomlString(s.Reasoning))
-		}
-		switch {
-		case s.Sandbox != "":
-			argv = append(argv, "--sandbox", s.Sandbox)
-		case !hasAnyFlag(s.Args, "--sandbox", "-s", "--full-auto", "--dangerously-bypass-approvals-and-sandbox", "--yolo"):
-			argv = append(argv, "--sandbox", DefaultCodexSandbox)
-		}
-		switch {
-		case s.Approval != "":
-			argv = append(argv, "-c", "approval_policy="+tomlString(s.Approval))
-		case !setsConfig(s.Args, "approval_policy") && !hasAnyFlag(s.Args, "--dangerously-bypass-approvals-and-sandbox", "--yolo"):
-			argv = append(argv, "-c", "approval_policy="+tomlString(DefaultCodexApproval))
-		}
-		if !hasAnyFlag(s.Args, "--skip-git-repo-check") {
-			argv = append(argv, "--skip-git-repo-check")
-		}
-		argv = append(argv, s.Args...)
-		if req.LastMessagePath != "" {
-			argv = append(argv, "--output-last-message", req.LastMessagePath)
-		}
-		argv = append(argv, "-")
-	default:
-		argv = append(argv, s.Args...)
-		if s.PromptArg {
-			argv = append(argv, req.Prompt)
-		}
-	}
-	return argv
-}
-
-// hasAnyFlag reports whether args contain one of the flags, alone or in its
-// --flag=value form.
-func hasAnyFlag(args []string, flags ...string) bool {
-	for _, a := range args {
-		name, _, _ := strings.Cut(a, "=")
-		if slices.Contains(flags, name) {
-			return true
-		}
-	}
-	return false
-}
-
-// setsConfig reports whether args contain a codex `-c key=…` override.
-func setsConfig(args []string, key string) bool {
-	for i, a := range args {
-		var kv string
-		switch {
-		case (a == "-c" || a == "--config") && i+1 < len(args):
-			kv = args[i+1]
-		case strings.HasPrefix(a, "--config="):
-			kv = strings.TrimPrefix(a, "--config=")
-		default:
-			continue
-		}
-		if k, _, _ := strings.Cut(kv, "="); strings.TrimSpace(k) == key {
-			return true
-		}
-	}
-	return false
-}
-
-// tomlString quotes v as a TOML basic string, the form codex's -c parser
-// reads unambiguously.
-func tomlString(v string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range v {
-		switch r {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if r < 0x20 {
-				fmt.Fprintf(&b, `\u%04x`, r)
-				continue
-			}
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// promptOnStdin reports whether the prompt is written to the child's stdin.
-func (s Spec) promptOnStdin() bool {
-	return s.Dialect != DialectGeneric || !s.PromptArg
-}
-
-// displayArgv is argv as shown in events: a prompt passed as an argument is
-// replaced by its size so a log line never carries a whole prompt.
-func (s Spec) displayArgv(argv []string, req Request) []string {
-	out := slices.Clone(argv)
-	if s.Dialect == DialectGeneric && s.PromptArg && len(out) > 1 {
-		out[len(out)-1] = fmt.Sprintf("<prompt: %d bytes>", len(req.Prompt))
-	}
-	return out
 }

@@ -108,7 +108,16 @@
 // looper-fake/<task>.txt, saying it is not real work), review, crash, orphan,
 // no-summary, invalid-summary, wrong-task, and the git misbehaviours
 // unfinished-merge, side-branch, reset-below-base, write-main-tree,
-// commit-main-tree and daemon (see builtins in scenario.go).
+// commit-main-tree and daemon (see builtins.go and misbehave.go).
+//
+// # Layout
+//
+// fakeagent.go and flags.go emulate the CLIs (flags, prompt, errors);
+// scenario.go, builtins.go and select.go define and choose the scenario;
+// interpreter.go runs its steps, which actions.go and backlog.go carry
+// out and claude.go and codex.go render through output.go. A signal, a
+// dead stdout or an exit step sets the run's explicit stop value: the
+// interpreter then unwinds by returning, without panics.
 //
 // # Recording
 //

@@ -2,8 +2,6 @@ package fakeagent
 
 import (
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -13,22 +11,12 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
-	switch strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe") {
-	case "claude", "codex":
+	if Invoked() {
 		Main()
 	}
-	dir, err := os.MkdirTemp("", "fakeagent-bin-")
+	dir, err := LinkSelf()
 	if err != nil {
 		panic(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		panic(err)
-	}
-	for _, name := range []string{"claude", "codex"} {
-		if err := os.Symlink(self, filepath.Join(dir, name)); err != nil {
-			panic(err)
-		}
 	}
 	binDir = dir
 	code := m.Run()

@@ -57,7 +57,11 @@ func (k *Confiner) Confine(c agent.Command) (agent.Command, error) {
 		base = os.Environ()
 	}
 	var pass []string
-	for _, kv := range c.Env {
+	own := c.Env
+	if len(c.Own) > 0 {
+		own = c.Own // what looper set for the attempt, when the runner says
+	}
+	for _, kv := range own {
 		name, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(name, "LOOPER_KUBE_") || slices.Contains(base, kv) || slices.Contains(pass, name) {
 			continue

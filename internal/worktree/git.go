@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/looper-go/looper/internal/proc"
 )
 
 // GitError reports a git command that failed, so that a user reading it sees
@@ -167,7 +169,7 @@ func gitWithEnv(ctx context.Context, dir string, env []string, args ...string) (
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
 	var stdout bytes.Buffer
-	stderr := newTail(stderrCap)
+	stderr := proc.NewTail(stderrCap)
 	cmd.Stdout = &stdout
 	cmd.Stderr = stderr
 	err := cmd.Run()

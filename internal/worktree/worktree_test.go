@@ -452,25 +452,3 @@ func TestRemoveRefuses(t *testing.T) {
 		t.Errorf("Remove of a locked worktree: %v", err)
 	}
 }
-
-func TestTail(t *testing.T) {
-	t.Parallel()
-	tl := newTail(8)
-	tl.Write([]byte("abc"))
-	if tl.String() != "abc" {
-		t.Errorf("short tail = %q", tl.String())
-	}
-	tl.Write([]byte("defghij"))
-	if tl.String() != "…cdefghij" {
-		t.Errorf("tail = %q", tl.String())
-	}
-	tl.Write([]byte("0123456789"))
-	if tl.String() != "…23456789" {
-		t.Errorf("tail after a long write = %q", tl.String())
-	}
-	u := newTail(4)
-	u.Write([]byte("xxé€"))
-	if got := u.String(); got != "…€" {
-		t.Errorf("tail cut inside a rune = %q", got)
-	}
-}

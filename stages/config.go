@@ -1,0 +1,175 @@
+package stages
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/internal/prompts"
+	"github.com/looper-go/looper/internal/worktree"
+	"github.com/looper-go/looper/sinks"
+	"github.com/looper-go/looper/todo"
+)
+
+// DefaultRateLimitRetries bounds how often one task is re-queued because
+// its agents were rate-limited, before it is blocked for the run.
+const DefaultRateLimitRetries = 5
+
+// AgentSpec turns one configured agent into the spec the agent runner
+// runs, unvalidated: the runner validates it when it runs, and looper's
+// preflight (looper doctor) before the run.
+func AgentSpec(cfg *config.Config, name string) agent.Spec {
+	a, _ := cfg.Agent(name)
+	spec := agent.Spec{
+		Name: name, Binary: a.Binary, Model: a.Model, Reasoning: a.Reasoning, Args: a.Args,
+		PermissionMode: a.PermissionMode, Sandbox: a.Sandbox, Approval: a.Approval, Env: a.Env,
+		Timeout: a.Timeout, IdleTimeout: a.IdleTimeout, Grace: a.Grace, RetryTimeout: a.RetryTimeout,
+	}
+	if a.RetryTimeout == 0 {
+		spec.RetryTimeout = -1 // retry_timeout = "0": off (a zero Spec.RetryTimeout means the default)
+	}
+	if a.Grace == 0 {
+		spec.Grace = -1 // grace = "0": SIGKILL at once (a zero Spec.Grace means the default)
+	}
+	if config.IsGeneric(name) {
+		spec.Dialect = agent.DialectGeneric
+		spec.Format = agent.Format(a.Format)
+		spec.PromptArg = a.PromptFormat == "arg"
+	} else {
+		spec.Dialect = agent.Dialect(name)
+	}
+	return spec
+}
+
+// SettingsFromConfig is the Settings of a run of the project in dir as
+// looper run configures it: every configured agent and the roles, the
+// backlog and schema paths, and, in parallel mode, the [parallel] keys (a
+// sequential run has one task and one agent at a time, in upstream's
+// priority order). Worktree isolation and resume points are the caller's
+// to add (FromConfig adds isolation).
+func SettingsFromConfig(cfg *config.Config, dir string) Settings {
+	todoPath := cfg.TodoPath(dir)
+	schemaPath := cfg.SchemaPath(dir)
+	if schemaPath == "" {
+		schemaPath = filepath.Join(filepath.Dir(todoPath), "todo.schema.json")
+	}
+	specs := map[string]agent.Spec{}
+	for _, name := range cfg.AgentNames() {
+		specs[name] = AgentSpec(cfg, name)
+	}
+	s := Settings{
+		Agents:           specs,
+		SlotAgents:       cfg.Parallel.Agents,
+		IterAgent:        cfg.Roles.Iter,
+		ReviewAgent:      cfg.Roles.Review,
+		BootstrapAgent:   cfg.Roles.Bootstrap,
+		RepairAgent:      cfg.Roles.Repair,
+		WorkDir:          dir,
+		TodoPath:         todoPath,
+		SchemaPath:       schemaPath,
+		RunID:            sinks.RunID(time.Now()),
+		WorktreeCopy:     cfg.Worktree.Copy,
+		MaxTasks:         1,
+		MaxAgents:        1,
+		Strategy:         todo.StrategyPriority,
+		FailFast:         cfg.Parallel.FailFast,
+		MaxIterations:    cfg.MaxIterations,
+		LoopDelay:        cfg.LoopDelay(),
+		Retries:          cfg.Parallel.Retries,
+		RateLimitRetries: DefaultRateLimitRetries,
+		Quorum:           cfg.Parallel.Quorum,
+		Verify:           cfg.Parallel.Verify,
+		VerifyByTag:      cfg.Verify.ByTag,
+		VerifyTimeout:    cfg.Verify.Timeout,
+		Hook:             cfg.HookCommand,
+		ApplySummary:     cfg.ApplySummary,
+		Parallel:         cfg.Parallel.Enabled,
+	}
+	if cfg.Worktree.Setup != "" {
+		s.WorktreeSetup = []string{"/bin/sh", "-c", cfg.Worktree.Setup}
+	}
+	if s.Parallel {
+		s.MaxTasks = cfg.Parallel.MaxTasks
+		s.MaxAgents = max(cfg.Parallel.MaxAgentsPerTask, 1)
+		s.Strategy = todo.Strategy(cfg.Parallel.Strategy)
+		if cfg.Source("max_iterations").Kind == config.SourceDefault {
+			s.MaxIterations = 0 // only an explicit max_iterations bounds a parallel run
+		}
+	}
+	return s
+}
+
+// ConfigOptions are what FromConfig cannot read from the configuration.
+type ConfigOptions struct {
+	// Emit receives every event, the agents' output included (nil drops
+	// them). It is called from many goroutines at once.
+	Emit func(sinks.Event)
+	// ReadOnly opens the backlog without ever writing it (a dry run).
+	ReadOnly bool
+	// LastMessagePath maps an attempt label to the file its last message
+	// is written to (nil: none).
+	LastMessagePath func(label string) string
+}
+
+// FromConfig builds the Settings and Services of a run of the project in
+// dir from looper's configuration (config.Load), so that a Go program can
+// compose its own pipeline from the stages without naming a type of
+// looper's internal packages:
+//
+//   - the settings of SettingsFromConfig;
+//   - the backlog Store, holding the backlog's lock until Services.Store
+//     is closed (a second looper on the same backlog is refused);
+//   - the agent runner, each agent in its own process group, unsandboxed
+//     (looper run adds the bubblewrap sandbox and checks every agent
+//     before it starts; looper doctor shows both);
+//   - the project's prompts/ directory over the embedded prompts;
+//   - in parallel mode inside a git repository with a commit (isolation
+//     not "none"), a worktree per attempt; in sequential mode inside git,
+//     looper commits what an agent left uncommitted.
+//
+// On error nothing is left open.
+func FromConfig(cfg *config.Config, dir string, o ConfigOptions) (Settings, Services, error) {
+	if cfg == nil {
+		return Settings{}, Services{}, errors.New("stages: FromConfig needs a configuration (config.Load)")
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return Settings{}, Services{}, err
+	}
+	s := SettingsFromConfig(cfg, dir)
+	emit := o.Emit
+	if emit == nil {
+		emit = Discard
+	}
+	svc := Services{
+		Runner:          &agent.Runner{Emit: emit},
+		Prompts:         prompts.Store{Dir: filepath.Join(dir, "prompts")},
+		Emit:            emit,
+		LastMessagePath: o.LastMessagePath,
+	}
+	repo, rerr := worktree.Open(dir)
+	switch {
+	case rerr != nil:
+		// not in git: attempts run in place and nothing is committed
+	case s.Parallel && cfg.Parallel.Isolation != config.IsolationNone:
+		if _, err := repo.Head(); err == nil {
+			svc.Repo = repo
+			s.WorktreeSparse = cfg.Parallel.Sparse
+		}
+	case !s.Parallel:
+		svc.InPlace = repo
+		s.InPlaceIgnore = []string{cfg.LogDirPath(dir)}
+	}
+	store, err := OpenStore(s.TodoPath, StoreOptions{ReadOnly: o.ReadOnly, Warn: func(msg string) {
+		emit(sinks.Event{Level: slog.LevelWarn, Kind: sinks.KindWarning, Stage: "store", Message: msg})
+	}})
+	if err != nil {
+		return Settings{}, Services{}, fmt.Errorf("open the backlog %s: %w", s.TodoPath, err)
+	}
+	svc.Store = store
+	return s, svc, nil
+}
