@@ -39,7 +39,10 @@ type Config struct {
 	Kube     KubeConfig       // attempts as pods on a Kubernetes cluster
 	Runners  RunnersConfig    // where attempts run: local, ssh hosts, a container
 	Verify   VerifyConfig     // how attempts are checked before they count as done
+	Backlog  BacklogConfig    // another tracker as the backlog (Task Master, Beads, GitHub issues)
 	Prices   map[string]Price // USD per million tokens by model, for agents that report tokens but no cost (codex)
+	Notify   NotifyConfig     // who is told when a run needs a person
+	Budget   BudgetConfig     // spending limits of a run and of each task
 
 	// Warnings lists what the files contained that looper reads but ignores
 	// (legacy upstream keys, plugin and workflow tables): commands print them.
@@ -82,101 +85,6 @@ type Agent struct {
 	Network        string        // sandbox network of this agent: "host" or "none"; "" = [sandbox] network
 }
 
-// ParallelStrategy orders ready tasks when several can run at once.
-type ParallelStrategy string
-
-// The strategies. DESIGN.md §3 describes how each orders the ready set.
-const (
-	StrategyPriority   ParallelStrategy = "priority"   // highest priority first, upstream's order
-	StrategyDependency ParallelStrategy = "dependency" // longest chain of dependants first
-	StrategyMixed      ParallelStrategy = "mixed"      // priority band first, dependency inside it
-)
-
-// ParallelOutputMode chooses how the console shows several agents at once.
-type ParallelOutputMode string
-
-// The output modes, one per sink.
-const (
-	OutputMultiplexed ParallelOutputMode = "multiplexed" // interleave lines with task/agent prefixes
-	OutputBuffered    ParallelOutputMode = "buffered"    // print each task's output when it ends
-	OutputSummary     ParallelOutputMode = "summary"     // print only outcomes and the summary table
-)
-
-// ParallelConfig is the [parallel] section, with the seed's six keys and the
-// keys the isolation and voting stages read.
-type ParallelConfig struct {
-	Enabled          bool               // run several tasks at once
-	MaxTasks         int                // tasks at once; 0 = auto (stages.AutoMaxTasks)
-	MaxAgentsPerTask int                // agents per task, voting on the result; at least 1
-	Strategy         ParallelStrategy   // order of ready tasks
-	FailFast         bool               // stop dispatching and cancel running tasks on the first failure
-	OutputMode       ParallelOutputMode // console output
-	Retries          int                // extra attempts of a failed task
-	Isolation        string             // "auto", "worktree" or "none"
-	Agents           []string           // agent name per slot; empty = the iter role for every slot
-	Verify           string             // shell command run in an attempt's tree before it counts as done
-	Quorum           int                // verified done votes needed; 0 = a plain majority
-	Sparse           []string           // directories a worktree checks out (cone mode); empty = every file
-}
-
-// WorktreeConfig is the [worktree] section: what a per-attempt worktree gets.
-type WorktreeConfig struct {
-	Copy  []string // files copied from the main tree (untracked ones such as .env)
-	Setup string   // shell command run in a new worktree before the agent starts
-}
-
-// SandboxConfig is the [sandbox] section: whether agents run in a
-// bubblewrap sandbox, with what network, and which extra paths they see.
-type SandboxConfig struct {
-	Mode      string   // "auto" (agents that skip permission checks, where bwrap works), "bwrap" (every agent, or refuse), "off"
-	Network   string   // "host" or "none"
-	ReadOnly  []string // extra paths the agent may read ("~/" is HOME, relative paths are relative to the project)
-	ReadWrite []string // extra paths the agent may write
-}
-
-// KubeConfig is the [kubernetes] section: whether attempts run as pods on
-// a cluster, and what their pods are made from (internal/kube).
-type KubeConfig struct {
-	Enabled         bool              // run every attempt in a pod
-	Kubeconfig      string            // kubeconfig file; "" = KUBECONFIG, ~/.kube/config, in-cluster
-	Context         string            // kubeconfig context; "" = its current one
-	Namespace       string            // where the pods go; "" = the context's namespace
-	Image           string            // image with git, a shell, looper and the agent CLIs
-	PullPolicy      string            // "", Always, IfNotPresent, Never
-	Secret          string            // Secret with the agent's credentials (environment and files)
-	ServiceAccount  string            // the pods' service account ("" = default); its token is never mounted
-	NodeSelector    map[string]string // nodes the pods may run on
-	Requests        map[string]string // agent container resource requests (cpu, memory)
-	Limits          map[string]string // agent container resource limits
-	ScheduleTimeout time.Duration     // an unschedulable pod fails its attempt after this long
-}
-
-// Sandbox modes.
-const (
-	SandboxAuto  = "auto"
-	SandboxBwrap = "bwrap"
-	SandboxOff   = "off"
-)
-
-// VerifyConfig is the [verify] section.
-type VerifyConfig struct {
-	Timeout time.Duration     // limit for one verify command
-	ByTag   map[string]string // verify command per task tag, used instead of parallel.verify
-}
-
-// Isolation values.
-const (
-	IsolationAuto     = "auto"     // worktrees in a git repository when parallel, else in place
-	IsolationWorktree = "worktree" // always a worktree; refuse outside a git repository
-	IsolationNone     = "none"     // every attempt works in the project tree
-)
-
-// Built-in agent names.
-const (
-	AgentClaude = "claude"
-	AgentCodex  = "codex"
-)
-
 // Defaults returns the built-in configuration, the lowest layer. Every
 // default lives here; the key table in settings.go documents them.
 func Defaults() *Config {
@@ -217,6 +125,8 @@ func Defaults() *Config {
 		Runners:  RunnersConfig{Use: RunnerAuto, Container: ContainerConfig{Mounts: []string{}, Env: []string{}, Ulimits: []string{}, Args: []string{}}},
 		Verify:   VerifyConfig{Timeout: 10 * time.Minute, ByTag: map[string]string{}},
 		Prices:   maps.Clone(defaultPrices),
+		Notify:   NotifyConfig{On: slices.Clone(notifyValues)},
+		Budget:   BudgetConfig{Stop: BudgetStopFinish},
 		sources:  map[string]Source{},
 	}
 	return c
@@ -387,9 +297,27 @@ func (c *Config) Clone() *Config {
 	d.Kube.NodeSelector = maps.Clone(c.Kube.NodeSelector)
 	d.Kube.Requests = maps.Clone(c.Kube.Requests)
 	d.Kube.Limits = maps.Clone(c.Kube.Limits)
+	d.Notify.On = slices.Clone(c.Notify.On)
 	d.Prices = maps.Clone(c.Prices)
 	d.Warnings = slices.Clone(c.Warnings)
 	d.Files = slices.Clone(c.Files)
 	d.sources = maps.Clone(c.sources)
 	return &d
+}
+
+// KubeConfig is the [kubernetes] section: whether attempts run as pods on
+// a cluster, and what their pods are made from (internal/kube).
+type KubeConfig struct {
+	Enabled         bool              // run every attempt in a pod
+	Kubeconfig      string            // kubeconfig file; "" = KUBECONFIG, ~/.kube/config, in-cluster
+	Context         string            // kubeconfig context; "" = its current one
+	Namespace       string            // where the pods go; "" = the context's namespace
+	Image           string            // image with git, a shell, looper and the agent CLIs
+	PullPolicy      string            // "", Always, IfNotPresent, Never
+	Secret          string            // Secret with the agent's credentials (environment and files)
+	ServiceAccount  string            // the pods' service account ("" = default); its token is never mounted
+	NodeSelector    map[string]string // nodes the pods may run on
+	Requests        map[string]string // agent container resource requests (cpu, memory)
+	Limits          map[string]string // agent container resource limits
+	ScheduleTimeout time.Duration     // an unschedulable pod fails its attempt after this long
 }

@@ -40,6 +40,8 @@ var (
 	approvalValues   = []string{"untrusted", "on-failure", "on-request", "never"}
 	sandboxModes     = []string{SandboxAuto, SandboxBwrap, SandboxOff}
 	networkValues    = []string{"host", "none"}
+	notifyValues     = []string{"blocked", "failed", "rate_limited", "finished", "budget"}
+	budgetStopValues = []string{BudgetStopFinish, BudgetStopNow}
 	// permModeValues are the modes Claude Code 2.1.328 accepts for
 	// --permission-mode (internal/agent enforces the same list; a test in
 	// cmd/looper keeps them equal).
@@ -147,6 +149,22 @@ var settings = append([]*setting{
 		doc: `Shell command run in each new worktree before its agent starts. Empty: none.`,
 		get: func(c *Config) any { return c.Worktree.Setup }, set: func(c *Config, v any) { c.Worktree.Setup = v.(string) }},
 
+	{key: "backlog.source", env: []string{"LOOPER_BACKLOG"}, spec: spec{kind: kindString},
+		doc: `Another tracker as the backlog: "taskmaster:PATH" (Task Master's tasks.json), "beads:PATH" (.beads/issues.jsonl) or "github:OWNER/REPO" (open issues, through gh). Empty: todo_file, else .looper/todo.json or to-do.json, else the Task Master or Beads file the project has.`,
+		get: func(c *Config) any { return c.Backlog.Source }, set: func(c *Config, v any) { c.Backlog.Source = v.(string) }},
+	{key: "backlog.taskmaster_tag", spec: spec{kind: kindString},
+		doc: `Task Master tag to work on. Empty: the current tag (.taskmaster/state.json), else master.`,
+		get: func(c *Config) any { return c.Backlog.TaskmasterTag }, set: func(c *Config, v any) { c.Backlog.TaskmasterTag = v.(string) }},
+	{key: "backlog.github_label", spec: spec{kind: kindString},
+		doc: `Work only on GitHub issues with this label. Empty: every open issue.`,
+		get: func(c *Config) any { return c.Backlog.GithubLabel }, set: func(c *Config, v any) { c.Backlog.GithubLabel = v.(string) }},
+	{key: "backlog.github_milestone", spec: spec{kind: kindString},
+		doc: `Work only on GitHub issues in this milestone (its title or number). Empty: any.`,
+		get: func(c *Config) any { return c.Backlog.GithubMilestone }, set: func(c *Config, v any) { c.Backlog.GithubMilestone = v.(string) }},
+	{key: "backlog.github_close", spec: spec{kind: kindBool},
+		doc: `Close a GitHub issue when its task is done (after the comment with the summary and commit).`,
+		get: func(c *Config) any { return c.Backlog.GithubClose }, set: func(c *Config, v any) { c.Backlog.GithubClose = v.(bool) }},
+
 	{key: "sandbox.mode", env: []string{"LOOPER_SANDBOX"}, spec: spec{kind: kindString, enum: sandboxModes},
 		doc: `Run agents in a bubblewrap sandbox (Linux): auto does it for agents whose permission checks are off (claude's --dangerously-skip-permissions, codex's danger-full-access), where bwrap works, and says once when it cannot; bwrap does it for every agent and refuses to run without it; off never does.`,
 		get: func(c *Config) any { return c.Sandbox.Mode }, set: func(c *Config, v any) { c.Sandbox.Mode = v.(string) }},
@@ -196,6 +214,21 @@ var settings = append([]*setting{
 	{key: "kubernetes.schedule_timeout", spec: spec{kind: kindDuration, min: 1},
 		doc: `How long a pod may stay unschedulable before its attempt fails with the scheduler's reason.`,
 		get: func(c *Config) any { return c.Kube.ScheduleTimeout }, set: func(c *Config, v any) { c.Kube.ScheduleTimeout = v.(time.Duration) }},
+	{key: "budget.max_cost_usd", env: []string{"LOOPER_MAX_COST_USD"}, spec: spec{kind: kindFloat},
+		doc: `US dollars the whole run may spend on agents, every attempt counted (losing votes and retries too). A warning at 80%; at the limit no new attempt starts and the run exits with status 4. Costs are the agents' own figures, or looper's estimates from the prices table (codex). 0: no limit.`,
+		get: func(c *Config) any { return c.Budget.MaxCostUSD }, set: func(c *Config, v any) { c.Budget.MaxCostUSD = v.(float64) }},
+	{key: "budget.max_tokens", env: []string{"LOOPER_MAX_TOKENS"}, spec: spec{kind: kindInt, min: 0},
+		doc: `Tokens (prompt, cached included, plus generated) the whole run may spend; as max_cost_usd otherwise. 0: no limit.`,
+		get: func(c *Config) any { return c.Budget.MaxTokens }, set: func(c *Config, v any) { c.Budget.MaxTokens = v.(int) }},
+	{key: "budget.task_max_cost_usd", spec: spec{kind: kindFloat},
+		doc: `US dollars one task's attempts may spend in a run. At the limit the task gets no new attempt and is blocked with the reason; the run goes on. 0: no limit.`,
+		get: func(c *Config) any { return c.Budget.TaskMaxCostUSD }, set: func(c *Config, v any) { c.Budget.TaskMaxCostUSD = v.(float64) }},
+	{key: "budget.task_max_tokens", spec: spec{kind: kindInt, min: 0},
+		doc: `Tokens one task's attempts may spend in a run; as task_max_cost_usd otherwise. 0: no limit.`,
+		get: func(c *Config) any { return c.Budget.TaskMaxTokens }, set: func(c *Config, v any) { c.Budget.TaskMaxTokens = v.(int) }},
+	{key: "budget.stop", spec: spec{kind: kindString, enum: budgetStopValues},
+		doc: `When a budget is spent: "finish" lets running attempts finish; "now" stops them as Ctrl-C does (grace period, then killed) and puts their tasks back as they were (a task's own budget blocks it).`,
+		get: func(c *Config) any { return c.Budget.Stop }, set: func(c *Config, v any) { c.Budget.Stop = v.(string) }},
 
 	{key: "verify.timeout", spec: spec{kind: kindDuration, min: 1},
 		doc: `Limit for one verify command; running over counts as a failure.`,
@@ -203,76 +236,17 @@ var settings = append([]*setting{
 	{key: "verify.by_tag", spec: spec{kind: kindMap},
 		doc: `Verify command per task tag, used instead of parallel.verify for tasks with that tag: { go = "go test ./..." }.`,
 		get: func(c *Config) any { return c.Verify.ByTag }, set: func(c *Config, v any) { c.Verify.ByTag = v.(map[string]string) }},
+
+	{key: "notify.on", env: []string{"LOOPER_NOTIFY_ON"}, spec: spec{kind: kindList, comma: true, enum: notifyValues},
+		doc: `Run events that are sent to notify.webhook and notify.command: blocked (a task ended blocked), failed (a task's attempts failed), rate_limited (an agent hit its usage limit), finished (the run ended), budget (a budget reached 80% or 100%).`,
+		get: func(c *Config) any { return c.Notify.On }, set: func(c *Config, v any) { c.Notify.On = v.([]string) }},
+	{key: "notify.webhook", env: []string{"LOOPER_NOTIFY_WEBHOOK"}, spec: spec{kind: kindString},
+		doc: `URL that gets each event as a JSON POST, retried with backoff; a failing webhook never stops the run. Empty: none.`,
+		get: func(c *Config) any { return c.Notify.Webhook }, set: func(c *Config, v any) { c.Notify.Webhook = v.(string) }},
+	{key: "notify.command", env: []string{"LOOPER_NOTIFY_COMMAND"}, spec: spec{kind: kindString},
+		doc: `Shell command that gets each event as JSON on stdin, e.g. "ntfy publish mytopic" or a notify-send wrapper. Empty: none.`,
+		get: func(c *Config) any { return c.Notify.Command }, set: func(c *Config, v any) { c.Notify.Command = v.(string) }},
 }, runnerSettings...)
-
-// agentField is one key of an [agents.<name>] table.
-type agentField struct {
-	name string
-	doc  string
-	spec
-	get func(*Agent) any
-	set func(*Agent, any)
-}
-
-var agentFields = []*agentField{
-	{name: "binary", spec: spec{kind: kindString},
-		doc: `Executable name or path. Required for agents other than claude and codex.`,
-		get: func(a *Agent) any { return a.Binary }, set: func(a *Agent, v any) { a.Binary = v.(string) }},
-	{name: "model", spec: spec{kind: kindString},
-		doc: `Model name passed to the CLI. Empty: the CLI's default.`,
-		get: func(a *Agent) any { return a.Model }, set: func(a *Agent, v any) { a.Model = v.(string) }},
-	{name: "reasoning", spec: spec{kind: kindString},
-		doc: `Codex reasoning effort (-c model_reasoning_effort=...). Empty: the CLI's default.`,
-		get: func(a *Agent) any { return a.Reasoning }, set: func(a *Agent, v any) { a.Reasoning = v.(string) }},
-	{name: "args", spec: spec{kind: kindList, comma: true},
-		doc: `Extra arguments, as an array or upstream's comma-separated string.`,
-		get: func(a *Agent) any { return a.Args }, set: func(a *Agent, v any) { a.Args = v.([]string) }},
-	{name: "prompt_format", spec: spec{kind: kindString, enum: append([]string{""}, promptFmtValues...)},
-		doc: `Generic agents: "stdin" sends the prompt on standard input, "arg" as the last argument. Empty: stdin.`,
-		get: func(a *Agent) any { return a.PromptFormat }, set: func(a *Agent, v any) { a.PromptFormat = v.(string) }},
-	{name: "format", spec: spec{kind: kindString, enum: append([]string{""}, formatValues...)},
-		doc: `Generic agents: the output stream they print (claude stream-json, codex --json, or plain text). Required for them.`,
-		get: func(a *Agent) any { return a.Format }, set: func(a *Agent, v any) { a.Format = v.(string) }},
-	{name: "permission_mode", spec: spec{kind: kindString, enum: append([]string{""}, permModeValues...)},
-		doc: `Claude --permission-mode: acceptEdits, auto, bypassPermissions, default, dontAsk, manual or plan. Empty: --dangerously-skip-permissions, as upstream.`,
-		get: func(a *Agent) any { return a.PermissionMode }, set: func(a *Agent, v any) { a.PermissionMode = v.(string) }},
-	{name: "sandbox", spec: spec{kind: kindString, enum: append([]string{""}, sandboxValues...)},
-		doc: `Codex --sandbox policy. Empty: the runner's default.`,
-		get: func(a *Agent) any { return a.Sandbox }, set: func(a *Agent, v any) { a.Sandbox = v.(string) }},
-	{name: "approval", spec: spec{kind: kindString, enum: append([]string{""}, approvalValues...)},
-		doc: `Codex approval policy. Empty: the runner's default.`,
-		get: func(a *Agent) any { return a.Approval }, set: func(a *Agent, v any) { a.Approval = v.(string) }},
-	{name: "env", spec: spec{kind: kindEnv},
-		doc: `Extra environment for the agent process: { NAME = "value" }.`,
-		get: func(a *Agent) any { return a.Env }, set: func(a *Agent, v any) { a.Env = v.([]string) }},
-	{name: "timeout", spec: spec{kind: kindDuration, min: 1},
-		doc: `Limit for one attempt; then the agent's process group is stopped.`,
-		get: func(a *Agent) any { return a.Timeout }, set: func(a *Agent, v any) { a.Timeout = v.(time.Duration) }},
-	{name: "idle_timeout", spec: spec{kind: kindDuration},
-		doc: `Stop an attempt that prints nothing for this long. "0": off.`,
-		get: func(a *Agent) any { return a.IdleTimeout }, set: func(a *Agent, v any) { a.IdleTimeout = v.(time.Duration) }},
-	{name: "retry_timeout", spec: spec{kind: kindDuration},
-		doc: `Stop an attempt whose only output, for this long, is the CLI retrying its model API (claude's "API retry", codex's "Reconnecting..."): the API is unreachable or failing. The agent is then not used for the rest of the run and its tasks stay as they were. An authentication failure stops it at the first retry. "0": off.`,
-		get: func(a *Agent) any { return a.RetryTimeout }, set: func(a *Agent, v any) { a.RetryTimeout = v.(time.Duration) }},
-	{name: "grace", spec: spec{kind: kindDuration},
-		doc: `When an attempt is stopped (timeout, idle_timeout, Ctrl-C, fail_fast), the time between SIGTERM and SIGKILL to the agent's process group. "0": SIGKILL at once.`,
-		get: func(a *Agent) any { return a.Grace }, set: func(a *Agent, v any) { a.Grace = v.(time.Duration) }},
-	{name: "network", spec: spec{kind: kindString, enum: append([]string{""}, networkValues...)},
-		doc: `Network of this agent in the sandbox: host or none. Empty: [sandbox] network.`,
-		get: func(a *Agent) any { return a.Network }, set: func(a *Agent, v any) { a.Network = v.(string) }},
-}
-
-// builtinAgentEnv lists upstream's environment variables for the built-in
-// agents' keys; when several are set the last listed wins.
-var builtinAgentEnv = map[string][]string{
-	"agents.claude.binary":   {"CLAUDE_BIN"},
-	"agents.claude.model":    {"CLAUDE_MODEL"},
-	"agents.claude.args":     {"CLAUDE_ARGS"},
-	"agents.codex.binary":    {"CODEX_BIN"},
-	"agents.codex.model":     {"CODEX_MODEL"},
-	"agents.codex.reasoning": {"CODEX_REASONING", "CODEX_REASONING_EFFORT"},
-	"agents.codex.args":      {"CODEX_ARGS"},
-}
 
 // staticSettings indexes settings by key.
 var staticSettings = func() map[string]*setting {

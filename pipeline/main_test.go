@@ -3,7 +3,6 @@ package pipeline_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
@@ -64,18 +63,6 @@ func pass[T any](name string) pipeline.Stage[T, T] {
 		}
 		return nil
 	})
-}
-
-// sleep waits d unless ctx is done first, like a well-behaved slow stage.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
 }
 
 // mustPanic runs f and returns the panic value, failing the test if f

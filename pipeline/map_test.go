@@ -31,7 +31,7 @@ func TestMapOrder(t *testing.T) {
 				// Item i takes 6-i seconds, so they complete in reverse.
 				const n = 6
 				stage := m.make("straggle", n, func(ctx context.Context, v int) (int, error) {
-					return v, sleep(ctx, time.Duration(n-v)*time.Second)
+					return v, pipeline.Sleep(ctx, time.Duration(n-v)*time.Second)
 				})
 				p := build[int](t, pipeline.Link(stage, 0))
 				start := time.Now()
@@ -58,7 +58,7 @@ func TestOrderedMapWithStragglersUnderALimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		durations := []time.Duration{5, 1, 1, 7, 2, 1, 1, 3, 1, 1}
 		stage := pipeline.OrderedMap("straggle", 3, func(ctx context.Context, v int) (int, error) {
-			return v, sleep(ctx, durations[v]*time.Second)
+			return v, pipeline.Sleep(ctx, durations[v]*time.Second)
 		})
 		p := build[int](t, pipeline.Link(stage, 1))
 		got, err := collectAll[int](t.Context(), p, source(count(len(durations))...))
@@ -86,7 +86,7 @@ func TestMapLimit(t *testing.T) {
 							break
 						}
 					}
-					return v, sleep(ctx, time.Second)
+					return v, pipeline.Sleep(ctx, time.Second)
 				})
 				p := build[int](t, pipeline.Link(stage, 0))
 				start := time.Now()
@@ -151,7 +151,7 @@ func TestMapItemErrorAbortsTheStage(t *testing.T) {
 						time.Sleep(time.Second)
 						return 0, boom
 					}
-					return v, sleep(ctx, time.Hour)
+					return v, pipeline.Sleep(ctx, time.Hour)
 				})
 				p := build[int](t, pipeline.Link(stage, 0))
 				start := time.Now()

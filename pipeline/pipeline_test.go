@@ -358,7 +358,7 @@ func TestStageErrorCancelsTheOthers(t *testing.T) {
 		var genErr error
 		generate := pipeline.Func("generate", func(ctx context.Context, in <-chan tick, out chan<- int) error {
 			for i := 0; ; i++ {
-				if genErr = sleep(ctx, time.Second); genErr != nil {
+				if genErr = pipeline.Sleep(ctx, time.Second); genErr != nil {
 					return genErr
 				}
 				if genErr = pipeline.Send(ctx, out, i); genErr != nil {
@@ -378,7 +378,7 @@ func TestStageErrorCancelsTheOthers(t *testing.T) {
 			return nil
 		})
 		slow := pipeline.Map("slow", 2, func(ctx context.Context, v int) (int, error) {
-			return v, sleep(ctx, time.Hour)
+			return v, pipeline.Sleep(ctx, time.Hour)
 		})
 		p := build[tick](t, pipeline.Link(generate, 0), pipeline.Link(check, 0), pipeline.Link(slow, 0))
 		start := time.Now()
@@ -408,7 +408,7 @@ func TestCancelStopsEverything(t *testing.T) {
 		generate := pipeline.Func("generate", func(ctx context.Context, in <-chan tick, out chan<- int) error {
 			for range in {
 				for i := 0; ; i++ {
-					if err := sleep(ctx, time.Second); err != nil {
+					if err := pipeline.Sleep(ctx, time.Second); err != nil {
 						return err
 					}
 					if err := pipeline.Send(ctx, out, i); err != nil {
@@ -419,10 +419,10 @@ func TestCancelStopsEverything(t *testing.T) {
 			return nil
 		})
 		work := pipeline.Map("work", 3, func(ctx context.Context, v int) (int, error) {
-			return v, sleep(ctx, 5*time.Second)
+			return v, pipeline.Sleep(ctx, 5*time.Second)
 		})
 		ordered := pipeline.OrderedMap("ordered", 2, func(ctx context.Context, v int) (int, error) {
-			return v, sleep(ctx, 7*time.Second)
+			return v, pipeline.Sleep(ctx, 7*time.Second)
 		})
 		p := build[tick](t, pipeline.Link(generate, 1), pipeline.Link(work, 2), pipeline.Link(ordered, 0))
 		src := make(chan tick, 1)
@@ -432,7 +432,7 @@ func TestCancelStopsEverything(t *testing.T) {
 		var got []int
 		err := pipeline.RunTo(ctx, p, src, func(v int) error {
 			got = append(got, v)
-			return sleep(ctx, 3*time.Second) // a slow consumer
+			return pipeline.Sleep(ctx, 3*time.Second) // a slow consumer
 		})
 		if err != stop {
 			t.Fatalf("Run error = %v, want the cancellation cause", err)

@@ -66,7 +66,7 @@ func TestThenReportsThePartThatFailed(t *testing.T) {
 				if err := pipeline.Send(ctx, out, v); err != nil {
 					return err
 				}
-				if err := sleep(ctx, time.Hour); err != nil {
+				if err := pipeline.Sleep(ctx, time.Hour); err != nil {
 					return err
 				}
 			}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+
+	"github.com/looper-go/looper/todo"
 )
 
 // buffered holds each attempt's output and shows it as one block when its
@@ -157,7 +159,7 @@ func (h *holder) flushUnfinished() {
 	for id := range h.tasks {
 		ids = append(ids, id)
 	}
-	slices.SortFunc(ids, compareTaskIDs)
+	slices.SortFunc(ids, todo.CompareIDs)
 	for _, id := range ids {
 		h.flush(id)
 		h.f.note(h.s.o.Now(), slog.LevelWarn, id, "", "no outcome: the run ended before this task finished")

@@ -61,6 +61,10 @@ const (
 	// at its end, so every output mode and the run log can say what did
 	// not run, and why.
 	KindWaiting Kind = "waiting"
+	// KindBudget reports a budget threshold crossed: 80% of a limit (a
+	// warning) or the limit itself (Message says which, TaskID names the
+	// task for a task's own budget).
+	KindBudget Kind = "budget"
 )
 
 // Event is the one record every stage, the agent runner and the run loop

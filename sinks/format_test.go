@@ -46,24 +46,6 @@ func FuzzAppendClean(f *testing.F) {
 	})
 }
 
-func TestShellJoin(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		argv []string
-		want string
-	}{
-		{[]string{"go", "test", "./..."}, "go test ./..."},
-		{[]string{"git", "commit", "-m", "it's done"}, `git commit -m 'it'\''s done'`},
-		{[]string{"echo", ""}, "echo ''"},
-		{[]string{"a=b", "x:y,z@1%"}, "a=b x:y,z@1%"},
-		{[]string{"rm", "*"}, "rm '*'"},
-	} {
-		if got := shellJoin(tc.argv); got != tc.want {
-			t.Errorf("shellJoin(%q) = %q, want %q", tc.argv, got, tc.want)
-		}
-	}
-}
-
 func TestFormatHelpers(t *testing.T) {
 	t.Parallel()
 	for d, want := range map[time.Duration]string{

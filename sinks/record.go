@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/looper-go/looper/internal/jsonobj"
 )
 
 // records is the console sink of the json and logfmt formats. Whatever the
@@ -145,14 +147,14 @@ func appendLogfmt(dst, js []byte) []byte {
 }
 
 func appendLogfmtObject(dst []byte, prefix string, js []byte) []byte {
-	fields, err := objectFields(js)
+	fields, err := jsonobj.Fields(js)
 	if err != nil {
 		// The JSON comes from eventEncoder; failing to read it back is a bug.
 		panic(fmt.Sprintf("sinks: cannot read back an encoded record: %v: %s", err, js))
 	}
 	for _, f := range fields {
-		key := prefix + f.key
-		v := bytes.TrimSpace(f.value)
+		key := prefix + f.Key
+		v := bytes.TrimSpace(f.Value)
 		switch v[0] {
 		case 'n': // null
 			continue
@@ -207,31 +209,4 @@ func logfmtNeedsQuote(s string) bool {
 		}
 	}
 	return false
-}
-
-type jsonField struct {
-	key   string
-	value json.RawMessage
-}
-
-// objectFields splits a JSON object into its fields, in order.
-func objectFields(js []byte) ([]jsonField, error) {
-	dec := json.NewDecoder(bytes.NewReader(js))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, fmt.Errorf("not a JSON object (%v)", err)
-	}
-	var fields []jsonField
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		fields = append(fields, jsonField{key, v})
-	}
-	return fields, nil
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/looper-go/looper/internal/jsonobj"
 )
 
 // runRecords runs the script through a records sink in format at level and
@@ -123,28 +125,28 @@ func TestLogfmtHasTheJSONFields(t *testing.T) {
 // flatten turns a JSON object into the key/value pairs logfmt should show.
 func flatten(t *testing.T, prefix string, js []byte) [][2]string {
 	t.Helper()
-	fields, err := objectFields(js)
+	fields, err := jsonobj.Fields(js)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var kv [][2]string
 	for _, f := range fields {
 		var v any
-		if err := json.Unmarshal(f.value, &v); err != nil {
+		if err := json.Unmarshal(f.Value, &v); err != nil {
 			t.Fatal(err)
 		}
 		switch v := v.(type) {
 		case nil:
 		case string:
-			kv = append(kv, [2]string{prefix + f.key, v})
+			kv = append(kv, [2]string{prefix + f.Key, v})
 		case map[string]any:
 			if len(v) > 0 {
-				kv = append(kv, flatten(t, prefix+f.key+".", f.value)...)
+				kv = append(kv, flatten(t, prefix+f.Key+".", f.Value)...)
 				continue
 			}
-			kv = append(kv, [2]string{prefix + f.key, string(f.value)})
+			kv = append(kv, [2]string{prefix + f.Key, string(f.Value)})
 		default:
-			kv = append(kv, [2]string{prefix + f.key, string(f.value)})
+			kv = append(kv, [2]string{prefix + f.Key, string(f.Value)})
 		}
 	}
 	return kv

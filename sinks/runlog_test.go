@@ -147,20 +147,11 @@ func readLog(t *testing.T, path string) []Event {
 // the summary embedded as a JSON object and the upstream field names.
 func TestRunLogRoundTrip(t *testing.T) {
 	t.Parallel()
-	l, err := OpenRunLog(t.TempDir(), "/p", t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := runSink(t.Context(), t, l.Sink(), script()); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(script(), readLog(t, l.Path())); diff != "" {
+	path := writeScriptLog(t)
+	if diff := cmp.Diff(script(), readLog(t, path)); diff != "" {
 		t.Errorf("log differs from the events (-want +got):\n%s", diff)
 	}
-	data, _ := os.ReadFile(l.Path())
+	data, _ := os.ReadFile(path)
 	for _, want := range []string{
 		`"type":"assistant_message","task_id":"T2","agent_id":"claude#1","attempt":1,"iteration":1,"content":"I'll start`,
 		`"summary":{"task_id":"T2","status":"blocked"`,

@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// Run is one looper run's files in a project log directory: its JSONL log
-// and the .last.json files of its attempts.
+// Run is one looper run's files in a project log directory: its JSONL log,
+// its state file and the .last.json files of its attempts.
 type Run struct {
 	// ID is the run id, the log's base name.
 	ID string
@@ -76,6 +76,10 @@ func ListRuns(dir string) ([]Run, error) {
 			logIDs = append(logIDs, id)
 		case strings.HasSuffix(name, ".last.json"):
 			lastFiles = append(lastFiles, e)
+		case strings.HasSuffix(name, ".state.json"): // the run's state file (StatePath)
+			if info, err := e.Info(); err == nil {
+				add(strings.TrimSuffix(name, ".state.json"), filepath.Join(dir, name), info)
+			}
 		}
 	}
 	// Longest ids first, so "X_2-label" goes to run X_2, not X.

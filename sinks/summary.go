@@ -12,6 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
+
+	"github.com/looper-go/looper/todo"
 )
 
 // summary shows only what changes a task's fate while the run goes
@@ -163,7 +165,7 @@ func (t *taskTable) write(w io.Writer, color bool, wall time.Duration) {
 	for id := range t.rows {
 		ids = append(ids, id)
 	}
-	slices.SortFunc(ids, compareTaskIDs)
+	slices.SortFunc(ids, todo.CompareIDs)
 	rows := make([]*taskRow, 0, len(ids)+1)
 	for _, id := range ids {
 		rows = append(rows, t.rows[id])

@@ -3,6 +3,8 @@ package sinks
 import (
 	"path/filepath"
 	"unicode/utf8"
+
+	"github.com/looper-go/looper/internal/shellquote"
 )
 
 // attemptHead says how an attempt ended in words that agree with the
@@ -38,10 +40,10 @@ const maxCommand = 72
 // when it fits, else with the program's base name and cut with "…", so an
 // agent's long command line does not wrap the output at every attempt.
 func shortCommand(argv []string) string {
-	line := shellJoin(argv)
+	line := shellquote.Join(argv)
 	if utf8.RuneCountInString(line) <= maxCommand {
 		return line
 	}
 	short := append([]string{filepath.Base(argv[0])}, argv[1:]...)
-	return truncate(shellJoin(short), maxCommand)
+	return truncate(shellquote.Join(short), maxCommand)
 }

@@ -31,27 +31,17 @@ const ClassSetup agent.Class = "setup-failed"
 // a pipeline with agents in its place runs one task at a time.
 func Agents(settings Settings, services Services) pipeline.Stage[Job, Ballot] {
 	d := newEnv(settings, services)
-	return pipeline.Func("agents", func(ctx context.Context, in <-chan Job, out chan<- Ballot) error {
-		if err := d.check(); err != nil {
-			return err
-		}
-		for j := range in {
-			b, err := runAgents(ctx, d, j)
-			if err != nil {
-				return err
-			}
-			if err := pipeline.Send(ctx, out, b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return checked(d, pipeline.Map("agents", 1, func(ctx context.Context, j Job) (Ballot, error) {
+		return runAgents(ctx, d, j)
+	}))
 }
 
 // runAgents is the agents fan-out of one job. The ballot lists the
 // attempts in agent order. The error is for what must stop the run (a
 // broken prompt), prefixed with the task.
 func runAgents(ctx context.Context, d *env, j Job) (Ballot, error) {
+	ctx, release := budgetContext(ctx, j)
+	defer release()
 	n := d.maxAgents()
 	attempts := make([]Attempt, n)
 	run := func(ctx context.Context, slot int) error {
@@ -152,6 +142,7 @@ func runAttempt(ctx context.Context, d *env, j Job, slot int) (Attempt, error) {
 		return a, err
 	}
 	a.Result = res
+	spend(d, j.run, j.Task.ID, a.AgentID, res.Usage)
 	checkTaskID(&a, j)
 	switch {
 	case a.Result.Class.Limited():
@@ -257,14 +248,7 @@ func waitForRateLimit(ctx context.Context, d *env, j Job, a Attempt) error {
 		return nil
 	}
 	warnAttempt(d, j, a, fmt.Sprintf("%s is rate-limited; waiting %s until %s", a.Agent, wait.Round(time.Second), until.UTC().Format(time.RFC3339)))
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
+	return pipeline.Sleep(ctx, wait)
 }
 
 // rateLimitUntil is when a rate-limited agent may be used again: the reset

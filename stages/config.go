@@ -3,6 +3,7 @@ package stages
 import (
 	"errors"
 	"fmt"
+	"github.com/looper-go/looper/internal/budget"
 	"log/slog"
 	"path/filepath"
 	"time"
@@ -62,21 +63,26 @@ func SettingsFromConfig(cfg *config.Config, dir string) Settings {
 		specs[name] = AgentSpec(cfg, name)
 	}
 	s := Settings{
-		Agents:           specs,
-		SlotAgents:       cfg.Parallel.Agents,
-		IterAgent:        cfg.Roles.Iter,
-		ReviewAgent:      cfg.Roles.Review,
-		BootstrapAgent:   cfg.Roles.Bootstrap,
-		RepairAgent:      cfg.Roles.Repair,
-		WorkDir:          dir,
-		TodoPath:         todoPath,
-		SchemaPath:       schemaPath,
-		RunID:            sinks.RunID(time.Now()),
-		WorktreeCopy:     cfg.Worktree.Copy,
-		MaxTasks:         1,
-		MaxAgents:        1,
-		Strategy:         todo.StrategyPriority,
-		FailFast:         cfg.Parallel.FailFast,
+		Agents:         specs,
+		SlotAgents:     cfg.Parallel.Agents,
+		IterAgent:      cfg.Roles.Iter,
+		ReviewAgent:    cfg.Roles.Review,
+		BootstrapAgent: cfg.Roles.Bootstrap,
+		RepairAgent:    cfg.Roles.Repair,
+		WorkDir:        dir,
+		TodoPath:       todoPath,
+		SchemaPath:     schemaPath,
+		RunID:          sinks.RunID(time.Now()),
+		WorktreeCopy:   cfg.Worktree.Copy,
+		MaxTasks:       1,
+		MaxAgents:      1,
+		Strategy:       todo.StrategyPriority,
+		FailFast:       cfg.Parallel.FailFast,
+		Budget: budget.Limits{
+			RunCostUSD: cfg.Budget.MaxCostUSD, RunTokens: int64(cfg.Budget.MaxTokens),
+			TaskCostUSD: cfg.Budget.TaskMaxCostUSD, TaskTokens: int64(cfg.Budget.TaskMaxTokens),
+			Stop: cfg.Budget.Stop,
+		},
 		MaxIterations:    cfg.MaxIterations,
 		LoopDelay:        cfg.LoopDelay(),
 		Retries:          cfg.Parallel.Retries,

@@ -17,13 +17,7 @@ import (
 // failed one.
 func Execute(settings Settings, services Services) pipeline.Stage[Job, Ballot] {
 	d := newEnv(settings, services)
-	tasks := pipeline.Map("execute", d.maxTasks(), func(ctx context.Context, j Job) (Ballot, error) {
+	return checked(d, pipeline.Map("execute", d.maxTasks(), func(ctx context.Context, j Job) (Ballot, error) {
 		return runAgents(ctx, d, j)
-	})
-	return pipeline.Func("execute", func(ctx context.Context, in <-chan Job, out chan<- Ballot) error {
-		if err := d.check(); err != nil {
-			return err
-		}
-		return tasks.Run(ctx, in, out)
-	})
+	}))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/looper-go/looper/internal/budget"
 	"log/slog"
 	"reflect"
 	"slices"
@@ -83,6 +84,7 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 	defer stop(nil)
 	run := newRunState(l.Settings, stop)
 	defer func() {
+		budgetReport(run, &rep, err)
 		rep.Unusable = run.unusableAgents()
 		rep.Remaining = l.remaining(d)
 		rep.Waiting = l.reportWaiting(d)
@@ -110,6 +112,9 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 		}
 		if err != nil {
 			return rep, l.abort(d, err, &rep)
+		}
+		if ended, err := budgetEnded(d, run, &rep); ended {
+			return rep, err
 		}
 		if review == nil || rep.Failed > 0 || rep.Blocked > 0 {
 			return rep, nil
@@ -180,8 +185,8 @@ func (l *Loop) stopped(ctx context.Context, d *env, err error, rep *Report) (boo
 	case errors.Is(cause, ErrFailFast):
 		rep.FailFast = true
 		removeKilledWorktrees(d, rep)
-	case errors.Is(cause, ErrAgentUnusable):
-		// Not an interrupt: the agents, not the user, ended the run.
+	case errors.Is(cause, ErrAgentUnusable), errors.Is(cause, budget.ErrExhausted):
+		// Not an interrupt: the agents, or the budget, ended the run.
 	default:
 		rep.Interrupted = true
 	}

@@ -31,10 +31,7 @@ const mergeBatch = 64
 // is short, and once the agents are done their work is not thrown away.
 func Merge(settings Settings, services Services) pipeline.Stage[Decision, Outcome] {
 	d := newEnv(settings, services)
-	return pipeline.Func("merge", func(ctx context.Context, in <-chan Decision, out chan<- Outcome) error {
-		if err := d.check(); err != nil {
-			return err
-		}
+	return checked(d, pipeline.Func("merge", func(ctx context.Context, in <-chan Decision, out chan<- Outcome) error {
 		// Landing and recording outlive a cancelled run (see above).
 		bg := context.WithoutCancel(ctx)
 		var releasing sync.WaitGroup // worktree removals after outcomes (see finish)
@@ -87,7 +84,7 @@ func Merge(settings Settings, services Services) pipeline.Stage[Decision, Outcom
 				return err
 			}
 		}
-	})
+	}))
 }
 
 // finish records a batch of outcomes in one save, decides which worktrees

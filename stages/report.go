@@ -23,6 +23,9 @@ type Report struct {
 	Reviewed, ProjectDone bool
 	// MaxIterations is true when the iteration limit ended the run.
 	MaxIterations bool
+	// Budget says which budget ended the run ("run cost $5.01 reached
+	// budget.max_cost_usd ($5.00)"), "" when none did.
+	Budget string
 	// Unusable says, for each agent the run stopped using (bad credentials,
 	// an unreachable model API), why and how to fix it.
 	Unusable []string
@@ -38,7 +41,7 @@ type Report struct {
 // OK reports whether the run ended without anything failing or blocked,
 // with every agent usable and without ready work left.
 func (r Report) OK() bool {
-	return r.Failed == 0 && r.Blocked == 0 && !r.Interrupted && !r.FailFast && len(r.Unusable) == 0 && r.Remaining == 0
+	return r.Failed == 0 && r.Blocked == 0 && !r.Interrupted && !r.FailFast && len(r.Unusable) == 0 && r.Remaining == 0 && r.Budget == ""
 }
 
 // countCompletion counts a job that left the pipeline: its outcome when

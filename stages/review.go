@@ -35,21 +35,9 @@ func (ReviewOutcome) Completion() Completion { return Completion{} }
 // done.
 func Review(settings Settings, services Services) pipeline.Stage[Tick, ReviewOutcome] {
 	d := newEnv(settings, services)
-	return pipeline.Func("review", func(ctx context.Context, in <-chan Tick, out chan<- ReviewOutcome) error {
-		if err := d.check(); err != nil {
-			return err
-		}
-		for t := range in {
-			r, err := review(ctx, d, t.run)
-			if err != nil {
-				return err
-			}
-			if err := pipeline.Send(ctx, out, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return checked(d, pipeline.Map("review", 1, func(ctx context.Context, t Tick) (ReviewOutcome, error) {
+		return review(ctx, d, t.run)
+	}))
 }
 
 // reviewPass runs the review pipeline once for run and returns how many
@@ -90,6 +78,7 @@ func review(ctx context.Context, d *env, run *runState) (ReviewOutcome, error) {
 	if err != nil {
 		return r, err
 	}
+	spend(d, run, "", agentID, res.Usage)
 	r.Result = res
 	status := string(res.Class)
 	if res.Review != nil {

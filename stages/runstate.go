@@ -2,6 +2,7 @@ package stages
 
 import (
 	"context"
+	"github.com/looper-go/looper/internal/budget"
 	"maps"
 	"slices"
 	"sync"
@@ -29,6 +30,7 @@ type runState struct {
 	sel         *selector       // select's counts, kept across passes
 	checkout    *checkoutWatch  // the user's checkout, in worktree runs
 	stop        context.CancelCauseFunc
+	budget      *budget.Tracker // what the run spends ([budget]); nil: no limit
 
 	mu       sync.Mutex
 	resume   map[string]worktree.Leftover // leftover work the next attempts start from
@@ -44,6 +46,7 @@ func newRunState(s Settings, stop context.CancelCauseFunc) *runState {
 		finished:    map[string]bool{},
 		stop:        stop,
 		resume:      maps.Clone(s.Resume),
+		budget:      newTracker(s.Budget),
 	}
 }
 

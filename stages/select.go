@@ -25,17 +25,14 @@ import (
 // is not retried unless Retries allows it).
 func Select(settings Settings, services Services) pipeline.Stage[Tick, Job] {
 	d := newEnv(settings, services)
-	return pipeline.Func("select", func(ctx context.Context, in <-chan Tick, out chan<- Job) error {
-		if err := d.check(); err != nil {
-			return err
-		}
+	return checked(d, pipeline.Func("select", func(ctx context.Context, in <-chan Tick, out chan<- Job) error {
 		for t := range in {
 			if err := selectPass(ctx, d, t, out); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // errNoCompletions refuses a Tick that did not come from Loop.Run.
@@ -66,7 +63,8 @@ type selector struct {
 	attempts    map[string]int // runs per task in this run
 	failures    map[string]int // failed runs per task, against Retries
 	rateLimited map[string]int // rate-limit requeues per task
-	stopping    bool           // fail_fast fired: dispatch nothing more
+	stopping    bool           // fail_fast fired, or the run's budget is spent: dispatch nothing more
+	overBudget  []string       // tasks blocked at dispatch by their own budget
 }
 
 func (s *selector) pass(ctx context.Context, out chan<- Job, completions <-chan Completion) error {
@@ -85,6 +83,12 @@ func (s *selector) pass(ctx context.Context, out chan<- Job, completions <-chan 
 	for {
 		if pending == nil && delay == nil && !s.stopping && s.hasCapacity(inFlight) {
 			if t, ok := ready.Next(); ok {
+				if within, err := s.withinBudget(t, ready); err != nil || !within {
+					if err != nil {
+						return err
+					}
+					continue
+				}
 				s.attempts[t.ID]++
 				pending = &Job{Task: t, PrevStatus: t.Status, Attempt: s.attempts[t.ID], RateLimits: s.rateLimited[t.ID], run: s.run}
 				if err := s.dispatch(pending); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/looper-go/looper/internal/agent"
 	"github.com/looper-go/looper/internal/prompts"
 	"github.com/looper-go/looper/internal/worktree"
+	"github.com/looper-go/looper/pipeline"
 	"github.com/looper-go/looper/sinks"
 )
 
@@ -76,6 +77,17 @@ type env struct {
 }
 
 func newEnv(s Settings, svc Services) *env { return &env{Settings: s, Services: svc} }
+
+// checked makes s refuse to run, with an error, on settings and services
+// a run cannot work with (see check), rather than fail in the middle.
+func checked[In, Out any](d *env, s pipeline.Stage[In, Out]) pipeline.Stage[In, Out] {
+	return pipeline.Func(s.Name(), func(ctx context.Context, in <-chan In, out chan<- Out) error {
+		if err := d.check(); err != nil {
+			return err
+		}
+		return s.Run(ctx, in, out)
+	})
+}
 
 // check reports settings and services a stage cannot run with.
 func (d *env) check() error {

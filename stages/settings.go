@@ -3,6 +3,7 @@ package stages
 import (
 	"errors"
 	"fmt"
+	"github.com/looper-go/looper/internal/budget"
 	"slices"
 	"time"
 
@@ -65,6 +66,9 @@ type Settings struct {
 	Strategy todo.Strategy
 	// FailFast stops the run at the first failed task.
 	FailFast bool
+	// Budget limits what the run and each task may spend on agents
+	// ([budget]); the zero Limits spends without limit.
+	Budget budget.Limits
 	// MaxIterations bounds the tasks dispatched (0 = unlimited).
 	MaxIterations int
 	// LoopDelay is waited between two dispatches.
@@ -108,6 +112,9 @@ func (s Settings) Check() error {
 		if f.v < 0 {
 			errs = append(errs, fmt.Errorf("stages: Settings.%s is %d; it must be 0 or more", f.name, f.v))
 		}
+	}
+	if _, err := budget.New(s.Budget); err != nil {
+		errs = append(errs, fmt.Errorf("stages: Settings.Budget: %w", err))
 	}
 	return errors.Join(errs...)
 }

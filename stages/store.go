@@ -2,6 +2,7 @@ package stages
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/looper-go/looper/internal/atomicfile"
+	"github.com/looper-go/looper/source"
 	"github.com/looper-go/looper/todo"
 )
 
@@ -26,6 +29,11 @@ import (
 // are not what the Store last wrote: an external edit. A save is one
 // Marshal and one atomic write.
 //
+// The file is looper's own to-do.json unless StoreOptions names another
+// tracker's Format (Task Master, Beads), whose Patch writes each change as
+// a minimal diff into the file as it is, or a Remote (GitHub issues),
+// fetched once and told of each change instead of a file being written.
+//
 // If the file on disk no longer parses (an agent broke or deleted it), the
 // Store keeps a copy of the broken file next to it, warns, and continues
 // from the last good version, so no decision is ever lost to bad input.
@@ -35,6 +43,8 @@ type Store struct {
 	readOnly bool
 	now      func() time.Time
 	warn     func(string)
+	format   source.Format
+	remote   source.Remote
 
 	mu sync.Mutex
 	// cur is the last valid backlog read or written; readers get clones.
@@ -42,6 +52,9 @@ type Store struct {
 	// canon is cur.Marshal(): what a save of cur writes, and how a file
 	// rewritten with the same content is recognised.
 	canon []byte
+	// raw is the file's bytes as cur was read from or written to them, which
+	// a Format patches.
+	raw []byte
 	// disk is the file as it was when cur was read or written.
 	disk  os.FileInfo
 	prior map[string]todo.Status // tasks this run marked doing → status before
@@ -57,13 +70,21 @@ type StoreOptions struct {
 	Now func() time.Time
 	// Warn receives messages about recovered problems.
 	Warn func(string)
+	// Format reads and writes the file; nil is looper's own to-do.json.
+	Format source.Format
+	// Remote, when set, is the backlog instead of the file: path then only
+	// names the lock that keeps a second looper off the same tracker.
+	Remote source.Remote
 }
 
 // OpenStore takes the lock on the backlog at path (creating its directory
 // when needed) and removes the temporary files of saves a crash cut short. The backlog itself is read on first use, so Prepare can
 // bootstrap or repair it under the lock.
 func OpenStore(path string, o StoreOptions) (*Store, error) {
-	s := &Store{path: path, readOnly: o.ReadOnly, now: o.Now, warn: o.Warn, prior: map[string]todo.Status{}}
+	s := &Store{path: path, readOnly: o.ReadOnly, now: o.Now, warn: o.Warn, format: o.Format, remote: o.Remote, prior: map[string]todo.Status{}}
+	if s.format == nil {
+		s.format = source.Native{}
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -133,6 +154,9 @@ func (s *Store) Reads() int {
 // falling back to the last good version when it is broken. Called with mu
 // held.
 func (s *Store) read() (*todo.Backlog, error) {
+	if s.remote != nil {
+		return s.fetch()
+	}
 	fi, statErr := os.Stat(s.path)
 	if statErr == nil && s.cur != nil && s.unchanged(fi) {
 		return s.cur.Clone(), nil
@@ -140,14 +164,15 @@ func (s *Store) read() (*todo.Backlog, error) {
 	b, data, err := s.load()
 	if err == nil {
 		if s.cur == nil || !bytes.Equal(data, s.canon) {
-			canon, merr := b.Marshal()
+			canon, merr := s.format.Patch(data, b, s.now())
 			if merr != nil {
 				return nil, merr
 			}
-			s.cur, s.canon = b, canon
+			s.cur, s.canon, s.raw = b, canon, data
 			s.disk = fi
 			return b.Clone(), nil
 		}
+		s.raw = data
 		s.disk = fi
 		return s.cur.Clone(), nil
 	}
@@ -190,8 +215,27 @@ func (s *Store) load() (*todo.Backlog, []byte, error) {
 		return nil, nil, err
 	}
 	s.reads++
-	b, err := todo.Parse(s.path, data)
+	b, err := s.format.Parse(s.path, data)
 	return b, data, err
+}
+
+// fetch returns a copy of a Remote's backlog, fetched on first use and
+// kept up to date by this Store's own updates from then on. Called with
+// mu held.
+func (s *Store) fetch() (*todo.Backlog, error) {
+	if s.cur == nil {
+		b, err := s.remote.Fetch(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		s.reads++
+		canon, err := b.Marshal()
+		if err != nil {
+			return nil, err
+		}
+		s.cur, s.canon = b, canon
+	}
+	return s.cur.Clone(), nil
 }
 
 // Update applies fn to a fresh copy of the backlog and saves the result
@@ -211,6 +255,33 @@ func (s *Store) update(fn func(b *todo.Backlog) error) error {
 	if err := fn(b); err != nil {
 		return err
 	}
+	if s.remote != nil {
+		return s.push(b)
+	}
+	after, err := s.format.Patch(s.raw, b, s.now())
+	if err != nil {
+		return err
+	}
+	if s.readOnly || bytes.Equal(s.canon, after) {
+		return nil
+	}
+	if err := atomicfile.Write(s.path, after, 0o644); err != nil {
+		return err
+	}
+	s.saves++
+	s.cur, s.canon, s.raw = b, after, after
+	s.disk = nil
+	if fi, err := os.Stat(s.path); err == nil {
+		s.disk = fi
+	}
+	return nil
+}
+
+// push tells a Remote what changed. The run goes on when the tracker
+// cannot be told (no network, a token that may not write): the change is
+// kept in memory and the failure is a warning, since the work itself is
+// done and recorded in git.
+func (s *Store) push(b *todo.Backlog) error {
 	after, err := b.Marshal()
 	if err != nil {
 		return err
@@ -218,15 +289,11 @@ func (s *Store) update(fn func(b *todo.Backlog) error) error {
 	if s.readOnly || bytes.Equal(s.canon, after) {
 		return nil
 	}
-	if err := todo.WriteFileAtomic(s.path, after); err != nil {
-		return err
+	if err := s.remote.Push(context.Background(), s.cur, b); err != nil {
+		s.warn(fmt.Sprintf("could not write back to %s: %v", s.remote.Name(), err))
 	}
 	s.saves++
 	s.cur, s.canon = b, after
-	s.disk = nil
-	if fi, err := os.Stat(s.path); err == nil {
-		s.disk = fi
-	}
 	return nil
 }
 

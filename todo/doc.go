@@ -38,8 +38,8 @@
 // in memory and stamp updated_at the way upstream does. ParseSummary and
 // ParseReviewSummary check an agent's summary against the embedded contract
 // schemas before it is applied. Marshal writes upstream's layout (key order,
-// 2-space indent, trailing newline) without HTML escaping; Save and
-// WriteFileAtomic replace the file atomically (temporary file, fsync,
+// 2-space indent, trailing newline) without HTML escaping; Save
+// replaces the file atomically (internal/atomicfile: temporary file, fsync,
 // rename, fsync of the directory), keeping its mode; RemoveTemporaries
 // clears the temporary files of saves a crash cut short. AcquireLock takes an
 // advisory flock on <backlog>.lock so a second looper on the same backlog

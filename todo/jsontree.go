@@ -15,7 +15,11 @@ import (
 // resolve to the last value. ok is false for data that is not one JSON
 // value; syntaxProblem then says where and why.
 func decodeTree(data []byte) (doc any, duplicates []Problem, ok bool) {
-	d := &treeDecoder{data: data}
+	return (&treeDecoder{data: data}).decode()
+}
+
+// decode decodes d.data; see decodeTree.
+func (d *treeDecoder) decode() (doc any, duplicates []Problem, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			if r != errSyntax {
@@ -46,6 +50,9 @@ type treeStep struct {
 	index int // -1 for a key
 }
 
+// treeDecoder is todo's one JSON scanner: it decodes the backlog and the
+// agents' summaries, and locate runs it again to find where the value a
+// problem names starts.
 type treeDecoder struct {
 	data       []byte
 	pos        int
@@ -53,6 +60,10 @@ type treeDecoder struct {
 	path       []treeStep // the keys and indexes down to the current value
 	duplicates []Problem
 	lines      lineIndex
+	// member, if set, is called at every object member (start = its key's
+	// opening quote) and array element (start = the element), with the
+	// path down to it.
+	member func(path []treeStep, start int)
 }
 
 func (d *treeDecoder) space() {
@@ -222,6 +233,9 @@ func (d *treeDecoder) object() map[string]any {
 		d.expect(':')
 		d.space()
 		d.path = append(d.path, treeStep{key: key, index: -1})
+		if d.member != nil {
+			d.member(d.path, keyStart)
+		}
 		if _, dup := m[key]; dup {
 			d.duplicate(key, keyStart)
 		}
@@ -248,6 +262,9 @@ func (d *treeDecoder) array() []any {
 	for i := 0; ; i++ {
 		d.space()
 		d.path = append(d.path, treeStep{index: i})
+		if d.member != nil {
+			d.member(d.path, d.pos)
+		}
 		a = append(a, d.value())
 		d.path = d.path[:len(d.path)-1]
 		d.space()
@@ -264,16 +281,21 @@ func (d *treeDecoder) duplicate(key string, at int) {
 	if d.lines.data == nil {
 		d.lines = newLineIndex(d.data)
 	}
-	ptr := make([]string, len(d.path))
-	for i, e := range d.path {
+	p := problemAt(pointerOf(d.path), "duplicate key %q: JSON keeps only the last value; remove one of them", key)
+	p.Line, p.Column = d.lines.position(at)
+	d.duplicates = append(d.duplicates, p)
+}
+
+// pointerOf returns a path as JSON pointer tokens.
+func pointerOf(path []treeStep) []string {
+	ptr := make([]string, len(path))
+	for i, e := range path {
 		ptr[i] = e.key
 		if e.index >= 0 {
 			ptr[i] = strconv.Itoa(e.index)
 		}
 	}
-	p := problemAt(ptr, "duplicate key %q: JSON keeps only the last value; remove one of them", key)
-	p.Line, p.Column = d.lines.position(at)
-	d.duplicates = append(d.duplicates, p)
+	return ptr
 }
 
 // parseJSON decodes data with decodeTree, or returns the problem that

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/looper-go/looper/internal/atomicfile"
 )
 
 // Marshal renders the backlog the way upstream writes it, so files looper
@@ -58,7 +60,7 @@ func encodedSizeHint(b *Backlog) int {
 	return n + n/8 // room for escapes
 }
 
-// Save writes b to path atomically (see WriteFileAtomic): a crash or a full
+// Save writes b to path atomically (see atomicfile.Write): a crash or a full
 // disk leaves either the old file or the new one, never a truncated mix,
 // which is how upstream once committed an empty backlog. Save does not take
 // the lock; writers hold AcquireLock around their read-modify-write.
@@ -67,65 +69,8 @@ func Save(path string, b *Backlog) error {
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", path, err)
 	}
-	return WriteFileAtomic(path, data)
+	return atomicfile.Write(path, data, 0o644)
 }
-
-// WriteFileAtomic replaces the file at path with data: it writes a temporary
-// file in the same directory, syncs it, renames it over path and syncs the
-// directory, so readers see the old content or the new, and the new content
-// survives a crash once WriteFileAtomic returns. An existing file keeps its
-// permission bits (a new one gets 0644); a symbolic link is followed and its
-// target replaced, so the link survives.
-func WriteFileAtomic(path string, data []byte) (err error) {
-	target := path
-	if resolved, err := filepath.EvalSymlinks(path); err == nil {
-		target = resolved
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	mode := fs.FileMode(0o644)
-	if fi, err := os.Stat(target); err == nil {
-		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("%s is not a regular file; refusing to replace it", path)
-		}
-		mode = fi.Mode().Perm()
-	}
-	dir, base := filepath.Split(target)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, tempPattern(base))
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("writing %s: %w", path, err)
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// tempPattern is the name WriteFileAtomic gives its temporary file, for
-// os.CreateTemp, next to the file it replaces.
-func tempPattern(base string) string { return "." + base + ".tmp-*" }
 
 // RemoveTemporaries deletes the temporary files that saves of path left
 // behind when their writer died between creating the file and renaming it
@@ -145,7 +90,7 @@ func RemoveTemporaries(path string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	prefix := strings.TrimSuffix(tempPattern(base), "*")
+	prefix := strings.TrimSuffix(atomicfile.TempPattern(base), "*")
 	var removed []string
 	var errs []error
 	for _, e := range entries {
@@ -160,17 +105,4 @@ func RemoveTemporaries(path string) ([]string, error) {
 		removed = append(removed, name)
 	}
 	return removed, errors.Join(errs...)
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return err
-	}
-	return nil
 }

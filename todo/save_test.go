@@ -150,21 +150,6 @@ func TestSave(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicFailures(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	if err := WriteFileAtomic(filepath.Join(dir, "no", "such", "dir.json"), []byte("x")); err == nil {
-		t.Error("write into a missing directory succeeded")
-	}
-	if err := WriteFileAtomic(dir, []byte("x")); err == nil {
-		t.Error("replacing a directory succeeded")
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 0 {
-		t.Errorf("failed writes left %d files behind", len(entries))
-	}
-}
-
 // TestRemoveTemporaries leaves the temporary files of two interrupted saves
 // next to a backlog (one of them named with glob characters) and checks
 // that RemoveTemporaries deletes exactly those, also through a symbolic

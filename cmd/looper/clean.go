@@ -28,6 +28,7 @@ type cleanCmd struct {
 	Yes       bool   `help:"Delete every run when neither --keep nor --age is given."`
 	Worktrees bool   `help:"Remove leftover attempt worktrees and branches that are merged or empty."`
 	Force     bool   `help:"With --worktrees, also remove unmerged commits, uncommitted changes, locked worktrees and stray directories."`
+	OlderThan ageArg `placeholder:"AGE" help:"With --worktrees, only those last changed more than AGE ago: 7d, 1.5d, 36h."`
 }
 
 func (cleanCmd) Help() string {
@@ -42,6 +43,9 @@ that interrupted or failed runs left. Those whose commits are all in the checked
 branch (merged) or that have none (empty) are removed; unmerged commits, uncommitted
 changes, locked worktrees and directories git does not know are kept, each with the
 reason, unless --force is given. It refuses while a looper run holds the backlog lock.
+With --older-than AGE only leftovers untouched for AGE are considered (a worktree's age is
+that of its newest directory, index or reflog change; a branch's that of its newest reflog
+entry); the others are left alone and counted.
 With only --worktrees the run logs are left alone; add --keep, --age or --yes to clean
 both.`
 }
@@ -49,6 +53,9 @@ both.`
 func (c *cleanCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
 	if c.Keep != nil && *c.Keep < 0 {
 		return &exitError{code: exitUsage, err: fmt.Errorf("--keep must be 0 or more, not %d", *c.Keep)}
+	}
+	if c.OlderThan != 0 && !c.Worktrees {
+		return &exitError{code: exitUsage, err: errors.New("--older-than applies to --worktrees only; for run logs use --age")}
 	}
 	if c.Force && !c.Worktrees {
 		return &exitError{code: exitUsage, err: errors.New("--force applies to --worktrees only; run logs a looper process is writing are never deleted")}
@@ -156,9 +163,14 @@ func (c *cleanCmd) cleanWorktrees(ctx context.Context, cfg *config.Config, stdou
 	if b, err := repo.Branch(); err == nil {
 		into = b
 	}
-	var removed, kept []worktree.Leftover
-	if c.DryRun {
+	var removed, kept, fresh []worktree.Leftover
+	cutoff := time.Now().Add(-time.Duration(c.OlderThan))
+	switch {
+	case c.DryRun:
 		left, lerr := repo.Leftovers()
+		if lerr == nil && c.OlderThan != 0 {
+			left, fresh, lerr = repo.Stale(ctx, left, cutoff)
+		}
 		for _, l := range left {
 			if c.Force || l.Removable() {
 				removed = append(removed, l)
@@ -167,7 +179,9 @@ func (c *cleanCmd) cleanWorktrees(ctx context.Context, cfg *config.Config, stdou
 			}
 		}
 		err = lerr
-	} else {
+	case c.OlderThan != 0:
+		removed, kept, fresh, err = repo.CleanOlder(ctx, c.Force, cutoff)
+	default:
 		removed, kept, err = repo.Clean(ctx, c.Force)
 	}
 	verb, keepVerb := "removed", "kept"
@@ -180,13 +194,17 @@ func (c *cleanCmd) cleanWorktrees(ctx context.Context, cfg *config.Config, stdou
 	for _, l := range kept {
 		fmt.Fprintf(stdout, "%s %s: %s\n", keepVerb, l, keptReason(l, into, c.DryRun))
 	}
+	recent := ""
+	if len(fresh) > 0 {
+		recent = fmt.Sprintf(", left %d changed in the last %s alone", len(fresh), ageText(time.Duration(c.OlderThan)))
+	}
 	switch {
 	case err != nil:
 		return fmt.Errorf("clean worktrees: %w", err)
-	case len(removed)+len(kept) == 0:
+	case len(removed)+len(kept)+len(fresh) == 0:
 		fmt.Fprintf(stdout, "no looper worktrees or branches in %s\n", repo.Root())
 	default:
-		fmt.Fprintf(stdout, "worktrees: %s %d, %s %d\n", verb, len(removed), keepVerb, len(kept))
+		fmt.Fprintf(stdout, "worktrees: %s %d, %s %d%s\n", verb, len(removed), keepVerb, len(kept), recent)
 	}
 	return nil
 }
@@ -215,6 +233,14 @@ func keptReason(l worktree.Leftover, into string, dryRun bool) string {
 		s += " (git's record of the missing directory would be dropped)"
 	}
 	return s
+}
+
+// ageText writes an age as it is usually given: "7d", "1.5d", "36h".
+func ageText(d time.Duration) string {
+	if d >= 24*time.Hour {
+		return strconv.FormatFloat(d.Hours()/24, 'f', -1, 64) + "d"
+	}
+	return d.String()
 }
 
 // ageArg is the --age value, parsed by parseAge.

@@ -30,6 +30,12 @@ type globalFlags struct {
 	LogTimes   bool   `name:"log-timestamps" config:"log_timestamps" negatable:"" group:"config" help:"Start console lines with the time."`
 	LogCaller  bool   `config:"log_caller" negatable:"" group:"config" help:"End console lines with the stage that emitted them."`
 
+	Backlog         string `config:"backlog.source" placeholder:"SOURCE" group:"backlog" help:"Another tracker as the backlog: taskmaster:PATH, beads:PATH or github:OWNER/REPO."`
+	TaskmasterTag   string `config:"backlog.taskmaster_tag" placeholder:"TAG" group:"backlog" help:"Task Master tag to work on."`
+	GithubLabel     string `config:"backlog.github_label" placeholder:"LABEL" group:"backlog" help:"Work only on GitHub issues with this label."`
+	GithubMilestone string `config:"backlog.github_milestone" placeholder:"MILESTONE" group:"backlog" help:"Work only on GitHub issues in this milestone."`
+	GithubClose     bool   `config:"backlog.github_close" negatable:"" group:"backlog" help:"Close a GitHub issue when its task is done."`
+
 	Workflow      string `config:"workflow" placeholder:"NAME" group:"loop" help:"Workflow"`
 	MaxIterations int    `config:"max_iterations" placeholder:"N" group:"loop" help:"Most tasks dispatched in one run."`
 	ApplySummary  bool   `config:"apply_summary" negatable:"" group:"loop" help:"Apply agent summaries to the backlog."`
@@ -61,7 +67,7 @@ type globalFlags struct {
 	CodexReasoning string   `config:"agents.codex.reasoning" placeholder:"EFFORT" group:"agents" help:"Codex reasoning effort."`
 	ClaudeArgs     []string `config:"agents.claude.args" placeholder:"ARG" group:"agents" help:"Extra claude arguments (write --claude-args=--x,--y)."`
 	CodexArgs      []string `config:"agents.codex.args" placeholder:"ARG" group:"agents" help:"Extra codex arguments (write --codex-args=--x,--y)."`
-	Agent          string   `placeholder:"NAME" group:"agents" help:"Agent for every role and slot of this run; \"fake\" is looper's built-in fake agent, which needs no API key and writes and commits looper-fake/<task>.txt per task (not real work)."`
+	Agent          string   `placeholder:"NAME" predictor:"agent" group:"agents" help:"Agent for every role and slot of this run; \"fake\" is looper's built-in fake agent, which needs no API key and writes and commits looper-fake/<task>.txt per task (not real work)."`
 }
 
 // flagGroups titles the global flag groups in help.
@@ -70,6 +76,7 @@ var flagGroups = kong.ExplicitGroups([]kong.Group{
 	{Key: "loop", Title: "Loop flags:"},
 	{Key: "parallel", Title: "Parallel flags:"},
 	{Key: "agents", Title: "Agent flags:"},
+	{Key: "backlog", Title: "Backlog flags:"},
 })
 
 // configHelp is kong's help value formatter: for flags tied to a config

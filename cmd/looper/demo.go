@@ -13,6 +13,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/internal/shellquote"
 	"github.com/looper-go/looper/todo"
 )
 
@@ -83,7 +84,7 @@ func (c *demoCmd) Run(ctx context.Context, kctx *kong.Context, stdout io.Writer)
 	}
 	wrapper := filepath.Join(dir, ".looper", "bin", "claude")
 	script := fmt.Sprintf("#!/bin/sh\n# The demo's stand-in for the claude CLI: looper's fake agent.\nLOOPER_FAKE_SCENARIOS=%s exec %s fake-agent claude \"$@\"\n",
-		shellQuote(filepath.Join(dir, ".looper", "scenarios.json")), shellQuote(exe))
+		shellquote.Quote(filepath.Join(dir, ".looper", "scenarios.json")), shellquote.Quote(exe))
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func (c *demoCmd) Run(ctx context.Context, kctx *kong.Context, stdout io.Writer)
 	fmt.Fprintf(stdout, "looper demo: a 12-task project in %s\n\n", dir)
 	runErr := runLoop(ctx, cfg, dir, stdout, true)
 	fmt.Fprintf(stdout, "\nThe demo project is kept in %s, with a copy of this looper in .looper/bin. Look around:\n", dir)
-	fmt.Fprintf(stdout, "  cd %s && .looper/bin/looper ls && git log --oneline --graph\n", shellQuote(dir))
+	fmt.Fprintf(stdout, "  cd %s && .looper/bin/looper ls && git log --oneline --graph\n", shellquote.Quote(dir))
 	fmt.Fprintln(stdout, "To try looper on your own project without an API key: looper init, then looper run --agent fake")
 	fmt.Fprintln(stdout, "(go install ./cmd/looper puts looper on your PATH).")
 	return runErr

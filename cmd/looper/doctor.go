@@ -14,6 +14,7 @@ import (
 
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/source"
 	"github.com/looper-go/looper/stages"
 	"github.com/looper-go/looper/todo"
 )
@@ -190,7 +191,15 @@ func (d *doctorCmd) checkGit(ctx context.Context, r *doctorReport, cfg *config.C
 
 func checkBacklog(r *doctorReport, cfg *config.Config, dir string) {
 	path := cfg.TodoPath(dir)
-	b, err := todo.Load(path)
+	native := true
+	var b *todo.Backlog
+	var err error
+	if bk, serr := backlogSource("", cfg, dir); serr == nil && bk.Kind != source.KindTodo {
+		path, native = bk.String(), false // another tracker (--backlog, or detected)
+		b, err = bk.Load(context.Background())
+	} else {
+		b, err = todo.Load(path)
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		r.warn("backlog", fmt.Sprintf("no backlog at %s", path),
@@ -206,7 +215,7 @@ func checkBacklog(r *doctorReport, cfg *config.Config, dir string) {
 	}
 	r.ok("backlog", fmt.Sprintf("%s: %d tasks (%d todo, %d doing, %d blocked, %d done)", path, len(b.Tasks),
 		counts[todo.StatusTodo], counts[todo.StatusDoing], counts[todo.StatusBlocked], counts[todo.StatusDone]))
-	if schema := cfg.SchemaPath(dir); schema != "" {
+	if schema := cfg.SchemaPath(dir); schema != "" && native {
 		checkSchema(r, schema, path)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/internal/atomicfile"
 	"github.com/looper-go/looper/todo"
 )
 
@@ -32,11 +33,7 @@ problems is never rewritten: fix what "looper validate" reports first.`
 }
 
 func (c *fmtCmd) Run(cfg *config.Config, stdout io.Writer) error {
-	path, err := backlogPath(c.File, cfg)
-	if err != nil {
-		return err
-	}
-	b, err := loadBacklog(path)
+	path, b, err := openBacklog(c.File, cfg)
 	if err != nil {
 		return err
 	}
@@ -81,7 +78,7 @@ func (c *fmtCmd) Run(cfg *config.Config, stdout io.Writer) error {
 		if !bytes.Equal(again, current) {
 			return &exitError{code: exitFailure, err: fmt.Errorf("%s changed while it was being formatted; run looper fmt -w again", path)}
 		}
-		if err := todo.WriteFileAtomic(path, canonical); err != nil {
+		if err := atomicfile.Write(path, canonical, 0o644); err != nil {
 			return &exitError{code: exitFailure, err: err}
 		}
 		fmt.Fprintf(stdout, "formatted %s\n", path)

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/looper-go/looper/todo"
+	"github.com/looper-go/looper/internal/atomicfile"
 )
 
 // gitignoreHeader introduces the lines init adds, so a reader knows where
@@ -57,5 +57,5 @@ func ensureIgnored(backlog string) (string, bool, error) {
 		out = append(out, gitignoreHeader+"\n"...)
 	}
 	out = append(out, strings.Join(missing, "\n")+"\n"...)
-	return path, true, todo.WriteFileAtomic(path, out)
+	return path, true, atomicfile.Write(path, out, 0o644)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/internal/atomicfile"
 	"github.com/looper-go/looper/todo"
 )
 
@@ -82,7 +83,7 @@ func (c *initCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer)
 		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
 			return &exitError{code: exitFailure, err: err}
 		}
-		if err := todo.WriteFileAtomic(f.path, f.data); err != nil {
+		if err := atomicfile.Write(f.path, f.data, 0o644); err != nil {
 			return &exitError{code: exitFailure, err: err}
 		}
 		fmt.Fprintf(stdout, "wrote %s\n", shortPath(dir, f.path))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,7 +19,7 @@ import (
 
 // lsCmd lists the backlog grouped by status, as upstream's `looper ls`.
 type lsCmd struct {
-	Status  string `arg:"" optional:"" completion:"todo,doing,blocked,done" help:"Show only this status: todo, doing, blocked or done. A file name here is taken as the file."`
+	Status  string `arg:"" optional:"" predictor:"status" help:"Show only this status: todo, doing, blocked or done. A file name here is taken as the file."`
 	File    string `arg:"" optional:"" help:"Backlog file (default: --todo / todo_file, else .looper/todo.json or to-do.json)."`
 	JSON    bool   `help:"Print JSON: the file, counts, the next task and the tasks with a ready flag."`
 	Verbose bool   `short:"v" help:"Also print each task's details, blockers and files."`
@@ -42,15 +43,12 @@ func (c *lsCmd) Validate() error {
 	return nil
 }
 
-func (c *lsCmd) Run(cfg *config.Config, stdout io.Writer) error {
-	path, err := backlogPath(c.File, cfg)
+func (c *lsCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
+	_, bk, b, err := openSource(ctx, c.File, cfg)
 	if err != nil {
 		return err
 	}
-	b, err := loadBacklog(path)
-	if err != nil {
-		return err
-	}
+	path := bk.String()
 	groups := groupTasks(b)
 	next := b.Select()
 	if c.JSON {
@@ -223,6 +221,17 @@ func backlogPath(arg string, cfg *config.Config) (string, error) {
 		return rel, nil
 	}
 	return path, nil
+}
+
+// openBacklog loads the backlog a command works on (see backlogPath) and
+// returns its path with it.
+func openBacklog(arg string, cfg *config.Config) (string, *todo.Backlog, error) {
+	path, err := backlogPath(arg, cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	b, err := loadBacklog(path)
+	return path, b, err
 }
 
 // loadBacklog loads the backlog at path. Every failure is an exit-1 error:

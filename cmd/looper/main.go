@@ -26,6 +26,7 @@ const (
 	exitFailure     = 1   // invalid input, a failed check, failed tasks
 	exitUsage       = 2   // the command line could not be parsed
 	exitAgent       = 3   // an agent cannot be used: missing or broken binary (preflight), bad credentials, unreachable model API
+	exitBudget      = 4   // a [budget] limit of the run was reached
 	exitInterrupted = 130 // stopped by SIGINT or SIGTERM
 )
 
@@ -45,6 +46,8 @@ type cli struct {
 	Doctor     doctorCmd     `cmd:"" help:"Check agents, git, the backlog, the log directory and the config files."`
 	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
 	Tail       tailCmd       `cmd:"" help:"Print the newest run log of this project, or follow it."`
+	Status     statusCmd     `cmd:"" help:"Say whether a run is going on here, what it is doing, or how the last one ended."`
+	Watch      watchCmd      `cmd:"" help:"Show the run going on here, full screen and live."`
 	Clean      cleanCmd      `cmd:"" help:"Delete old run logs of this project, or leftover attempt worktrees."`
 
 	FakeAgent   fakeAgentCmd   `cmd:"" name:"fake-agent" hidden:"" passthrough:"" help:"Impersonate the claude or codex CLI (for tests and demos)."`
@@ -52,6 +55,10 @@ type cli struct {
 }
 
 func main() {
+	if completeFromEnv(os.Stdout) {
+		// A shell asked what completes its command line (completion.go).
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "fake-agent" {
 		// The fake agent handles signals itself, as the CLI it stands in
 		// for does: looper's handler would echo looper's own "stopping"

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // composeProgram returns the first ```go block of README.md's "Custom
@@ -93,14 +91,5 @@ stdout '1 task: 0 todo, 0 doing, 0 blocked, 1 done'
   ]
 }
 `
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "compose.txtar"), []byte(script), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	testscript.Run(t, testscript.Params{
-		Dir:                 dir,
-		RequireExplicitExec: true,
-		Cmds:                scriptCmds,
-		Setup:               scriptSetup,
-	})
+	runGeneratedScript(t, "compose", script)
 }

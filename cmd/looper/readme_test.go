@@ -88,8 +88,16 @@ exec git -C my-project commit -q -m 'my project'
 		fmt.Fprintf(&script, "exec sh -c '%s'\n", strings.ReplaceAll(c, "'", "''"))
 	}
 	script.WriteString("-- project-readme --\n# my project\n")
+	runGeneratedScript(t, "quickstart", script.String())
+}
+
+// runGeneratedScript runs one testscript script written by a test (from
+// README.md), with looper, the fake claude and codex on PATH as in
+// TestScript.
+func runGeneratedScript(t *testing.T, name, script string) {
+	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "quickstart.txtar"), []byte(script.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+".txtar"), []byte(script), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	testscript.Run(t, testscript.Params{

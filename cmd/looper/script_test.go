@@ -20,6 +20,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"checkrecord": checkRecord,
 	"waitfile":    waitFile,
 	"noagents":    noAgents,
+	"waitstatus":  waitStatus,
 }
 
 // agentRun is one fake-agent process as its LOOPER_FAKE_RECORD lines show it.
@@ -187,13 +188,13 @@ func waitFile(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 2 {
 		re = regexp.MustCompile(args[1])
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		if data, err := os.ReadFile(path); err == nil && (re == nil || re.Match(data)) {
 			return
 		}
 		if time.Now().After(deadline) {
-			ts.Fatalf("%s did not appear (or match %v) within 30s", path, re)
+			ts.Fatalf("%s did not appear (or match %v) within 3 minutes", path, re)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -219,7 +220,7 @@ func noAgents(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		// A SIGKILLed process can take a moment to die on a loaded machine:
 		// poll with a generous deadline rather than look once.
-		deadline := time.Now().Add(15 * time.Second)
+		deadline := time.Now().Add(time.Minute)
 		for alive(ev.PID) {
 			if time.Now().After(deadline) {
 				ts.Fatalf("agent process %d is still running", ev.PID)

@@ -14,9 +14,12 @@ import (
 
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/internal/budget"
+	"github.com/looper-go/looper/internal/notify"
 	"github.com/looper-go/looper/internal/prompts"
 	"github.com/looper-go/looper/internal/worktree"
 	"github.com/looper-go/looper/sinks"
+	"github.com/looper-go/looper/source"
 	"github.com/looper-go/looper/stages"
 )
 
@@ -34,7 +37,9 @@ type session struct {
 	cwd    string
 	root   string // project root: git top level, else cwd
 	runLog *sinks.RunLog
-	store  *stages.Store
+	// backlog is where the tasks come from: to-do.json or another tracker.
+	backlog *source.Backlog
+	store   *stages.Store
 	// settings and services are what the stages are built on; isolate and
 	// commitInPlace complete them before the loop is built.
 	settings stages.Settings
@@ -49,6 +54,10 @@ type session struct {
 	events  chan sinks.Event
 	output  conc.WaitGroup
 	sinkErr error
+	queue   runQueue // the run's queue, for its state file (status.go)
+
+	ctx      context.Context  // the caller's: cancelled when the run is interrupted
+	notifier *notify.Notifier // [notify] deliveries; nil when none are configured
 }
 
 // sessionOptions are what differs between run, pipe and demo.
@@ -62,8 +71,16 @@ type sessionOptions struct {
 // openSession wires a session from cfg for the project in cwd. On error
 // everything opened so far is closed again.
 func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionOptions) (_ *session, err error) {
-	s := &session{cfg: cfg, cwd: cwd, root: projectRoot(ctx, cwd)}
-	todoPath := cfg.TodoPath(cwd)
+	s := &session{cfg: cfg, cwd: cwd, root: projectRoot(ctx, cwd), ctx: ctx}
+	backlog, err := backlogSource("", cfg, cwd)
+	if err != nil {
+		return nil, err
+	}
+	s.backlog = backlog
+	todoPath := backlog.Path
+	if !filepath.IsAbs(todoPath) {
+		todoPath = filepath.Join(cwd, todoPath)
+	}
 	schemaPath := cfg.SchemaPath(cwd)
 	if schemaPath == "" {
 		schemaPath = filepath.Join(filepath.Dir(todoPath), "todo.schema.json")
@@ -110,9 +127,14 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	if err != nil {
 		return nil, err
 	}
+	state, err := openStateFile(cfg, runLog, s.root, todoPath, &s.queue)
+	if err != nil {
+		return nil, err
+	}
 	s.events = make(chan sinks.Event, eventBuffer)
-	out := sinks.Tee(console, runLog.Sink())
+	out := sinks.Tee(console, runLog.Sink(), state)
 	s.output.Go(func() { s.sinkErr = out.Run(ctx, s.events) })
+	s.notifier = openNotifier(cfg, s)
 	s.reportAgents(checks, priceWarnings)
 	if msg := sandboxSummary(policy, argvs); msg != "" {
 		s.emit(slog.LevelInfo, sinks.KindInfo, msg)
@@ -121,14 +143,22 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 		s.emit(slog.LevelWarn, sinks.KindWarning, sandboxNotice)
 	}
 
+	if backlog.Kind != source.KindTodo {
+		if err := excludeRuntime(ctx, s.root, todoPath); err != nil {
+			s.emit(slog.LevelWarn, sinks.KindWarning, "could not keep looper's lock out of git: "+err.Error())
+		}
+	}
 	store, err := stages.OpenStore(todoPath, stages.StoreOptions{
 		ReadOnly: o.ReadOnly,
+		Format:   backlog.Format,
+		Remote:   backlog.Remote,
 		Warn:     func(msg string) { s.emit(slog.LevelWarn, sinks.KindWarning, msg) },
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.store = store
+	s.queue.store.Store(store)
 
 	var confine agent.Confiner = policy
 	if cfg.Kube.Enabled {
@@ -144,6 +174,7 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	d := stages.SettingsFromConfig(cfg, cwd)
 	d.Agents = specs // checked by preflight, with versions and prices
 	d.RunID = runLog.ID()
+	d.TodoPath, d.SchemaPath = todoPath, schemaPath // the tracker's file when --backlog names one
 	s.settings = d
 	s.services = stages.Services{
 		Store:           store,
@@ -213,6 +244,7 @@ func (s *session) send(e sinks.Event) {
 		e.Time = time.Now()
 	}
 	s.events <- e
+	s.notifier.Observe(e)
 }
 
 // emit sends a run-level message.
@@ -236,6 +268,7 @@ func (s *session) close() error {
 		s.kube = nil
 	}
 	if s.events != nil {
+		s.notifier.Close(s.ctx.Err() != nil) // its last warnings still reach the output
 		close(s.events)
 		s.output.Wait()
 		s.events = nil
@@ -268,6 +301,8 @@ func exitCode(rep stages.Report, err error) error {
 	switch {
 	case rep.Interrupted || errors.Is(err, stages.ErrInterrupted):
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted; in-flight tasks were put back as they were" + left)}
+	case rep.Budget != "" || errors.Is(err, budget.ErrExhausted):
+		return budgetExit(rep, err, left)
 	case errors.Is(err, stages.ErrAgentUnusable) || (err == nil && len(rep.Unusable) > 0):
 		reasons := rep.Unusable
 		if len(reasons) == 0 {

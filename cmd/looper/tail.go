@@ -18,7 +18,7 @@ import (
 type tailCmd struct {
 	Follow bool   `short:"f" help:"Keep printing lines as the run appends them, until interrupted."`
 	Lines  int    `short:"n" default:"50" placeholder:"N" help:"Print the last N lines first (default ${default})."`
-	Task   string `placeholder:"ID" help:"Show only the events of this task."`
+	Task   string `placeholder:"ID" predictor:"task" help:"Show only the events of this task."`
 }
 
 func (tailCmd) Help() string {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
 	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/source"
 	"github.com/looper-go/looper/todo"
 )
 
@@ -21,20 +23,13 @@ printed with its file:line:column and JSON path; the exit status is 1 if there i
 A schema_file set in the config must be satisfied as well.`
 }
 
-func (c *validateCmd) Run(cfg *config.Config, stdout io.Writer) error {
-	path, err := backlogPath(c.File, cfg)
+func (c *validateCmd) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
+	dir, bk, b, err := openSource(ctx, c.File, cfg)
 	if err != nil {
 		return err
 	}
-	b, err := loadBacklog(path)
-	if err != nil {
-		return err
-	}
-	dir, err := workDir()
-	if err != nil {
-		return err
-	}
-	if schema := cfg.SchemaPath(dir); schema != "" {
+	path := bk.String()
+	if schema := cfg.SchemaPath(dir); schema != "" && bk.Kind == source.KindTodo {
 		if err := todo.CheckSchemaFile(path, shortPath(dir, schema)); err != nil {
 			return &exitError{code: exitFailure, err: err}
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/looper-go/looper/internal/atomicfile"
 )
 
 // lastMessage is the content of the last-message file: the summary object
@@ -30,40 +32,15 @@ func lastMessage(summaryJSON []byte, text string) []byte {
 	return b.Bytes()
 }
 
-// writeFileAtomic writes data to path with mode 0600 through a temporary
-// file in the same directory and a rename, so a reader (a hook, `looper
-// tail`) never sees half a file. The directory is created (0700) if needed.
+// writeFileAtomic writes data to path with mode 0600 through
+// atomicfile.Write, so a reader (a hook, `looper tail`) never sees half a
+// file. The directory is created (0700) if needed.
 func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("write last message %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write last message %s: %w", path, err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write last message %s: %w", path, err)
-	}
-	if err := f.Chmod(0o600); err != nil {
-		return fail(err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write last message %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write last message %s: %w", path, err)
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
+		return fmt.Errorf("write last message: %w", err)
 	}
 	return nil
 }

@@ -114,7 +114,12 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 		}
 	})
 	register(a.p)
-	ex := a.p.Wait()
+	var ex runner.Exit
+	if a.local != nil {
+		ex = a.local.waitRead(readersDone) // proc's Wait drains its own pipes
+	} else {
+		ex = a.p.Wait()
+	}
 	close(ended)
 	unregister(a.p)
 	for _, w := range ex.Warnings {
@@ -161,6 +166,7 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 // attempt is one started agent and what watches it.
 type attempt struct {
 	p      runner.Process
+	local  *localProcess // p when it runs here with the pipes read directly
 	stdout *stream
 	stderr *stream
 	wd     *watchdog
@@ -208,7 +214,10 @@ func (r *Runner) start(ctx context.Context, spec Spec, req Request, argv []strin
 				group.SpareLeader()
 			}
 		}
-		p, err = startLocal(a.runCtx, group, command)
+		var lp *localProcess
+		if lp, err = startLocal(a.runCtx, group, command, true); err == nil {
+			p, a.local = lp, lp
+		}
 	}
 	if err != nil {
 		a.cancel(nil)

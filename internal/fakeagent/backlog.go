@@ -7,6 +7,8 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"github.com/looper-go/looper/internal/jsonobj"
 )
 
 // The backlog edits agents are asked to make (upstream's prompts tell them
@@ -24,29 +26,13 @@ type orderedObject struct {
 }
 
 func parseObject(data []byte) (*orderedObject, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
+	fields, err := jsonobj.Fields(data)
 	if err != nil {
 		return nil, err
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, fmt.Errorf("not a JSON object")
-	}
 	o := &orderedObject{vals: map[string]json.RawMessage{}}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		if _, dup := o.vals[key]; !dup {
-			o.keys = append(o.keys, key)
-		}
-		o.vals[key] = v
+	for _, f := range fields {
+		o.set(f.Key, f.Value)
 	}
 	return o, nil
 }

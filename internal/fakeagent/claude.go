@@ -265,6 +265,11 @@ func (c *claudeWriter) writeResult(r cResult, text string) {
 		r.NumTurns = c.a.turns + 1
 	}
 	r.Usage.ServiceTier = "standard"
+	if u := c.a.sc.Usage; u != nil {
+		r.Usage = cUsage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, ServiceTier: "standard"}
+		r.TotalCostUSD = u.CostUSD
+		r.ModelUsage = map[string]cModelUsage{c.model: {InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CostUSD: u.CostUSD, ContextWindow: 200000}}
+	}
 	if r.ModelUsage == nil {
 		in := len(c.a.prompt)/4 + 10
 		r.Usage = cUsage{InputTokens: in, CacheCreation: 2000, CacheRead: 14000 * r.NumTurns, OutputTokens: c.tokens, ServiceTier: "standard"}

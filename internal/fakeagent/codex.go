@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
+
+	"github.com/looper-go/looper/internal/shellquote"
 )
 
 // codexWriter renders a run as `codex exec`: JSONL events with --json
@@ -143,17 +144,13 @@ func (w *codexWriter) tool(t ToolStep) {
 func (w *codexWriter) command(cmd, output string, exitCode int) {
 	id := w.nextID()
 	empty := ""
-	shell := "bash -lc " + shellQuote(cmd)
+	shell := "bash -lc " + shellquote.Quote(cmd)
 	w.emit(xEvent{Type: "item.started", Item: &xItem{ID: id, Type: "command_execution", Command: shell, AggregatedOutput: &empty, Status: "in_progress"}})
 	status := "completed"
 	if exitCode != 0 {
 		status = "failed"
 	}
 	w.completed(xItem{ID: id, Type: "command_execution", Command: shell, AggregatedOutput: &output, ExitCode: &exitCode, Status: status})
-}
-
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func (w *codexWriter) fileChange(abs, _ string, created bool) {
@@ -169,7 +166,11 @@ func (w *codexWriter) success(final string, say bool) {
 		w.text(final)
 	}
 	in := len(w.a.prompt)/4 + 3000
-	w.emit(xEvent{Type: "turn.completed", Usage: &xUsage{InputTokens: in, CachedInputTokens: in / 2, OutputTokens: w.out}})
+	usage := &xUsage{InputTokens: in, CachedInputTokens: in / 2, OutputTokens: w.out}
+	if u := w.a.sc.Usage; u != nil {
+		usage = &xUsage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens}
+	}
+	w.emit(xEvent{Type: "turn.completed", Usage: usage})
 	if !w.a.opts.json {
 		fmt.Fprintln(w.a.stdout, final)
 	}

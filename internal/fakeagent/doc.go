@@ -65,7 +65,9 @@
 //	  "line_delay_ms": 0,           // pause before every stdout line
 //	  "no_final_newline": false,    // leave the newline off the last stdout line
 //	  "model": "…", "session_id": "…",
-//	  "refuse_root": false          // claude: refuse --dangerously-skip-permissions as root unless IS_SANDBOX=1
+//	  "refuse_root": false,         // claude: refuse --dangerously-skip-permissions as root unless IS_SANDBOX=1
+//	  "usage": {"input_tokens": 1000, "output_tokens": 100, "cost_usd": 0.25}
+//	                                // the usage reported (claude: tokens and cost; codex: tokens), instead of figures derived from the prompt
 //	}
 //
 // Steps (strings may use {task} and {mode}):

@@ -33,9 +33,22 @@ type Scenario struct {
 	// running as root without IS_SANDBOX=1, as the real CLI does (off by
 	// default because test containers often run as root).
 	RefuseRoot bool `json:"refuse_root,omitempty"`
+	// Usage, when set, is the usage the run reports instead of figures
+	// derived from the prompt, so that tests of budgets know each attempt's
+	// cost and tokens exactly.
+	Usage *UsageOverride `json:"usage,omitempty"`
 
 	// dir is the directory of the scenario file, for relative replay paths.
 	dir string
+}
+
+// UsageOverride is the usage a run reports: claude's result event carries
+// all three (as modelUsage, cost as total_cost_usd), codex's
+// turn.completed the tokens (codex reports no cost).
+type UsageOverride struct {
+	InputTokens  int     `json:"input_tokens"`
+	OutputTokens int     `json:"output_tokens"`
+	CostUSD      float64 `json:"cost_usd"`
 }
 
 // Step is one action. Exactly one field is set (NoNewline goes with Raw);

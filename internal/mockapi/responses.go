@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/looper-go/looper/internal/shellquote"
 )
 
 // NewResponses starts a scripted OpenAI Responses API: POST /v1/responses
@@ -61,9 +63,9 @@ func responsesOutput(step Step, id int) map[string]any {
 	var cmd string
 	switch step.Kind {
 	case StepWrite:
-		cmd = "printf '%s' " + shellQuote(step.Content) + " > " + shellQuote(step.Path)
+		cmd = "printf '%s' " + shellquote.Quote(step.Content) + " > " + shellquote.Quote(step.Path)
 		if i := strings.LastIndexByte(step.Path, '/'); i > 0 {
-			cmd = "mkdir -p " + shellQuote(step.Path[:i]) + " && " + cmd
+			cmd = "mkdir -p " + shellquote.Quote(step.Path[:i]) + " && " + cmd
 		}
 	case StepShell:
 		cmd = step.Command

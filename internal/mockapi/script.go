@@ -3,7 +3,6 @@ package mockapi
 import (
 	"encoding/json"
 	"regexp"
-	"strings"
 )
 
 // StepKind says what a scripted model turn does.
@@ -212,9 +211,4 @@ func (s *Script) fault(n int) (Fault, bool) {
 		n -= f.Times
 	}
 	return Fault{}, false
-}
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -176,3 +176,31 @@ func assertGone(t *testing.T, pidFile string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestKillAllStopsRun is not parallel: KillAll hits every group of the
+// process. A helper command deaf to SIGTERM, with an hour's grace, dies at
+// once at the second Ctrl-C.
+func TestKillAllStopsRun(t *testing.T) {
+	ready := filepath.Join(t.TempDir(), "ready")
+	done := make(chan Result, 1)
+	go func() {
+		done <- Run(context.Background(), Command{Argv: sh(`trap '' TERM; touch ` + ready + `; while :; do sleep 1; done`), Grace: time.Hour})
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		// Started and registered: the script may run before Start has
+		// registered its group.
+		if _, err := os.Stat(ready); err == nil && Running() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the command did not start within 60s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	KillAll()
+	r := <-done
+	if !r.Exit.KilledAll || r.Exit.Signal.String() != "killed" {
+		t.Fatalf("exit = %+v, want killed by KillAll", r.Exit)
+	}
+}

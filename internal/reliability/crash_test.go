@@ -96,7 +96,7 @@ func TestCrashSafety(t *testing.T) {
 	// An uninterrupted run first: it must finish, and it measures how long
 	// a whole run takes, the range the kills are drawn from.
 	began := time.Now()
-	if code, out := p.looper(2*time.Minute, crashArgs...); code != 0 {
+	if code, out := p.looper(5*time.Minute, crashArgs...); code != 0 {
 		t.Fatalf("uninterrupted run: exit %d\n%s", code, out)
 	}
 	full := time.Since(began)
@@ -178,7 +178,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 
 	// A plain run finishes what the last kill left.
-	code, out := p.looper(2*time.Minute, crashArgs...)
+	code, out := p.looper(5*time.Minute, crashArgs...)
 	if code != 0 {
 		t.Fatalf("final run: exit %d\n%s", code, out)
 	}
@@ -339,7 +339,7 @@ func TestCrashSafetyWorktrees(t *testing.T) {
 	// Attempts that resumed earlier work removed the worktrees they took
 	// over, so a kill can leave none; the final run must report any there is.
 	left := strings.Contains(p.git("worktree", "list"), ".looper/worktrees") || p.git("branch", "--list", "looper/*") != ""
-	code, out := p.looper(2*time.Minute, args...)
+	code, out := p.looper(5*time.Minute, args...)
 	if code != 0 {
 		t.Fatalf("final run: exit %d\n%s", code, out)
 	}

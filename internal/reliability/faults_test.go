@@ -88,7 +88,7 @@ func TestAgentFaultsUnderLoad(t *testing.T) {
 		"agents.claude.grace":        fmt.Sprintf("%q", faultGrace),
 	})
 	began := time.Now()
-	code, out := p.looper(2*time.Minute, "run", "--parallel", "--max-tasks", "8")
+	code, out := p.looper(5*time.Minute, "run", "--parallel", "--max-tasks", "8")
 	took := time.Since(began)
 	t.Logf("%d tasks, %d faulty, ran in %s", len(tasks), len(faults), took.Round(time.Millisecond))
 	if code != 1 {
@@ -167,7 +167,7 @@ func TestAuthFailureUnderLoad(t *testing.T) {
 		tasks = append(tasks, task{ID: fmt.Sprintf("L%02d", i+1)})
 	}
 	p := newProject(t, tasks, scenarios, map[string]string{"agents.claude.grace": fmt.Sprintf("%q", faultGrace)})
-	code, out := p.looper(2*time.Minute, "run", "--parallel", "--max-tasks", "8")
+	code, out := p.looper(5*time.Minute, "run", "--parallel", "--max-tasks", "8")
 	if code != 3 || !strings.Contains(out, "cannot authenticate") || !strings.Contains(out, "ANTHROPIC_API_KEY") {
 		t.Errorf("exit status %d, want 3 with the fix\n%s", code, out)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/looper-go/looper/internal/shellquote"
 	"github.com/looper-go/looper/todo"
 )
 
@@ -63,9 +64,9 @@ func TestHostileIDsRunEndToEnd(t *testing.T) {
 	hookLog := filepath.Join(p.root, "hook.log")
 	verifyLog := filepath.Join(p.root, "verify.log")
 	hook := filepath.Join(p.root, "bin", "hook")
-	p.write(hook, fmt.Sprintf("#!/bin/sh\nprintf '%%s\\0' \"$#\" \"$@\" >>%s\n", shellQuote(hookLog)), 0o755)
-	verify := fmt.Sprintf(`printf '%%s\0' "$LOOPER_TASK_ID" >>%s`, shellQuote(verifyLog))
-	code, out := p.looper(2*time.Minute, "run", "--parallel", "--max-tasks", "6", "--isolation", "worktree",
+	p.write(hook, fmt.Sprintf("#!/bin/sh\nprintf '%%s\\0' \"$#\" \"$@\" >>%s\n", shellquote.Quote(hookLog)), 0o755)
+	verify := fmt.Sprintf(`printf '%%s\0' "$LOOPER_TASK_ID" >>%s`, shellquote.Quote(verifyLog))
+	code, out := p.looper(5*time.Minute, "run", "--parallel", "--max-tasks", "6", "--isolation", "worktree",
 		"--hook", hook, "--verify", verify)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, out)
@@ -288,7 +289,7 @@ func TestOversizedInputs(t *testing.T) {
 	// the task done.
 	p.write(p.todoPath, string(valid), 0o644)
 	r = p.start("run", "--parallel")
-	if code := r.wait(2 * time.Minute); code != 0 {
+	if code := r.wait(5 * time.Minute); code != 0 {
 		t.Fatalf("run with a 100 MB agent line: exit %d\n%s", code, r.tail())
 	}
 	if !strings.Contains(r.output(), "printed a line of 100000") {

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/looper-go/looper/internal/shellquote"
 	"github.com/looper-go/looper/todo"
 )
 
@@ -171,7 +172,7 @@ func newProject(t *testing.T, tasks []task, scenarios any, config map[string]str
 		}
 	}
 	for _, dialect := range []string{"claude", "codex"} {
-		wrapper := fmt.Sprintf("#!/bin/sh\nexec %s fake-agent %s \"$@\"\n", shellQuote(looperBin), dialect)
+		wrapper := fmt.Sprintf("#!/bin/sh\nexec %s fake-agent %s \"$@\"\n", shellquote.Quote(looperBin), dialect)
 		p.write(filepath.Join(bin, dialect), wrapper, 0o755)
 	}
 	p.write(p.todoPath, string(backlogJSON(tasks)), 0o644)
@@ -251,8 +252,6 @@ func cleanEnviron() []string {
 	}
 	return env
 }
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func (p *project) write(path, content string, mode os.FileMode) {
 	p.t.Helper()

@@ -116,14 +116,17 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 	}
 	sent := time.Now()
 	r.signal(syscall.SIGINT)
-	code := r.wait(10 * time.Second)
+	code := r.wait(45 * time.Second)
 	took := r.ended.Sub(sent)
 	t.Logf("second SIGINT: looper exited %d after %s", code, took.Round(time.Millisecond))
 	if code != 130 {
 		t.Errorf("exit status %d, want 130\n%s", code, r.tail())
 	}
-	if took > 500*time.Millisecond {
-		t.Errorf("looper took %s to exit after the second SIGINT; want at once", took)
+	// "At once" against the 60 s grace the first SIGINT started: a looper
+	// that waited for the grace would take all of it, however fast or slow
+	// the machine is.
+	if took >= 30*time.Second {
+		t.Errorf("looper took %s to exit after the second SIGINT; want at once, not after the 60s grace", took)
 	}
 	if !strings.Contains(r.output(), "again: killing every agent now") {
 		t.Errorf("output lacks the second-signal message:\n%s", r.tail())

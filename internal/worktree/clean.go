@@ -18,6 +18,11 @@ func (r *Repo) Clean(ctx context.Context, force bool) (removed, kept []Leftover,
 	if err != nil {
 		return nil, nil, err
 	}
+	return r.cleanList(ctx, all, force)
+}
+
+// cleanList is Clean of the given leftovers.
+func (r *Repo) cleanList(ctx context.Context, all []Leftover, force bool) (removed, kept []Leftover, err error) {
 	for _, l := range all {
 		if err := ctx.Err(); err != nil {
 			return removed, kept, fmt.Errorf("clean worktrees: %w", err)

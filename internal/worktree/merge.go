@@ -143,16 +143,7 @@ func (r *Repo) mergeOne(ctx context.Context, branch, message string) (MergeResul
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("merge %s into %s: %w", branch, into, err)
 		}
-		if r.beforeMove != nil {
-			r.beforeMove()
-		}
-		// Move the main worktree and the branch from head to target. This is a
-		// fast-forward in both cases (target's first parent is head), which
-		// refuses rather than overwrite local changes and does not leave a
-		// merge in progress.
-		_, err = gitWithEnv(context.WithoutCancel(ctx), r.root,
-			[]string{"GIT_REFLOG_ACTION=looper merge " + branch},
-			"merge", "--ff-only", "--no-autostash", "--quiet", target)
+		err = r.fastForward(ctx, branch, target)
 		if err == nil {
 			res.Commit = target
 			return res, nil
@@ -165,6 +156,20 @@ func (r *Repo) mergeOne(ctx context.Context, branch, message string) (MergeResul
 		}
 		return res, fmt.Errorf("merge %s into %s: %w", branch, into, err)
 	}
+}
+
+// fastForward moves the main worktree and its branch from head to target,
+// a merge whose first parent is head, for label's landing. A fast-forward
+// refuses rather than overwrite local changes and never leaves a merge in
+// progress; it is not cancelled midway, which could leave index.lock.
+func (r *Repo) fastForward(ctx context.Context, label, target string) error {
+	if r.beforeMove != nil {
+		r.beforeMove()
+	}
+	_, err := gitWithEnv(context.WithoutCancel(ctx), r.root,
+		[]string{"GIT_REFLOG_ACTION=looper merge " + label},
+		"merge", "--ff-only", "--no-autostash", "--quiet", target)
+	return err
 }
 
 // mergeBase returns a best common ancestor of commits a and b, or "" when

@@ -69,13 +69,7 @@ func (r *Repo) MergeAll(ctx context.Context, ls []Landing) (results []MergeResul
 			}
 			return nil, nil, err
 		}
-		if r.beforeMove != nil {
-			r.beforeMove()
-		}
-		_, err = gitWithEnv(context.WithoutCancel(ctx), r.root,
-			[]string{"GIT_REFLOG_ACTION=looper merge " + label},
-			"merge", "--ff-only", "--no-autostash", "--quiet", target)
-		if err == nil {
+		if err := r.fastForward(ctx, label, target); err == nil {
 			return results, errs, nil
 		}
 		if now, herr := r.head(ctx); herr == nil && now != head && try < mergeRetries {

@@ -116,7 +116,7 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 	}
 	start := base
 	if opt.Resume != nil {
-		from, earlier, err := r.resumeStart(ctx, opt.Resume, copies)
+		from, earlier, err := r.resumeStart(ctx, opt.Resume, r.withIncluded(ctx, copies))
 		if err != nil {
 			wt.ResumeErr = fmt.Errorf("cannot continue from %s: %w", opt.Resume.Branch, err)
 		} else {
@@ -165,7 +165,11 @@ func (r *Repo) prepare(ctx context.Context, wt *Worktree, start string, checkout
 	if err != nil {
 		return err
 	}
-	wt.Copied = copied
+	provisioned, err := r.provision(ctx, wt.Path)
+	if err != nil {
+		return err
+	}
+	wt.Copied = append(copied, provisioned...)
 	if len(opt.Setup) > 0 {
 		env := append([]string{
 			"LOOPER_REPO_ROOT=" + r.root,
@@ -319,7 +323,7 @@ func (r *Repo) CommitAll(wt *Worktree, message string) (bool, error) {
 		message = "looper: uncommitted work of " + wt.Branch
 	}
 	args := []string{"add", "--all", "--", "."}
-	for _, c := range wt.Copied {
+	for _, c := range notIgnored(ctx, wt.Path, wt.Copied) {
 		args = append(args, ":(exclude,literal)"+c)
 	}
 	if _, err := git(ctx, wt.Path, args...); err != nil {
