@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -190,8 +191,11 @@ func waitFile(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		if data, err := os.ReadFile(path); err == nil && (re == nil || re.Match(data)) {
-			return
+		matches, _ := filepath.Glob(path) // a run log's name is known only by its pattern
+		for _, m := range matches {
+			if data, err := os.ReadFile(m); err == nil && (re == nil || re.Match(data)) {
+				return
+			}
 		}
 		if time.Now().After(deadline) {
 			ts.Fatalf("%s did not appear (or match %v) within 3 minutes", path, re)

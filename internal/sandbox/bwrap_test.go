@@ -131,6 +131,61 @@ echo work > work.txt && git add work.txt && git commit -q -m 'attempt work' && e
 	}
 }
 
+// TestGitConfigStaysReadOnlyWhenLooperRewritesIt runs an attempt while
+// looper, outside the sandbox, rewrites .git/config for other attempts
+// (git replaces the file by rename): the attempt still starts, still
+// cannot write the config or the hooks looper's own git runs, and still
+// commits.
+func TestGitConfigStaysReadOnlyWhenLooperRewritesIt(t *testing.T) {
+	f := newFixture(t)
+	p := &Policy{Mode: ModeBwrap, Home: f.home, Project: f.project}
+	requireBwrap(t, p)
+	common := filepath.Join(f.project, ".git")
+	script := `
+touch ready
+i=0; while [ ! -e go ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done
+echo x >> ` + common + `/config && echo WROTE-CONFIG
+echo x > ` + common + `/hooks/post-commit && echo WROTE-HOOK
+echo work > work.txt && git add work.txt && git commit -q -m 'attempt work' && echo COMMITTED
+`
+	c, err := p.Confine(agent.Command{Agent: "claude", Argv: []string{"/bin/sh", "-c", script}, Env: os.Environ(), Dir: f.worktree})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
+	cmd.Dir, cmd.Env = c.Dir, append(c.Env, "HOME="+p.Home)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	// Rewrite the config while bwrap sets up, and again once the agent runs.
+	for i := range 3 {
+		git(t, f.project, "config", "looper.before", strconv.Itoa(i))
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		git(t, f.project, "config", "looper.during", strconv.Itoa(i))
+		if _, err := os.Stat(filepath.Join(f.worktree, "ready")); err == nil {
+			break
+		}
+		if i > 2000 {
+			t.Fatalf("the sandboxed agent never started:\n%s", out.String())
+		}
+	}
+	git(t, f.project, "branch", "-q", "other")
+	git(t, f.project, "config", "branch.other.looperbase", "x")
+	write(t, filepath.Join(f.worktree, "go"), "")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("sandboxed script: %v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), "WROTE-CONFIG") || strings.Contains(out.String(), "WROTE-HOOK") || !strings.Contains(out.String(), "COMMITTED") {
+		t.Errorf("after looper rewrote .git/config, the agent should still commit and write neither config nor hooks:\n%s", out.String())
+	}
+	if cfg, _ := os.ReadFile(filepath.Join(common, "config")); strings.Contains("\n"+string(cfg), "\nx\n") {
+		t.Errorf("the config was written from the sandbox:\n%s", cfg)
+	}
+}
+
 func TestInPlaceAttemptWritesTheProject(t *testing.T) {
 	f := newFixture(t)
 	p := &Policy{Mode: ModeBwrap, Home: f.home, Project: f.project, Backlog: filepath.Join(f.project, ".looper", "todo.json")}

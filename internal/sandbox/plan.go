@@ -75,7 +75,7 @@ type Plan struct {
 // Plan builds the sandbox of one attempt. Later rules win over earlier
 // ones for the same path, and deeper paths over shallower ones, so the
 // attempt's own directory stays writable inside a read-only project, and
-// the git config and hooks stay read-only inside writable git metadata.
+// only the parts of the git metadata its commits write are writable.
 func (p *Policy) Plan(a Attempt) (Plan, error) {
 	home := p.home()
 	project := realPath(p.Project)
@@ -125,11 +125,30 @@ func (p *Policy) Plan(a Attempt) (Plan, error) {
 		add(path, ReadWrite, "[sandbox] read_write", true)
 	}
 	gitDir, common := gitDirs(dir)
-	if common != "" {
+	switch {
+	case common == "":
+	case gitDir == common:
+		// In place: the agent's commits write the index, HEAD and the rest
+		// of the one git directory. Looper runs no git of its own during an
+		// in-place attempt, and inside the sandbox a rename over a mount
+		// point fails, so the single files bound here stay covered.
 		add(common, ReadWrite, "git metadata the attempt's commits need", false)
 		for _, f := range []string{"config", "hooks"} {
 			add(filepath.Join(common, f), ReadOnly, "git config and hooks (run by looper outside the sandbox)", true)
 		}
+	default:
+		// A linked worktree: its commits write objects, refs and reflogs in
+		// the common directory, and its own git directory; the rest (config,
+		// hooks, packed-refs, info) stays read-only with the directory. No
+		// single file is bound: looper's git commands for other attempts
+		// rewrite .git/config by rename meanwhile, which on Linux detaches
+		// a bind over it in every namespace, racing bwrap's setup and then
+		// leaving the new config writable.
+		add(common, ReadOnly, "git config, hooks and the rest of the shared git directory (run by looper outside the sandbox)", false)
+		add(filepath.Join(common, "objects"), ReadWrite, "git objects the attempt's commits write", false)
+		add(filepath.Join(common, "refs"), ReadWrite, "git refs the attempt's commits move", false)
+		add(filepath.Join(common, "logs"), ReadWrite, "git reflogs of those refs", true)
+		add(gitDir, ReadWrite, "the worktree's own git directory (HEAD, index)", false)
 	}
 	add(dir, ReadWrite, "the attempt's working directory", false)
 	if gitDir == common && p.Backlog != "" {

@@ -10,8 +10,8 @@ import (
 
 // TestPlanOrdersMountsSoTheDeeperPathWins checks the order bwrap gets:
 // every path after its parents, and for a path named twice the later rule
-// only, so the worktree is writable inside the read-only project and the
-// git hooks read-only inside the writable git directory.
+// only, so the worktree is writable inside the read-only project and of
+// the shared git directory only what the attempt's commits write.
 func TestPlanOrdersMountsSoTheDeeperPathWins(t *testing.T) {
 	f := newFixture(t)
 	p := &Policy{Home: f.home, Project: f.project, ReadOnly: []string{f.worktree}, ReadWrite: []string{"~/.cache"}}
@@ -33,8 +33,9 @@ func TestPlanOrdersMountsSoTheDeeperPathWins(t *testing.T) {
 		want Access
 	}{
 		{"/", ReadOnly}, {"/tmp", Hidden}, {f.home, Hidden}, {filepath.Join(f.home, ".claude"), ReadWrite},
-		{filepath.Join(f.home, ".cache"), ReadWrite}, {f.project, ReadOnly}, {common, ReadWrite},
-		{filepath.Join(common, "hooks"), ReadOnly}, {filepath.Join(common, "config"), ReadOnly},
+		{filepath.Join(f.home, ".cache"), ReadWrite}, {f.project, ReadOnly}, {common, ReadOnly},
+		{filepath.Join(common, "objects"), ReadWrite}, {filepath.Join(common, "refs"), ReadWrite},
+		{filepath.Join(common, "logs"), ReadWrite}, {filepath.Join(common, "worktrees", "T1-1"), ReadWrite},
 		{f.worktree, ReadWrite}, // looper's own rule wins over read_only naming it
 	} {
 		if _, ok := at[c.path]; !ok {
@@ -45,7 +46,7 @@ func TestPlanOrdersMountsSoTheDeeperPathWins(t *testing.T) {
 			t.Errorf("%s is %s, want %s", c.path, got, c.want)
 		}
 	}
-	for _, pair := range [][2]string{{"/", "/tmp"}, {"/tmp", f.project}, {f.project, common}, {common, filepath.Join(common, "hooks")}, {f.project, f.worktree}} {
+	for _, pair := range [][2]string{{"/", "/tmp"}, {"/tmp", f.project}, {f.project, common}, {common, filepath.Join(common, "refs")}, {f.project, f.worktree}} {
 		if at[pair[0]] > at[pair[1]] {
 			t.Errorf("%s is mounted after %s, which it would cover", pair[0], pair[1])
 		}
@@ -61,6 +62,31 @@ func TestPlanOrdersMountsSoTheDeeperPathWins(t *testing.T) {
 	plan, _ = p.Plan(Attempt{Agent: "claude", Dir: f.worktree})
 	if slices.Contains(plan.Args(), "--share-net") {
 		t.Error("network none still shares the host's network")
+	}
+}
+
+// TestPlanInPlaceKeepsGitConfigReadOnly checks the in-place attempt (the
+// main working tree, no worktree): the whole git directory is writable for
+// its commits, with config and hooks bound read-only over it.
+func TestPlanInPlaceKeepsGitConfigReadOnly(t *testing.T) {
+	f := newFixture(t)
+	p := &Policy{Home: f.home, Project: f.project}
+	plan, err := p.Plan(Attempt{Agent: "claude", Dir: f.project})
+	if err != nil {
+		t.Fatal(err)
+	}
+	common := filepath.Join(f.project, ".git")
+	want := map[string]Access{common: ReadWrite, filepath.Join(common, "config"): ReadOnly, filepath.Join(common, "hooks"): ReadOnly, f.project: ReadWrite}
+	for _, m := range plan.Mounts {
+		if acc, ok := want[m.Path]; ok {
+			if m.Access != acc {
+				t.Errorf("%s is %s, want %s", m.Path, m.Access, acc)
+			}
+			delete(want, m.Path)
+		}
+	}
+	for path := range want {
+		t.Errorf("%s is not in the plan", path)
 	}
 }
 
