@@ -179,7 +179,7 @@ var settings = append([]*setting{
 		get: func(c *Config) any { return c.Sandbox.ReadWrite }, set: func(c *Config, v any) { c.Sandbox.ReadWrite = v.([]string) }},
 
 	{key: "kubernetes.enabled", env: []string{"LOOPER_KUBERNETES"}, spec: spec{kind: kindBool},
-		doc: `Run every attempt as a pod on a Kubernetes cluster (README "Running attempts on Kubernetes"): its base goes in and its work comes back as git bundles through the API server, and the agent's output is streamed back through pods/exec.`,
+		doc: `Run every attempt as a pod on a Kubernetes cluster (README "Running attempts on Kubernetes"), as [runners] use = "kubernetes" does: its base goes in and its work comes back as git bundles through the API server, and the agent's output is streamed back through pods/exec. Needs a worktree per attempt ([parallel] enabled in a git repository).`,
 		get: func(c *Config) any { return c.Kube.Enabled }, set: func(c *Config, v any) { c.Kube.Enabled = v.(bool) }},
 	{key: "kubernetes.kubeconfig", spec: spec{kind: kindString},
 		doc: `Kubeconfig file of the cluster. Empty: KUBECONFIG, then ~/.kube/config, then the in-cluster service account.`,

@@ -4,63 +4,22 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/signal"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/looper-go/looper/config"
+	"github.com/looper-go/looper/internal/agent"
 	"github.com/looper-go/looper/internal/kube"
 	"github.com/looper-go/looper/sinks"
 )
 
-// kubeAttemptMain is the hidden `looper kube-attempt -- <argv>`: one attempt
-// run in a pod, started by the agent runner in the agent's place when
-// [kubernetes] is enabled (kube.Confiner). It handles SIGTERM itself: the
-// pod is deleted with the agent's grace period, and the process ends as
-// the agent in the pod did.
-func kubeAttemptMain(args []string) int {
-	if len(args) > 0 && args[0] == "--" {
-		args = args[1:]
-	}
-	a, err := kube.AttemptFromEnv(args)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "looper kube-attempt:", err)
-		return exitUsage
-	}
-	cl, err := kube.Connect(a.Config)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "looper kube-attempt:", err)
-		return kube.ExitLost
-	}
-	a.Client = cl
-	a.Stdin, a.Stdout, a.Stderr = os.Stdin, os.Stdout, os.Stderr
-	stop := make(chan struct{})
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	go func() {
-		<-sigs
-		close(stop)
-	}()
-	code := a.Run(context.Background(), stop)
-	if code > 128 && code < 128+32 {
-		// The agent died by a signal: so does its stand-in, so that
-		// looper's classification reads the same exit as for a local agent.
-		signal.Reset(syscall.SIGTERM, syscall.SIGINT)
-		_ = syscall.Kill(os.Getpid(), syscall.Signal(code-128))
-		time.Sleep(time.Second)
-	}
-	return code
-}
-
-// kubeRun is a run's side of the Kubernetes runner: the confiner its
+// kubeRun is a run's side of the Kubernetes runner: the runner its
 // attempts go through, and the clean-up of pods at its start and end.
 type kubeRun struct {
-	client   *kube.Client
-	cfg      kube.Config
-	confiner *kube.Confiner
+	client *kube.Client
+	cfg    kube.Config
+	runner *kube.Runner
 }
 
 // kubeConfig is the [kubernetes] section as internal/kube takes it.
@@ -88,11 +47,7 @@ func startKube(ctx context.Context, cfg *config.Config, todoPath, runID string, 
 	if err := cl.Check(ctx, kc); err != nil {
 		return nil, err
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("kubernetes runner: looper's executable: %w", err)
-	}
-	k := &kubeRun{client: cl, cfg: kc, confiner: &kube.Confiner{Config: kc, Looper: exe}}
+	k := &kubeRun{client: cl, cfg: kc, runner: &kube.Runner{Client: cl, Config: kc}}
 	left, err := cl.Pods(ctx, kube.ProjectSelector(kc.Project))
 	if err != nil {
 		return nil, err
@@ -141,4 +96,23 @@ func killKubePods() {
 	if k := kubeKill.Load(); k != nil {
 		_, _ = k.finish(0)
 	}
+}
+
+// placeKube runs the session's attempts as pods: it connects to the
+// cluster and cleans up after earlier runs (startKube). Like an ssh host,
+// a pod's work lands by moving the attempt's branch, which must never be
+// the user's checkout, so attempts need worktrees.
+func (s *session) placeKube() error {
+	if s.services.Repo == nil {
+		return fmt.Errorf("kubernetes: attempts run as pods need a worktree per attempt; set [parallel] enabled = true (isolation auto or worktree) in a git repository with a commit, or [runners] use = \"local\"")
+	}
+	k, err := startKube(s.ctx, s.cfg, s.settings.TodoPath, s.settings.RunID, s.emit)
+	if err != nil {
+		return err
+	}
+	s.kube = k
+	if ar, ok := s.services.Runner.(*agent.Runner); ok {
+		ar.Place = k.runner
+	}
+	return nil
 }

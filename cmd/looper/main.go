@@ -71,8 +71,6 @@ func main() {
 			// The attempt pod's PID 1 (internal/kube): no config, no
 			// signal handling but its own.
 			kube.Hold()
-		case "kube-attempt":
-			os.Exit(kubeAttemptMain(os.Args[2:]))
 		}
 	}
 	ctx, stop := signalContext(os.Stderr)

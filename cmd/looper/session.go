@@ -48,7 +48,7 @@ type session struct {
 
 	// closePlace ends the runner attempts run with ([runners]).
 	closePlace func()
-	// kube is the Kubernetes runner, when [kubernetes] is enabled.
+	// kube is the Kubernetes runner, when attempts run as pods.
 	kube *kubeRun
 
 	events  chan sinks.Event
@@ -160,17 +160,6 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	s.store = store
 	s.queue.store.Store(store)
 
-	var confine agent.Confiner = policy
-	if cfg.Kube.Enabled {
-		k, err := startKube(ctx, cfg, todoPath, runLog.ID(), s.emit)
-		if err != nil {
-			return nil, err
-		}
-		s.kube = k
-		k.confiner.Root, k.confiner.Local = s.root, policy
-		confine = k.confiner
-	}
-
 	d := stages.SettingsFromConfig(cfg, cwd)
 	d.Agents = specs // checked by preflight, with versions and prices
 	d.RunID = runLog.ID()
@@ -178,7 +167,7 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	s.settings = d
 	s.services = stages.Services{
 		Store:           store,
-		Runner:          &agent.Runner{Emit: s.send, Confine: confine},
+		Runner:          &agent.Runner{Emit: s.send, Confine: policy},
 		Prompts:         prompts.Store{Dir: filepath.Join(cwd, "prompts")},
 		Emit:            s.send,
 		LastMessagePath: runLog.LastMessagePath,

@@ -1,20 +1,13 @@
 package kube
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
-
-// EnvConfig is the environment variable through which the coordinator hands
-// an attempt process (`looper kube-attempt`) its Config, as JSON: the
-// attempt's argv stays the agent's own.
-const EnvConfig = "LOOPER_KUBE_CONFIG"
 
 // DefaultScheduleTimeout is how long a pod may stay unschedulable before
 // its attempt fails with the scheduler's reason, when Config sets none.
@@ -26,35 +19,35 @@ const DefaultScheduleTimeout = 5 * time.Minute
 type Config struct {
 	// Kubeconfig is the kubeconfig file; "" uses KUBECONFIG, then
 	// ~/.kube/config, then the in-cluster service account.
-	Kubeconfig string `json:"kubeconfig,omitempty"`
+	Kubeconfig string
 	// Context is the kubeconfig context; "" is its current context.
-	Context string `json:"context,omitempty"`
+	Context string
 	// Namespace holds the attempts' pods; "" is the context's namespace.
-	Namespace string `json:"namespace,omitempty"`
+	Namespace string
 	// Image holds git, a POSIX shell and the agent CLIs (and looper, whose
 	// kube-hold is the container's command).
-	Image string `json:"image"`
+	Image string
 	// PullPolicy is the image pull policy: "", Always, IfNotPresent or Never.
-	PullPolicy string `json:"pull_policy,omitempty"`
+	PullPolicy string
 	// Secret names a Secret whose keys become the agent's environment and
 	// whose files are mounted read-only at SecretMount; "" for none.
-	Secret string `json:"secret,omitempty"`
+	Secret string
 	// ServiceAccount runs the pod; "" is the namespace's default. Its
 	// token is never mounted: the agent gets no API credentials.
-	ServiceAccount string `json:"service_account,omitempty"`
+	ServiceAccount string
 	// NodeSelector restricts the nodes a pod may run on.
-	NodeSelector map[string]string `json:"node_selector,omitempty"`
+	NodeSelector map[string]string
 	// Requests and Limits are the agent container's resources
 	// ({cpu = "1", memory = "2Gi"}).
-	Requests map[string]string `json:"requests,omitempty"`
-	Limits   map[string]string `json:"limits,omitempty"`
+	Requests map[string]string
+	Limits   map[string]string
 	// ScheduleTimeout bounds how long a pod may stay unschedulable; 0 is
 	// DefaultScheduleTimeout.
-	ScheduleTimeout time.Duration `json:"schedule_timeout,omitempty"`
+	ScheduleTimeout time.Duration
 
 	// Project is the backlog's label value (ProjectLabel), RunID the run's.
-	Project string `json:"project"`
-	RunID   string `json:"run_id"`
+	Project string
+	RunID   string
 }
 
 // SecretMount is where the credentials Secret's files are in the pod.
@@ -115,32 +108,4 @@ func (c Config) scheduleTimeout() time.Duration {
 		return c.ScheduleTimeout
 	}
 	return DefaultScheduleTimeout
-}
-
-// Encode is c as the value of EnvConfig.
-func (c Config) Encode() string {
-	b, _ := json.Marshal(c) // a struct of strings, maps and a duration always marshals
-	return string(b)
-}
-
-// ConfigFromEnv reads the Config the coordinator put in EnvConfig.
-func ConfigFromEnv() (Config, error) {
-	s := os.Getenv(EnvConfig)
-	if s == "" {
-		return Config{}, fmt.Errorf("%s is not set: kube-attempt is started by `looper run` with [kubernetes] enabled", EnvConfig)
-	}
-	c, err := DecodeConfig(s)
-	if err != nil {
-		return Config{}, fmt.Errorf("%s: %w", EnvConfig, err)
-	}
-	return c, nil
-}
-
-// DecodeConfig reads a Config that Encode wrote, and validates it.
-func DecodeConfig(s string) (Config, error) {
-	var c Config
-	if err := json.Unmarshal([]byte(s), &c); err != nil {
-		return Config{}, err
-	}
-	return c, c.Validate()
 }

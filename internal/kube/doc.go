@@ -5,17 +5,16 @@
 // home as a bundle against the base. Nothing else in looper knows where
 // the attempt ran.
 //
-// It plugs into internal/agent as a Confiner: the agent's command is
-// rewritten to `looper kube-attempt -- <argv>`, a local process that does
-// all of the above (Attempt), so the runner's process group, watchdogs,
-// parsers and classification are unchanged. The process leaves the
-// attempt's worktree on the coordinator exactly as a local agent would have
-// left it (its commits on the branch, its uncommitted changes in the
-// tree), and the stages inspect, commit, verify, vote and merge it as
-// today.
+// Runner is a runner.Runner: internal/agent starts each attempt through
+// it and reads the Process's streams with its usual parsers and watchdogs.
+// When Wait returns, the attempt's worktree on the coordinator is exactly
+// as a local agent would have left it (its commits on the branch, its
+// uncommitted changes in the tree), and the stages inspect, commit,
+// verify, vote and merge it as today. A pod that is lost (deleted,
+// evicted, its node gone) gives Exit.Lost, so the task is left as it was.
 //
 // Pods carry labels (LabelProject, LabelRun, LabelTask, LabelAttempt,
 // LabelAgent), so a run deletes what is left of its own pods when it ends
 // (Sweep) and reports and deletes those an earlier run of the same backlog
-// left (Leftovers).
+// left. Hold is the pod's PID 1 (`looper kube-hold`).
 package kube

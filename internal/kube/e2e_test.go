@@ -362,8 +362,8 @@ func (e *e2e) testBacklog(t *testing.T) {
 	if got := p.onMain("secret-check.txt"); strings.TrimSpace(got) != "mounted" {
 		t.Errorf("the Secret was not there for the agent (secret-check.txt on main: %q)\n%s", got, r.output())
 	}
-	if !strings.Contains(r.output(), "in a pod in namespace "+e2eNamespace) {
-		t.Errorf("the attempts did not say they ran in pods:\n%s", r.output())
+	if n := len(podNames(r.output())); n != 4 {
+		t.Errorf("the attempts ran in %d pods, want 4, one per task:\n%s", n, r.output())
 	}
 	p.noPods()
 	p.noSecret(r)
@@ -382,23 +382,33 @@ func (e *e2e) testVote(t *testing.T) {
 	if !strings.Contains(p.onMain("looper-fake/V.txt"), "task V") {
 		t.Errorf("V's work is not on main")
 	}
-	pods := map[string]bool{}
-	for _, line := range strings.Split(r.output(), "\n") {
-		if _, rest, ok := strings.Cut(line, "looper kubernetes: pod "+e2eNamespace+"/"); ok {
-			pods[strings.Fields(rest)[0]] = true
-		}
-	}
-	if len(pods) != 2 {
+	if pods := podNames(r.output()); len(pods) != 2 {
 		t.Errorf("the vote ran in %d pods, want 2: %v\n%s", len(pods), pods, r.output())
 	}
 	p.noPods()
 }
 
+// podNames are the pods the attempts' start lines name ("started claude
+// (pod looper-e2e/looper-a-x7k2p)").
+func podNames(out string) map[string]bool {
+	pods := map[string]bool{}
+	for _, line := range strings.Split(out, "\n") {
+		if _, rest, ok := strings.Cut(line, "(pod "+e2eNamespace+"/"); ok {
+			end := strings.IndexFunc(rest, func(r rune) bool { return r != '-' && (r < 'a' || r > 'z') && (r < '0' || r > '9') })
+			if end > 0 {
+				pods[rest[:end]] = true
+			}
+		}
+	}
+	return pods
+}
+
 // testPodDeleted deletes the pod of a running attempt: that attempt is
-// lost, the task is retried and ends done.
+// lost (runner.Exit.Lost), so the task is left as it was, todo, with no
+// retry spent; the next run takes it to done.
 func (e *e2e) testPodDeleted(t *testing.T) {
 	slow := `{"steps": [{"text": "working slowly on {task}"}, {"sleep_ms": 6000}, {"write_file": {"path": "d.txt", "content": "D done\n"}}, {"git_commit": {"message": "D"}}, {"summary": {}}]}`
-	p := e.project(t, []task{{ID: "D", Description: scenario(slow)}}, "\n[parallel]\nretries = 1\n")
+	p := e.project(t, []task{{ID: "D", Description: scenario(slow)}}, "")
 	r := p.start("run", "--parallel")
 	var victim string
 	poll(t, 5*time.Minute, "D's agent to start in its pod", func() bool {
@@ -416,17 +426,24 @@ func (e *e2e) testPodDeleted(t *testing.T) {
 	if err := e.client.Set.CoreV1().Pods(e2eNamespace).Delete(context.Background(), victim, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if code := p.wait(r, 10*time.Minute); code != 0 {
-		t.Fatalf("looper exited %d:\n%s", code, r.output())
+	code := p.wait(r, 10*time.Minute)
+	out := r.output()
+	if !strings.Contains(out, "pod "+victim+" was lost") {
+		t.Errorf("the output does not say %s was lost:\n%s", victim, out)
+	}
+	if st := p.statuses()["D"]; st != "todo" {
+		t.Fatalf("D is %s after its only attempt's pod was deleted, want todo (left as it was); looper exited %d:\n%s", st, code, out)
+	}
+	p.noPods()
+	again := p.start("run", "--parallel")
+	if code := p.wait(again, 10*time.Minute); code != 0 {
+		t.Fatalf("the second run exited %d:\n%s", code, again.output())
 	}
 	if st := p.statuses()["D"]; st != "done" {
-		t.Errorf("D is %s after its pod was deleted and the task retried, want done", st)
+		t.Errorf("D is %s after the second run, want done", st)
 	}
 	if p.onMain("d.txt") != "D done\n" {
 		t.Errorf("D's work is not on main")
-	}
-	if out := r.output(); !strings.Contains(out, "pod "+victim+" was lost") || !strings.Contains(out, "retrying") {
-		t.Errorf("the output does not say %s was lost and the task retried:\n%s", victim, out)
 	}
 	p.noPods()
 }

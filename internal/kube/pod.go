@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -216,4 +217,21 @@ func (cl *Client) gone(ctx context.Context, name string) (bool, string) {
 		return true, podReason(pod)
 	}
 	return false, ""
+}
+
+// waitGone polls until the pod no longer exists, or ctx ends.
+func (cl *Client) waitGone(ctx context.Context, name string) error {
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		_, err := cl.Set.CoreV1().Pods(cl.Namespace).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return errors.New("still terminating after its grace period")
+		case <-tick.C:
+		}
+	}
 }
