@@ -52,8 +52,8 @@ func TestParsePorcelain(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{
-		"",                        // no headers
-		"# branch.head main\x00",  // no oid
+		"",                       // no headers
+		"# branch.head main\x00", // no oid
 		"# branch.oid xyz\x00# branch.head main\x00",
 		"# branch.oid " + h + "\x00# branch.head \x00",
 		"# branch.oid " + h + "\x00# branch.head main\x00? \x00",
