@@ -269,11 +269,17 @@ func waitForRateLimit(ctx context.Context, d *env, j Job, a Attempt) error {
 }
 
 // rateLimitUntil is when a rate-limited agent may be used again: the reset
-// time the agent reported, else an exponential backoff with jitter.
+// time the agent reported, else an exponential backoff with jitter. A
+// reported reset that has already passed (on a busy machine reading the
+// result can take longer than the limit lasted) means the limit has
+// reset: now, not the backoff meant for limits with no known end.
 func rateLimitUntil(d *env, j Job, r agent.Result) time.Time {
 	now := d.now()
-	if r.ResetAt.After(now) {
+	switch {
+	case r.ResetAt.After(now):
 		return r.ResetAt
+	case !r.ResetAt.IsZero():
+		return now
 	}
 	return now.Add(backoff(j.RateLimits, j.Task.ID))
 }

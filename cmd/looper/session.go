@@ -48,6 +48,8 @@ type session struct {
 
 	// closePlace ends the runner attempts run with ([runners]).
 	closePlace func()
+	// kube is the Kubernetes runner, when attempts run as pods.
+	kube *kubeRun
 
 	events  chan sinks.Event
 	output  conc.WaitGroup
@@ -245,6 +247,14 @@ func (s *session) close() error {
 	var errs []error
 	if s.closePlace != nil {
 		s.closePlace()
+	}
+	if s.kube != nil && s.events != nil {
+		msg, err := s.kube.finish(0)
+		if msg != "" {
+			s.emit(slog.LevelWarn, sinks.KindWarning, msg)
+		}
+		errs = append(errs, err)
+		s.kube = nil
 	}
 	if s.events != nil {
 		s.notifier.Close(s.ctx.Err() != nil) // its last warnings still reach the output
