@@ -91,6 +91,7 @@ exec looper ls
 stdout '1 task: 0 todo, 0 doing, 0 blocked, 1 done'
 
 # The preflight: an agent that cannot start is refused before anything runs.
+cp $WORK/todo.json $WORK/broken/.looper/todo.json
 cd $WORK/broken
 ! exec ` + bin + `
 stderr 'agent claude cannot be used: .*no-such-claude'
@@ -106,19 +107,6 @@ PRIVATE KEY
 -- broken/.looper/looper.toml --
 [agents.claude]
 binary = "no-such-claude"
--- broken/.looper/todo.json --
-{
-  "schema_version": 1,
-  "source_files": [],
-  "tasks": [
-    {
-      "id": "T1",
-      "title": "Write the greeting",
-      "priority": 1,
-      "status": "todo"
-    }
-  ]
-}
 -- todo.json --
 {
   "schema_version": 1,
