@@ -36,6 +36,7 @@ type Config struct {
 	Parallel ParallelConfig   // several tasks at once, several agents per task
 	Worktree WorktreeConfig   // what a fresh per-attempt worktree gets
 	Sandbox  SandboxConfig    // how local agents are confined (bubblewrap)
+	Kube     KubeConfig       // attempts as pods on a Kubernetes cluster
 	Runners  RunnersConfig    // where attempts run: local, ssh hosts, a container
 	Verify   VerifyConfig     // how attempts are checked before they count as done
 	Backlog  BacklogConfig    // another tracker as the backlog (Task Master, Beads, GitHub issues)
@@ -120,6 +121,7 @@ func Defaults() *Config {
 		},
 		Worktree: WorktreeConfig{Copy: []string{}, Setup: ""},
 		Sandbox:  SandboxConfig{Mode: SandboxAuto, Network: "host", ReadOnly: []string{}, ReadWrite: []string{}},
+		Kube:     KubeConfig{NodeSelector: map[string]string{}, Requests: map[string]string{}, Limits: map[string]string{}, ScheduleTimeout: 5 * time.Minute},
 		Runners:  RunnersConfig{Use: RunnerAuto, Container: ContainerConfig{Mounts: []string{}, Env: []string{}, Ulimits: []string{}, Args: []string{}}},
 		Verify:   VerifyConfig{Timeout: 10 * time.Minute, ByTag: map[string]string{}},
 		Prices:   maps.Clone(defaultPrices),
@@ -292,10 +294,30 @@ func (c *Config) Clone() *Config {
 	d.Sandbox.ReadWrite = slices.Clone(c.Sandbox.ReadWrite)
 	d.Runners = c.Runners.clone()
 	d.Verify.ByTag = maps.Clone(c.Verify.ByTag)
+	d.Kube.NodeSelector = maps.Clone(c.Kube.NodeSelector)
+	d.Kube.Requests = maps.Clone(c.Kube.Requests)
+	d.Kube.Limits = maps.Clone(c.Kube.Limits)
 	d.Notify.On = slices.Clone(c.Notify.On)
 	d.Prices = maps.Clone(c.Prices)
 	d.Warnings = slices.Clone(c.Warnings)
 	d.Files = slices.Clone(c.Files)
 	d.sources = maps.Clone(c.sources)
 	return &d
+}
+
+// KubeConfig is the [kubernetes] section: whether attempts run as pods on
+// a cluster, and what their pods are made from (internal/kube).
+type KubeConfig struct {
+	Enabled         bool              // run every attempt in a pod
+	Kubeconfig      string            // kubeconfig file; "" = KUBECONFIG, ~/.kube/config, in-cluster
+	Context         string            // kubeconfig context; "" = its current one
+	Namespace       string            // where the pods go; "" = the context's namespace
+	Image           string            // image with git, a shell, looper and the agent CLIs
+	PullPolicy      string            // "", Always, IfNotPresent, Never
+	Secret          string            // Secret with the agent's credentials (environment and files)
+	ServiceAccount  string            // the pods' service account ("" = default); its token is never mounted
+	NodeSelector    map[string]string // nodes the pods may run on
+	Requests        map[string]string // agent container resource requests (cpu, memory)
+	Limits          map[string]string // agent container resource limits
+	ScheduleTimeout time.Duration     // an unschedulable pod fails its attempt after this long
 }

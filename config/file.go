@@ -29,7 +29,7 @@ type fileLayer struct {
 }
 
 // sections are the tables with fixed keys.
-var sections = []string{"roles", "parallel", "worktree", "sandbox", "verify", "backlog", "notify", "budget"}
+var sections = []string{"roles", "parallel", "worktree", "sandbox", "kubernetes", "verify", "backlog", "notify", "budget"}
 
 // legacyKeys are upstream keys that upstream itself stopped reading (the
 // schedules were removed in upstream commit ae2defc). They appear in real

@@ -12,21 +12,24 @@ import (
 // list hosts attempts are shipped to, [runners.container] an image they
 // run in.
 type RunnersConfig struct {
-	Use       string          // "auto", "local", "ssh" or "container"
+	Use       string          // "auto", "local", "ssh", "container" or "kubernetes"
 	SSH       []SSHHost       // [[runners.ssh]], in file order
 	Container ContainerConfig // [runners.container]
 }
 
 // The runners [runners] use selects; RunnerAuto picks ssh when hosts are
-// listed, else container when an image is set, else local.
+// listed, else kubernetes when [kubernetes] is enabled, else container
+// when an image is set, else local.
 const (
 	RunnerAuto      = "auto"
 	RunnerLocal     = "local"
 	RunnerSSH       = "ssh"
 	RunnerContainer = "container"
+	// RunnerKubernetes runs attempts as pods ([kubernetes]).
+	RunnerKubernetes = "kubernetes"
 )
 
-var runnerValues = []string{RunnerAuto, RunnerLocal, RunnerSSH, RunnerContainer}
+var runnerValues = []string{RunnerAuto, RunnerLocal, RunnerSSH, RunnerContainer, RunnerKubernetes}
 
 // SSHHost is one [[runners.ssh]] table.
 type SSHHost struct {
@@ -48,6 +51,8 @@ func (c *Config) Runner() string {
 		return use
 	case len(c.Runners.SSH) > 0:
 		return RunnerSSH
+	case c.Kube.Enabled:
+		return RunnerKubernetes
 	case c.Runners.Container.Image != "":
 		return RunnerContainer
 	}
@@ -57,7 +62,7 @@ func (c *Config) Runner() string {
 // runnerSettings are the fixed keys of [runners]; settings lists them.
 var runnerSettings = []*setting{
 	{key: "runners.use", env: []string{"LOOPER_RUNNER"}, spec: spec{kind: kindString, enum: runnerValues},
-		doc: `Where attempts run: local processes (with [sandbox]), ssh ([[runners.ssh]] hosts) or container ([runners.container]); auto picks ssh when hosts are listed, else container when an image is set, else local.`,
+		doc: `Where attempts run: local processes (with [sandbox]), ssh ([[runners.ssh]] hosts), container ([runners.container]) or kubernetes (pods, [kubernetes]); auto picks ssh when hosts are listed, else kubernetes when [kubernetes] enabled is true, else container when an image is set, else local.`,
 		get: func(c *Config) any { return c.Runners.Use }, set: func(c *Config, v any) { c.Runners.Use = v.(string) }},
 	{key: "runners.container.engine", spec: spec{kind: kindString},
 		doc: `Container CLI: podman (the default) or docker, or a path to one.`,

@@ -63,7 +63,7 @@ func TestRunnersMistakes(t *testing.T) {
 	s := newSandbox(t)
 	s.write(filepath.Join(s.project, "looper.toml"), `
 [runners]
-use = "kubernetes"
+use = "pods"
 
 [[runners.ssh]]
 hots = "x"
@@ -77,9 +77,32 @@ imag = "y"
 		t.Fatalf("error = %v, want *Error", err)
 	}
 	text := cerr.Error()
-	for _, want := range []string{`runners.use: got "kubernetes"`, `hots: unknown key (did you mean "host"?)`, `imag: unknown key (did you mean "image"?)`} {
+	for _, want := range []string{`runners.use: got "pods"`, `hots: unknown key (did you mean "host"?)`, `imag: unknown key (did you mean "image"?)`} {
 		if !strings.Contains(text, want) {
 			t.Errorf("errors lack %q:\n%s", want, text)
 		}
+	}
+}
+
+// TestRunnerKubernetes: [kubernetes] enabled picks the kubernetes runner
+// under auto, after ssh hosts and before a container image; an explicit
+// use wins.
+func TestRunnerKubernetes(t *testing.T) {
+	c := Defaults()
+	if c.Runner() != RunnerLocal {
+		t.Fatalf("defaults run %q, want local", c.Runner())
+	}
+	c.Kube.Enabled = true
+	c.Runners.Container.Image = "img"
+	if c.Runner() != RunnerKubernetes {
+		t.Errorf("auto with [kubernetes] enabled = %q, want kubernetes", c.Runner())
+	}
+	c.Runners.SSH = []SSHHost{{Host: "h"}}
+	if c.Runner() != RunnerSSH {
+		t.Errorf("auto with hosts and [kubernetes] = %q, want ssh", c.Runner())
+	}
+	c.Runners.Use = RunnerKubernetes
+	if c.Runner() != RunnerKubernetes {
+		t.Errorf("use = kubernetes gives %q", c.Runner())
 	}
 }

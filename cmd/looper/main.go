@@ -16,6 +16,7 @@ import (
 
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/internal/agent"
+	"github.com/looper-go/looper/internal/kube"
 	"github.com/looper-go/looper/stages"
 )
 
@@ -63,6 +64,14 @@ func main() {
 		// for does: looper's handler would echo looper's own "stopping"
 		// message on the agent's stderr, and exit on a second signal.
 		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "kube-hold":
+			// The attempt pod's PID 1 (internal/kube): no config, no
+			// signal handling but its own.
+			kube.Hold()
+		}
 	}
 	ctx, stop := signalContext(os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -120,6 +129,7 @@ func signalContext(stderr io.Writer) (context.Context, func()) {
 					fmt.Fprintf(stderr, "looper: %s again: killing every agent now\n", signalText(sig))
 				}
 				agent.KillAll()
+				killKubePods()
 				os.Exit(exitInterrupted)
 			case <-done:
 				return

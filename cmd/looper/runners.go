@@ -65,6 +65,9 @@ func expandHome(p string) string {
 // get worktrees: [runners] other than local replace the local process
 // (and its sandbox, which confines local processes only).
 func (s *session) placeAttempts() error {
+	if s.cfg.Runner() == config.RunnerKubernetes {
+		return s.placeKube()
+	}
 	place, closePlace, note, err := placeRunner(s.cfg, s.services.Repo != nil)
 	if err != nil {
 		return err

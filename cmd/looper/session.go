@@ -46,6 +46,8 @@ type session struct {
 
 	// closePlace ends the runner attempts run with ([runners]).
 	closePlace func()
+	// kube is the Kubernetes runner, when attempts run as pods.
+	kube *kubeRun
 
 	// events is the session's own event stream into the output sinks: its
 	// messages, and each run's stream relayed (services.Output).
@@ -228,6 +230,14 @@ func (s *session) close() error {
 	var errs []error
 	if s.closePlace != nil {
 		s.closePlace()
+	}
+	if s.kube != nil && s.events != nil {
+		msg, err := s.kube.finish(0)
+		if msg != "" {
+			s.emit(slog.LevelWarn, sinks.KindWarning, msg)
+		}
+		errs = append(errs, err)
+		s.kube = nil
 	}
 	if s.events != nil {
 		s.notifier.Close(s.ctx.Err() != nil) // its last warnings still reach the output
