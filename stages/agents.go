@@ -108,7 +108,7 @@ func runAttempt(ctx context.Context, d *env, j Job, slot int) (Attempt, error) {
 		})
 		if err != nil {
 			a.Result = agent.Result{Class: ClassSetup, Err: err.Error()}
-			d.emit(attemptEvent(d, j, a))
+			d.emit(j.run, attemptEvent(d, j, a))
 			return a, nil
 		}
 		a.Worktree = wt
@@ -137,7 +137,7 @@ func runAttempt(ctx context.Context, d *env, j Job, slot int) (Attempt, error) {
 		call.Data.Branch = a.Worktree.Branch
 	}
 	checkpoint := checkpointInPlace(d, j, a)
-	res, lastMessage, err := callAgent(ctx, d, spec, call)
+	res, lastMessage, err := callAgent(ctx, d, j.run, spec, call)
 	if err != nil {
 		return a, err
 	}
@@ -162,7 +162,7 @@ func runAttempt(ctx context.Context, d *env, j Job, slot int) (Attempt, error) {
 	if cmd := d.verifyCommand(j.Task); cmd != "" && a.Vote() == todo.SummaryDone && ctx.Err() == nil {
 		a.Verify = runVerify(ctx, d, j, a, cmd)
 	}
-	d.emit(attemptEvent(d, j, a))
+	d.emit(j.run, attemptEvent(d, j, a))
 	return a, nil
 }
 
@@ -240,7 +240,7 @@ func stopUsing(d *env, j Job, a Attempt) {
 		e.AgentID = a.AgentID
 		e.Class = string(a.Result.Class)
 		e.Message = fmt.Sprintf("%s is not used for the rest of this run; its tasks stay as they were: %s", a.Agent, a.Result.Err)
-		d.emit(e)
+		d.emit(j.run, e)
 	}
 	if j.run.noUsableAgent(d.Settings) {
 		j.run.end(fmt.Errorf("%w: %s", ErrAgentUnusable, strings.Join(j.run.unusableAgents(), "; ")))

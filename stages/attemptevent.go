@@ -54,14 +54,14 @@ func warnAttempt(d *env, j Job, a Attempt, msg string) {
 	e.Level = slog.LevelWarn
 	e.AgentID = a.AgentID
 	e.Message = msg
-	d.emit(e)
+	d.emit(j.run, e)
 }
 
 func infoAttempt(d *env, j Job, a Attempt, msg string) {
 	e := d.event(j, "agents", sinks.KindInfo)
 	e.AgentID = a.AgentID
 	e.Message = msg
-	d.emit(e)
+	d.emit(j.run, e)
 }
 
 // hasGH reports whether the GitHub CLI is on PATH (a prompt variable

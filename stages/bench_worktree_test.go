@@ -157,15 +157,14 @@ func BenchmarkMergeBurst(b *testing.B) {
 		h.deps.MaxTasks = n
 		var mu sync.Mutex
 		var last time.Time
-		emit := h.deps.Emit
-		h.deps.Emit = func(e sinks.Event) {
+		h.deps.Output = sinks.Func(func(e sinks.Event) {
 			if e.Kind == sinks.KindOutcome {
 				mu.Lock()
 				last = time.Now()
 				mu.Unlock()
 			}
-			emit(e)
-		}
+			h.events.emit(e)
+		})
 		rep, err := h.run(context.Background(), false)
 		if err != nil || rep.Done != n {
 			b.Fatalf("report %+v, err %v", rep, err)

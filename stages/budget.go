@@ -56,7 +56,7 @@ func spend(d *env, run *runState, taskID, agentID string, u sinks.Usage) {
 		default:
 			e.Message = "budget: " + c.String() + "; it gets no new attempt"
 		}
-		d.emit(e)
+		d.emit(run, e)
 		if c.Exhausted && c.Scope == budget.ScopeRun && t.StopNow() {
 			run.end(fmt.Errorf("%w: %s", budget.ErrExhausted, c))
 		}

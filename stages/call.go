@@ -52,8 +52,8 @@ func (c agentCall) stage() string {
 // the agent with the backlog and the role in its environment, and returns
 // the classified result with the last-message file it wrote to. Every
 // role goes through it, so every agent sees the same variables and
-// environment.
-func callAgent(ctx context.Context, d *env, spec agent.Spec, c agentCall) (agent.Result, string, error) {
+// environment, and every agent's events go to its run's stream.
+func callAgent(ctx context.Context, d *env, run *runState, spec agent.Spec, c agentCall) (agent.Result, string, error) {
 	if c.Dir == "" {
 		c.Dir = d.WorkDir
 	}
@@ -81,6 +81,7 @@ func callAgent(ctx context.Context, d *env, spec agent.Spec, c agentCall) (agent
 		Iteration:       c.Iteration,
 		Stage:           c.stage(),
 		Env:             []string{"LOOPER_TODO=" + d.TodoPath, "LOOPER_MODE=" + c.Role},
+		Events:          run.stream(),
 	})
 	return res, lastMessage, nil
 }

@@ -26,7 +26,8 @@ import (
 type checkoutWatch struct {
 	repo   *worktree.Repo
 	ignore []string
-	temp   string // the pattern of the backlog's temporary files (todo.Save)
+	temp   string    // the pattern of the backlog's temporary files (todo.Save)
+	run    *runState // the run it watches for, whose stream its reports go to
 
 	mu       sync.Mutex
 	branch   string            // the branch at the start
@@ -40,11 +41,11 @@ type checkoutWatch struct {
 // watchCheckout starts watching the main worktree, when attempts run in
 // worktrees (nil otherwise). The backlog, its lock and .looper/ are
 // looper's own and left out.
-func watchCheckout(ctx context.Context, d *env) (*checkoutWatch, error) {
+func watchCheckout(ctx context.Context, d *env, run *runState) (*checkoutWatch, error) {
 	if d.Repo == nil {
 		return nil, nil
 	}
-	w := &checkoutWatch{repo: d.Repo, ignore: []string{".looper"}, temp: "." + filepath.Base(d.TodoPath) + ".tmp-*",
+	w := &checkoutWatch{repo: d.Repo, run: run, ignore: []string{".looper"}, temp: "." + filepath.Base(d.TodoPath) + ".tmp-*",
 		reported: map[string]bool{}, running: map[string]int{}, window: map[string]bool{}}
 	if rel, err := filepath.Rel(d.Repo.Root(), d.TodoPath); err == nil && filepath.IsLocal(rel) {
 		w.ignore = append(w.ignore, filepath.ToSlash(rel), filepath.ToSlash(rel)+".lock")
@@ -129,7 +130,7 @@ func (w *checkoutWatch) merge(ctx context.Context, d *env, branch string, merge 
 		}
 		theirs, lerr := w.repo.CommitsSince(bg, onto, w.head)
 		if lerr != nil {
-			d.info("watch", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("could not check the main tree after merging %s: %v", branch, lerr))
+			d.info(w.run, "watch", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("could not check the main tree after merging %s: %v", branch, lerr))
 		}
 		w.reportCommits(d, theirs, "while merging "+branch)
 	}
@@ -142,7 +143,7 @@ func (w *checkoutWatch) merge(ctx context.Context, d *env, branch string, merge 
 func (w *checkoutWatch) look(ctx context.Context, d *env, when string) worktree.CheckoutState {
 	st, err := w.repo.State(ctx, w.ignore...)
 	if err != nil {
-		d.info("watch", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("could not check the main tree %s: %v", when, err))
+		d.info(w.run, "watch", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("could not check the main tree %s: %v", when, err))
 		return worktree.CheckoutState{}
 	}
 	var changes, paths []string
@@ -184,7 +185,7 @@ func (w *checkoutWatch) look(ctx context.Context, d *env, when string) worktree.
 	if st.Head != w.head {
 		commits, err := w.repo.CommitsSince(ctx, st.Head, w.head)
 		if err != nil {
-			d.info("watch", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("could not list the commits in the main tree %s: %v", when, err))
+			d.info(w.run, "watch", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("could not list the commits in the main tree %s: %v", when, err))
 		}
 		if len(commits) == 0 {
 			w.report(d, []string{fmt.Sprintf("HEAD moved from %.12s to %.12s", w.head, st.Head)}, nil, when)
@@ -229,5 +230,5 @@ func (w *checkoutWatch) report(d *env, changes, paths []string, when string) {
 	e := sinks.Event{Level: slog.LevelWarn, Kind: sinks.KindWarning, Stage: "watch", Files: paths,
 		Message: fmt.Sprintf("the main tree %s changed, and not by looper (%s; noticed %s): %s%s; looper goes on, check these changes",
 			w.repo.Root(), tasks, when, strings.Join(changes, "; "), more)}
-	d.emit(e)
+	d.emit(w.run, e)
 }

@@ -1,12 +1,13 @@
 package stages
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"github.com/looper-go/looper/internal/budget"
-	"log/slog"
 	"path/filepath"
 	"time"
+
+	"github.com/looper-go/looper/internal/budget"
 
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/internal/agent"
@@ -111,9 +112,16 @@ func SettingsFromConfig(cfg *config.Config, dir string) Settings {
 
 // ConfigOptions are what FromConfig cannot read from the configuration.
 type ConfigOptions struct {
-	// Emit receives every event, the agents' output included (nil drops
-	// them). It is called from many goroutines at once.
-	Emit func(sinks.Event)
+	// Output shows or stores the events of each run (Services.Output): the
+	// stages' reports, each outcome, the agents' output as it comes. Nil
+	// drops them. sinks.Func takes them one at a time, in order, on one
+	// goroutine; sinks.New gives looper's console.
+	Output sinks.Sink
+	// Warn receives the preflight's warnings (see FromConfig) and the
+	// backlog store's own (a backlog that became invalid during a run,
+	// leftovers of an interrupted save), which come from whatever
+	// goroutine uses the store, outside any run's stream. Nil drops them.
+	Warn func(msg string)
 	// ReadOnly opens the backlog without ever writing it (a dry run).
 	ReadOnly bool
 	// LastMessagePath maps an attempt label to the file its last message
@@ -124,21 +132,30 @@ type ConfigOptions struct {
 // FromConfig builds the Settings and Services of a run of the project in
 // dir from looper's configuration (config.Load), so that a Go program can
 // compose its own pipeline from the stages without naming a type of
-// looper's internal packages:
+// looper's internal packages, and have its agents checked and confined as
+// looper run's are:
 //
-//   - the settings of SettingsFromConfig;
+//   - looper run's preflight first (CheckAgents): every agent the roles
+//     use must start and say its version, or FromConfig returns a
+//     *PreflightError naming each with its fix, before the backlog is
+//     opened; codex-format agents are priced from [prices];
+//   - the settings of SettingsFromConfig, with the checked agents;
+//   - the agent runner, each agent in its own process group and confined
+//     by the [sandbox] policy (auto: bwrap for the agents that skip their
+//     own permission checks, where bwrap works; mode = "bwrap" where it
+//     cannot work is a *PreflightError; mode = "off" runs them as they
+//     are);
 //   - the backlog Store, holding the backlog's lock until Services.Store
 //     is closed (a second looper on the same backlog is refused);
-//   - the agent runner, each agent in its own process group, unsandboxed
-//     (looper run adds the bubblewrap sandbox and checks every agent
-//     before it starts; looper doctor shows both);
 //   - the project's prompts/ directory over the embedded prompts;
 //   - in parallel mode inside a git repository with a commit (isolation
 //     not "none"), a worktree per attempt; in sequential mode inside git,
 //     looper commits what an agent left uncommitted.
 //
-// On error nothing is left open.
-func FromConfig(cfg *config.Config, dir string, o ConfigOptions) (Settings, Services, error) {
+// The preflight's warnings (a version outside the tested range, a model
+// without a price, agents auto mode cannot sandbox) go to o.Warn. ctx
+// bounds the preflight's --version probes. On error nothing is left open.
+func FromConfig(ctx context.Context, cfg *config.Config, dir string, o ConfigOptions) (Settings, Services, error) {
 	if cfg == nil {
 		return Settings{}, Services{}, errors.New("stages: FromConfig needs a configuration (config.Load)")
 	}
@@ -146,18 +163,30 @@ func FromConfig(cfg *config.Config, dir string, o ConfigOptions) (Settings, Serv
 	if err != nil {
 		return Settings{}, Services{}, err
 	}
-	s := SettingsFromConfig(cfg, dir)
-	emit := o.Emit
-	if emit == nil {
-		emit = Discard
+	warn := o.Warn
+	if warn == nil {
+		warn = func(string) {}
 	}
+	s := SettingsFromConfig(cfg, dir)
+	repo, rerr := worktree.Open(dir)
+	root := dir
+	if rerr == nil {
+		root = repo.Root()
+	}
+	pre, err := CheckAgents(ctx, cfg, root, s.TodoPath)
+	if err != nil {
+		return Settings{}, Services{}, err
+	}
+	for _, w := range pre.Warnings {
+		warn(w)
+	}
+	s.Agents = pre.Specs
 	svc := Services{
-		Runner:          &agent.Runner{Emit: emit},
+		Runner:          &agent.Runner{Confine: pre.Sandbox},
 		Prompts:         prompts.Store{Dir: filepath.Join(dir, "prompts")},
-		Emit:            emit,
+		Output:          o.Output,
 		LastMessagePath: o.LastMessagePath,
 	}
-	repo, rerr := worktree.Open(dir)
 	switch {
 	case rerr != nil:
 		// not in git: attempts run in place and nothing is committed
@@ -170,9 +199,7 @@ func FromConfig(cfg *config.Config, dir string, o ConfigOptions) (Settings, Serv
 		svc.InPlace = repo
 		s.InPlaceIgnore = []string{cfg.LogDirPath(dir)}
 	}
-	store, err := OpenStore(s.TodoPath, StoreOptions{ReadOnly: o.ReadOnly, Warn: func(msg string) {
-		emit(sinks.Event{Level: slog.LevelWarn, Kind: sinks.KindWarning, Stage: "store", Message: msg})
-	}})
+	store, err := OpenStore(s.TodoPath, StoreOptions{ReadOnly: o.ReadOnly, Warn: o.Warn})
 	if err != nil {
 		return Settings{}, Services{}, fmt.Errorf("open the backlog %s: %w", s.TodoPath, err)
 	}

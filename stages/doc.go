@@ -8,6 +8,7 @@
 //		         ▲               (each task:                                                            │
 //		         │                agents, fan-out by agent)                                             │
 //		         └──────────────────────────────── completions ◄────────────────────────────────────────┘
+//		   every stage and every agent's output ──── the run's event stream ────→ Services.Output
 //
 //	  - Select owns a todo.ReadySet built from the backlog at the start of each
 //	    pass. It dispatches the best ready task whenever fewer than MaxTasks are
@@ -34,8 +35,9 @@
 //	    (one merge at a time, waiting while the user's uncommitted changes are
 //	    in the way), records them all in one save, removes the worktrees that
 //	    hold nothing worth keeping, and sends the outcomes on.
-//	  - Sink reports each outcome to the output and turns it into the
-//	    Completion the loop counts and hands back to select.
+//	  - Sink puts each outcome on the run's event stream (its status change
+//	    and outcome event) and turns it into the Completion the loop counts
+//	    and hands back to select.
 //	  - Loop runs a pass (one Tick), then, when everything is done, the review
 //	    stage, then the PROJECT-DONE marker. Prepare, before the loop, has the
 //	    bootstrap agent write a missing backlog and the repair agent fix an
@@ -51,14 +53,54 @@
 // Settings are plain values, Services what the stages call (the Store, the
 // agent runner, git, prompts, the clock, the output); Registry and each
 // stage constructor take both and keep no state of a run. Loop.Run makes
-// the run's state (the completions edge, the tasks finished, select's
-// counts, rate-limit pauses, agents given up on, the checkout watch, the
-// resume points) and hands it on with the values: the Tick carries it to
-// select, and every Job select dispatches carries it to the stages after.
+// the run's state (the completions edge, the event stream, the tasks
+// finished, select's counts, rate-limit pauses, agents given up on, the
+// checkout watch, the resume points) and hands it on with the values: the
+// Tick carries it to select, and every Job select dispatches carries it to
+// the stages after.
 // So the same Settings and Services serve any number of registries and
 // runs, and a Loop given other copies of them than its stages were built
 // on still works. FromConfig builds both from looper's configuration, for a
 // Go program that composes its own pipeline.
+//
+// # The event stream
+//
+// Besides the values that flow from stage to stage, a run has one stream of
+// events (sinks.Event): what select started, each attempt's command and its
+// agent's output line by line while it runs, warnings, votes, merges, the
+// outcomes. It is the second input of the output (Services.Output, a
+// sinks.Sink), and it is run state like the completions edge: Loop.Run
+// opens it (sinks.OpenStream) on the Output when the run starts, hands it
+// to the stages with the run's state (Tick, Job, and on to Ballot, Decision
+// and Outcome) and to each agent attempt in its agent.Request, and closes
+// it once every stage, attempt and report of the run has returned, so
+// Output.Run ends with the run and every event was shown before Run
+// returns. Prepare opens one of its own the same way. A custom stage
+// reports on it through Job.Emit.
+//
+// The agents' output cannot travel with the values: a value leaves a
+// stage when the attempt is over, and an attempt's output must be seen
+// while it runs (a ten-minute attempt is not silent for ten minutes). So
+// the stream is a channel beside the pipeline rather than a value in it,
+// with these guarantees:
+//
+//   - order: one sender's events arrive in the order it sent them (an
+//     attempt's events are serialised by the agent runner), and every
+//     event about a job is sent before the value that carries the job
+//     moves on, so a task's attempt lines come before its decision and
+//     its outcome;
+//   - backpressure: the stream holds a bounded number of events; past
+//     that a sender waits for the output, so a slow terminal slows the
+//     agents' readers instead of growing memory;
+//   - no sender is left blocked: a send gives up (drops the event) once
+//     the output has stopped reading, and after the stream is closed.
+//     Cancelling the run does not drop events: the output keeps reading
+//     after cancellation, so the wind-down of an interrupted run (the
+//     tasks put back, the final counts) is still shown.
+//
+// A Job made outside Loop.Run belongs to no run and its events are
+// dropped; the backlog Store's own warnings come from a service, outside
+// any run, and go to its StoreOptions.Warn.
 //
 // # Failures are values
 //

@@ -148,6 +148,14 @@ func (l *eventLog) emit(e sinks.Event) {
 	l.events = append(l.events, e)
 }
 
+// Run makes the log a run's output (Services.Output).
+func (l *eventLog) Run(_ context.Context, events <-chan sinks.Event) error {
+	for e := range events {
+		l.emit(e)
+	}
+	return nil
+}
+
 func (l *eventLog) of(kind sinks.Kind) []sinks.Event {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -199,7 +207,7 @@ func newHarness(t testing.TB, runner *fakeRunner, tasks ...task) *harness {
 	}, Services{
 		Store:  store,
 		Runner: runner,
-		Emit:   h.events.emit,
+		Output: h.events,
 	})
 	return h
 }

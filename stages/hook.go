@@ -51,5 +51,5 @@ func runHook(ctx context.Context, d *env, j Job, a Attempt, status, lastMessage 
 		e.Level, e.Kind = slog.LevelWarn, sinks.KindWarning
 		e.Message = fmt.Sprintf("hook exited %d: %s", r.ExitCode, lastLine(r.Output))
 	}
-	d.emit(e)
+	d.emit(j.run, e)
 }

@@ -80,38 +80,43 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 			return rep, fmt.Errorf("review stage %q produces %s, not stages.ReviewOutcome", l.Review.Name(), review.Out())
 		}
 	}
+	// The run's event stream, the sink's other input: opened here, on
+	// the caller's context, and closed when everything that sends into it
+	// (the stages, the agents, the report below) has returned.
+	events := d.openEvents(ctx)
+	defer func() { err = errors.Join(err, events.Close()) }()
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	run := newRunState(l.Settings, stop)
+	run := newRunState(l.Settings, stop, events)
 	defer func() {
 		budgetReport(run, &rep, err)
 		rep.Unusable = run.unusableAgents()
 		rep.Remaining = l.remaining(d)
-		rep.Waiting = l.reportWaiting(d)
+		rep.Waiting = l.reportWaiting(d, run)
 	}()
-	defer startPool(d)()
+	defer startPool(d, run)()
 	b, err := d.Store.Snapshot()
 	if err != nil {
 		return rep, err
 	}
 	if !runnable(d, run, b) && finished(b) {
 		rep.ProjectDone = true
-		d.info("loop", slog.LevelInfo, sinks.KindInfo, "project is done: every task is done and nothing changed since the PROJECT-DONE review; nothing to do")
+		d.info(run, "loop", slog.LevelInfo, sinks.KindInfo, "project is done: every task is done and nothing changed since the PROJECT-DONE review; nothing to do")
 		return rep, nil
 	}
-	watch, err := watchCheckout(ctx, d)
+	watch, err := watchCheckout(ctx, d, run)
 	if err != nil {
-		d.info("watch", slog.LevelWarn, sinks.KindWarning, err.Error()+"; changes to it during the run will not be reported")
+		d.info(run, "watch", slog.LevelWarn, sinks.KindWarning, err.Error()+"; changes to it during the run will not be reported")
 	}
 	run.checkout = watch
 	defer watch.check(ctx, d, "at the end of the run")
 	for {
 		err := l.pass(ctx, p, run, &rep)
-		if stopped, serr := l.stopped(ctx, d, err, &rep); stopped {
+		if stopped, serr := l.stopped(ctx, d, run, err, &rep); stopped {
 			return rep, serr
 		}
 		if err != nil {
-			return rep, l.abort(d, err, &rep)
+			return rep, l.abort(d, run, err, &rep)
 		}
 		if ended, err := budgetEnded(d, run, &rep); ended {
 			return rep, err
@@ -121,7 +126,7 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 		}
 		if d.MaxIterations > 0 && run.dispatched() >= d.MaxIterations {
 			rep.MaxIterations = true
-			d.info("loop", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("max_iterations (%d) reached; stopping", d.MaxIterations))
+			d.info(run, "loop", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("max_iterations (%d) reached; stopping", d.MaxIterations))
 			return rep, nil
 		}
 		b, err := d.Store.Snapshot()
@@ -139,7 +144,7 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 			return rep, nil
 		}
 		added, err := reviewPass(ctx, review, run)
-		if stopped, serr := l.stopped(ctx, d, err, &rep); stopped {
+		if stopped, serr := l.stopped(ctx, d, run, err, &rep); stopped {
 			return rep, serr
 		}
 		if err != nil {
@@ -151,7 +156,7 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 			return rep, err
 		}
 		if runnable(d, run, b) {
-			d.info("review", slog.LevelInfo, sinks.KindInfo, fmt.Sprintf("review added %d task(s); working on them", added))
+			d.info(run, "review", slog.LevelInfo, sinks.KindInfo, fmt.Sprintf("review added %d task(s); working on them", added))
 			continue
 		}
 		if err := d.Store.Update(func(b *todo.Backlog) error {
@@ -161,14 +166,14 @@ func (l *Loop) Run(ctx context.Context) (rep Report, err error) {
 			return rep, err
 		}
 		rep.ProjectDone = true
-		d.info("review", slog.LevelInfo, sinks.KindInfo, "review found nothing to add; project is done (PROJECT-DONE)")
+		d.info(run, "review", slog.LevelInfo, sinks.KindInfo, "review found nothing to add; project is done (PROJECT-DONE)")
 		return rep, nil
 	}
 }
 
 // stopped handles a run stopped by a signal or fail_fast: it restores the
 // tasks in flight and says which.
-func (l *Loop) stopped(ctx context.Context, d *env, err error, rep *Report) (bool, error) {
+func (l *Loop) stopped(ctx context.Context, d *env, run *runState, err error, rep *Report) (bool, error) {
 	cause := context.Cause(ctx)
 	if ctx.Err() == nil && !errors.Is(err, ErrFailFast) {
 		return false, nil
@@ -179,12 +184,12 @@ func (l *Loop) stopped(ctx context.Context, d *env, err error, rep *Report) (boo
 	restored, rerr := d.Store.RestoreInFlight()
 	rep.Restored = restored
 	if len(restored) > 0 {
-		d.info("loop", slog.LevelWarn, sinks.KindWarning, "put back as they were before the run: "+strings.Join(restored, ", "))
+		d.info(run, "loop", slog.LevelWarn, sinks.KindWarning, "put back as they were before the run: "+strings.Join(restored, ", "))
 	}
 	switch {
 	case errors.Is(cause, ErrFailFast):
 		rep.FailFast = true
-		removeKilledWorktrees(d, rep)
+		removeKilledWorktrees(d, run, rep)
 	case errors.Is(cause, ErrAgentUnusable), errors.Is(cause, budget.ErrExhausted):
 		// Not an interrupt: the agents, or the budget, ended the run.
 	default:
@@ -197,13 +202,13 @@ func (l *Loop) stopped(ctx context.Context, d *env, err error, rep *Report) (boo
 // run's attempts that it killed and that hold no work (no commit, no
 // change); worktrees kept for inspection and those holding work stay, and
 // the next run reports them.
-func removeKilledWorktrees(d *env, rep *Report) {
+func removeKilledWorktrees(d *env, run *runState, rep *Report) {
 	if d.Repo == nil {
 		return
 	}
 	list, err := d.Repo.List(d.RunID)
 	if err != nil {
-		d.info("loop", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("fail_fast: could not list this run's worktrees: %v", err))
+		d.info(run, "loop", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("fail_fast: could not list this run's worktrees: %v", err))
 		return
 	}
 	var removed []string
@@ -216,24 +221,24 @@ func removeKilledWorktrees(d *env, rep *Report) {
 			continue
 		}
 		if err := d.Repo.Remove(&wt, true); err != nil {
-			d.info("loop", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("fail_fast: could not remove worktree %s: %v", wt.Path, err))
+			d.info(run, "loop", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("fail_fast: could not remove worktree %s: %v", wt.Path, err))
 			continue
 		}
 		removed = append(removed, wt.Path)
 	}
 	if len(removed) > 0 {
-		d.info("loop", slog.LevelInfo, sinks.KindInfo, fmt.Sprintf("fail_fast: removed %d worktree(s) of killed attempts that held no work: %s", len(removed), strings.Join(removed, ", ")))
+		d.info(run, "loop", slog.LevelInfo, sinks.KindInfo, fmt.Sprintf("fail_fast: removed %d worktree(s) of killed attempts that held no work: %s", len(removed), strings.Join(removed, ", ")))
 	}
 }
 
 // abort handles a broken pipeline (a stage returned an error): the tasks in
 // flight are put back as they were, as for an interrupt, and the error is
 // returned with any failure to restore them.
-func (l *Loop) abort(d *env, err error, rep *Report) error {
+func (l *Loop) abort(d *env, run *runState, err error, rep *Report) error {
 	restored, rerr := d.Store.RestoreInFlight()
 	rep.Restored = restored
 	if len(restored) > 0 {
-		d.info("loop", slog.LevelWarn, sinks.KindWarning, "put back as they were before the run: "+strings.Join(restored, ", "))
+		d.info(run, "loop", slog.LevelWarn, sinks.KindWarning, "put back as they were before the run: "+strings.Join(restored, ", "))
 	}
 	return errors.Join(err, rerr)
 }

@@ -155,7 +155,7 @@ func land(ctx context.Context, d *env, dec Decision) (o Outcome, merge bool, err
 				e := d.event(j, "merge", sinks.KindWarning)
 				e.Level = slog.LevelWarn
 				e.Message = fmt.Sprintf("rate-limited; re-queued for %s (not counted as a failure)", until.UTC().Format(time.RFC3339))
-				d.emit(e)
+				d.emit(j.run, e)
 				return o, false, nil
 			}
 			o.Decision.Blockers = append(o.Decision.Blockers, fmt.Sprintf("rate-limited %d times; giving up for this run", j.RateLimits+1))
@@ -221,7 +221,7 @@ func settle(d *env, o Outcome, res worktree.MergeResult, err error) (Outcome, *w
 		e.Level = slog.LevelWarn
 		e.Files = res.Conflicts
 		e.Message = fmt.Sprintf("merge conflict in %s; running the task again on the new tip", strings.Join(res.Conflicts, ", "))
-		d.emit(e)
+		d.emit(j.run, e)
 		return o, nil, nil
 	}
 	o.Status = todo.StatusBlocked
@@ -258,7 +258,11 @@ func record(d *env, outcomes []Outcome) error {
 		}
 	}
 	now := d.now()
-	var warnings []string
+	type warning struct {
+		run *runState
+		msg string
+	}
+	var warnings []warning
 	err := d.Store.Apply(final, func(b *todo.Backlog) error {
 		for _, o := range outcomes {
 			if o.Retry {
@@ -266,7 +270,7 @@ func record(d *env, outcomes []Outcome) error {
 			}
 			id := o.Decision.Job.Task.ID
 			if b.Task(id) == nil {
-				warnings = append(warnings, fmt.Sprintf("task %s was removed from the backlog during the run; its outcome (%s) is not recorded", id, o.Status))
+				warnings = append(warnings, warning{o.Decision.Job.run, fmt.Sprintf("task %s was removed from the backlog during the run; its outcome (%s) is not recorded", id, o.Status)})
 				continue
 			}
 			if err := apply(d, b, o, now); err != nil {
@@ -276,7 +280,7 @@ func record(d *env, outcomes []Outcome) error {
 		return nil
 	})
 	for _, w := range warnings {
-		d.info("merge", slog.LevelWarn, sinks.KindWarning, w)
+		d.info(w.run, "merge", slog.LevelWarn, sinks.KindWarning, w.msg)
 	}
 	return err
 }

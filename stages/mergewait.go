@@ -55,7 +55,7 @@ func (p *parking) park(o Outcome, dirty *worktree.DirtyError) {
 	e.Files = dirty.Paths
 	e.Message = fmt.Sprintf("merge waits: uncommitted changes in the main tree touch %s; commit or stash them and the merge goes on (other tasks keep landing; after %s this task is blocked)",
 		strings.Join(dirty.Paths, ", "), mergeWaitLimit)
-	d.emit(e)
+	d.emit(o.Decision.Job.run, e)
 	p.waiting = append(p.waiting, parked{outcome: o, since: d.now(), paths: dirty.Paths})
 	p.polls = 0
 }
@@ -137,7 +137,7 @@ func (p *parking) shutdown(ctx context.Context, out chan<- Outcome) error {
 			e.Level = slog.LevelWarn
 			e.Files = dirty.Paths
 			e.Message = fmt.Sprintf("its work is on branch %s; task back to todo (uncommitted changes in the main tree at %s are in the way)", branch, strings.Join(dirty.Paths, ", "))
-			p.d.emit(e)
+			p.d.emit(o.Decision.Job.run, e)
 		}
 		final = append(final, o)
 	}

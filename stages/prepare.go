@@ -27,11 +27,21 @@ import (
 // written from the bundled schema; an existing one is never rewritten.
 //
 // It needs Services.Runner (and no Store: the backlog may not exist yet).
+//
+// Its events (what it asks for, the agent's output) go to Services.Output
+// on a stream of its own, closed before it returns.
 func Prepare(ctx context.Context, settings Settings, services Services, userPrompt string) error {
 	d := newEnv(settings, services)
 	if d.Runner == nil {
 		return errNoRunner
 	}
+	run := &runState{events: d.openEvents(ctx)}
+	err := prepare(ctx, d, run, userPrompt)
+	return errors.Join(err, run.events.Close())
+}
+
+// prepare is Prepare with its event stream open.
+func prepare(ctx context.Context, d *env, run *runState, userPrompt string) error {
 	if d.SchemaPath != "" {
 		if _, err := os.Stat(d.SchemaPath); errors.Is(err, fs.ErrNotExist) {
 			if err := os.MkdirAll(filepath.Dir(d.SchemaPath), 0o755); err != nil {
@@ -45,8 +55,8 @@ func Prepare(ctx context.Context, settings Settings, services Services, userProm
 	_, err := os.Stat(d.TodoPath)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		d.info("bootstrap", slog.LevelInfo, sinks.KindInfo, fmt.Sprintf("no backlog at %s; asking the %s agent to write one", d.TodoPath, d.BootstrapAgent))
-		if err := runHelperAgent(ctx, d, d.BootstrapAgent, roleBootstrap, prompts.Bootstrap, prompts.Data{UserPrompt: userPrompt}); err != nil {
+		d.info(run, "bootstrap", slog.LevelInfo, sinks.KindInfo, fmt.Sprintf("no backlog at %s; asking the %s agent to write one", d.TodoPath, d.BootstrapAgent))
+		if err := runHelperAgent(ctx, d, run, d.BootstrapAgent, roleBootstrap, prompts.Bootstrap, prompts.Data{UserPrompt: userPrompt}); err != nil {
 			return err
 		}
 		if _, err := os.Stat(d.TodoPath); err != nil {
@@ -73,14 +83,14 @@ func Prepare(ctx context.Context, settings Settings, services Services, userProm
 	if werr != nil {
 		return werr
 	}
-	d.info("repair", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("backlog %s is invalid (a copy is kept as %s); asking the %s agent to repair it:\n%v", d.TodoPath, backup, d.RepairAgent, err))
-	if rerr := runHelperAgent(ctx, d, d.RepairAgent, roleRepair, prompts.Repair, prompts.Data{ErrorMessage: err.Error()}); rerr != nil {
+	d.info(run, "repair", slog.LevelWarn, sinks.KindWarning, fmt.Sprintf("backlog %s is invalid (a copy is kept as %s); asking the %s agent to repair it:\n%v", d.TodoPath, backup, d.RepairAgent, err))
+	if rerr := runHelperAgent(ctx, d, run, d.RepairAgent, roleRepair, prompts.Repair, prompts.Data{ErrorMessage: err.Error()}); rerr != nil {
 		return rerr
 	}
 	if _, err2 := todo.Load(d.TodoPath); err2 != nil {
 		return fmt.Errorf("backlog is still invalid after repair (the original is kept as %s):\n%w", backup, err2)
 	}
-	d.info("repair", slog.LevelInfo, sinks.KindInfo, "backlog repaired")
+	d.info(run, "repair", slog.LevelInfo, sinks.KindInfo, "backlog repaired")
 	return nil
 }
 
@@ -109,13 +119,13 @@ func readBacklog(path string) ([]byte, error) {
 
 // runHelperAgent runs the bootstrap or repair agent in the project root.
 // Its summary is free text; only a failure of the process matters.
-func runHelperAgent(ctx context.Context, d *env, name, role, prompt string, data prompts.Data) error {
+func runHelperAgent(ctx context.Context, d *env, run *runState, name, role, prompt string, data prompts.Data) error {
 	spec, ok := d.Agents[name]
 	if !ok {
 		return fmt.Errorf("%s: no agent named %q is configured (roles.%s)", role, name, role)
 	}
 	data.Iteration = 1
-	res, _, err := callAgent(ctx, d, spec, agentCall{
+	res, _, err := callAgent(ctx, d, run, spec, agentCall{
 		Agent: name, Role: role, Prompt: prompt, Data: data, Label: role,
 		Contract: agent.ContractNone, AgentID: name + "#1", Attempt: 1,
 	})

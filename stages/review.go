@@ -69,9 +69,9 @@ func review(ctx context.Context, d *env, run *runState) (ReviewOutcome, error) {
 	}
 	agentID := name + "#1"
 	label := fmt.Sprintf("review-%d", iteration)
-	d.emit(sinks.Event{Level: slog.LevelInfo, Kind: sinks.KindInfo, Stage: "review", AgentID: agentID, Iteration: iteration,
+	d.emit(run, sinks.Event{Level: slog.LevelInfo, Kind: sinks.KindInfo, Stage: "review", AgentID: agentID, Iteration: iteration,
 		Message: "nothing left to run; reviewing the project"})
-	res, lastMessage, err := callAgent(ctx, d, spec, agentCall{
+	res, lastMessage, err := callAgent(ctx, d, run, spec, agentCall{
 		Agent: name, Role: roleReview, Prompt: prompts.Review, Label: label, Contract: agent.ContractReview,
 		AgentID: agentID, Attempt: 1, Iteration: iteration,
 	})
@@ -84,7 +84,7 @@ func review(ctx context.Context, d *env, run *runState) (ReviewOutcome, error) {
 	if res.Review != nil {
 		status = res.Review.Status
 	}
-	runHook(ctx, d, Job{Iteration: iteration, Attempt: 1}, Attempt{AgentID: agentID, Label: label, Result: res}, status, lastMessage)
+	runHook(ctx, d, Job{Iteration: iteration, Attempt: 1, run: run}, Attempt{AgentID: agentID, Label: label, Result: res}, status, lastMessage)
 	if ctx.Err() != nil {
 		return r, context.Cause(ctx)
 	}
@@ -109,18 +109,18 @@ func review(ctx context.Context, d *env, run *runState) (ReviewOutcome, error) {
 		if res.Review != nil && res.Review.Summary != "" {
 			e.Message += ": " + res.Review.Summary
 		}
-		d.emit(e)
+		d.emit(run, e)
 		return r, nil
 	case res.Class.Unusable():
 		e.Level = slog.LevelError
 		e.Message = fmt.Sprintf("review could not run: %s (%s)", res.Err, res.Class)
-		d.emit(e)
+		d.emit(run, e)
 		run.disableAgent(name, res.Err)
 		return r, fmt.Errorf("%w: %s", ErrAgentUnusable, res.Err)
 	default:
 		e.Level = slog.LevelError
 		e.Message = fmt.Sprintf("review failed: %s (%s)", res.Err, res.Class)
-		d.emit(e)
+		d.emit(run, e)
 		return r, fmt.Errorf("review pass failed: %s (%s)", res.Err, res.Class)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/looper-go/looper/internal/worktree"
+	"github.com/looper-go/looper/sinks"
 )
 
 // runState is the state of one Loop.Run: the feedback edge from the end of
@@ -31,6 +32,10 @@ type runState struct {
 	checkout    *checkoutWatch  // the user's checkout, in worktree runs
 	stop        context.CancelCauseFunc
 	budget      *budget.Tracker // what the run spends ([budget]); nil: no limit
+	// events is the run's event stream, the sink's other input: every
+	// stage, the agents' output and the loop send into it, and Loop.Run
+	// closes it once all of them have returned (see "The event stream").
+	events *sinks.Stream
 
 	mu       sync.Mutex
 	resume   map[string]worktree.Leftover // leftover work the next attempts start from
@@ -39,15 +44,24 @@ type runState struct {
 }
 
 // newRunState makes the state of one run; stop ends the run (fail_fast,
-// no usable agent left).
-func newRunState(s Settings, stop context.CancelCauseFunc) *runState {
+// no usable agent left), events is its event stream.
+func newRunState(s Settings, stop context.CancelCauseFunc, events *sinks.Stream) *runState {
 	return &runState{
+		events:      events,
 		completions: make(chan Completion),
 		finished:    map[string]bool{},
 		stop:        stop,
 		resume:      maps.Clone(s.Resume),
 		budget:      newTracker(s.Budget),
 	}
+}
+
+// stream is the run's event stream; nil (events dropped) outside a loop.
+func (r *runState) stream() *sinks.Stream {
+	if r == nil {
+		return nil
+	}
+	return r.events
 }
 
 // nextIteration numbers the next dispatched task or review pass, from 1.

@@ -29,7 +29,7 @@ func TestARegistryAndALoopFromEqualSettingsDoNotDeadlock(t *testing.T) {
 			t.Fatal(err)
 		}
 		copied := settings // an equal value, not the one the stages hold
-		other := Services{Store: services.Store, Runner: services.Runner, Emit: services.Emit}
+		other := Services{Store: services.Store, Runner: services.Runner, Output: services.Output}
 		l := &Loop{Settings: copied, Services: other, Nodes: nodes}
 		rep, err := l.Run(t.Context())
 		if err != nil || rep.Done != 3 || !rep.OK() {

@@ -48,7 +48,7 @@ func selectPass(ctx context.Context, d *env, t Tick, out chan<- Job) error {
 	}
 	run := t.run
 	if run == nil { // a pass of its own, outside any loop
-		run = newRunState(d.Settings, nil)
+		run = newRunState(d.Settings, nil, nil)
 	}
 	if run.sel == nil { // counts live for the whole run, across passes
 		run.sel = &selector{d: d, run: run, attempts: map[string]int{}, failures: map[string]int{}, rateLimited: map[string]int{}}
@@ -197,7 +197,7 @@ func (s *selector) dispatch(j *Job) error {
 	if j.Attempt > 1 {
 		ev.Message = fmt.Sprintf("started again (attempt %d): %s", j.Attempt, j.Task.Title)
 	}
-	d.emit(ev)
+	d.emit(s.run, ev)
 	return nil
 }
 
@@ -218,12 +218,12 @@ func (s *selector) complete(c Completion) (requeue bool, notBefore time.Time) {
 			ev := d.event(c.Job, "select", sinks.KindWarning)
 			ev.Level = slog.LevelWarn
 			ev.Message = fmt.Sprintf("failed; retrying (%d of %d retries)", s.failures[id], d.Retries)
-			d.emit(ev)
+			d.emit(s.run, ev)
 			return true, time.Time{}
 		}
 		if d.FailFast && !s.stopping {
 			s.stopping = true
-			d.info("select", slog.LevelError, sinks.KindError, fmt.Sprintf("fail_fast: %s failed; stopping the run", id))
+			d.info(s.run, "select", slog.LevelError, sinks.KindError, fmt.Sprintf("fail_fast: %s failed; stopping the run", id))
 			s.run.end(fmt.Errorf("%w: task %s failed", ErrFailFast, id))
 		}
 	}

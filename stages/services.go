@@ -32,9 +32,13 @@ type Services struct {
 	Runner AgentRunner
 	// Prompts renders prompts (zero: the embedded templates only).
 	Prompts prompts.Store
-	// Emit receives every event. It may block (bounded backpressure).
-	// Nil drops them (Discard).
-	Emit func(sinks.Event)
+	// Output shows or stores a run's events (sinks.New, a run log's
+	// Sink, sinks.Func, a Tee of them). It is not called directly: each
+	// Loop.Run and Prepare opens a stream of its own on it (see
+	// sinks.OpenStream and "The event stream" in the package doc), which
+	// the stages and the agents send into and which is closed when the run
+	// ends, so Output.Run is called once per run. Nil drops the events.
+	Output sinks.Sink
 	// LastMessagePath maps an attempt label to its last-message file (nil:
 	// none is written).
 	LastMessagePath func(label string) string
@@ -48,8 +52,16 @@ type Services struct {
 	Now func() time.Time
 }
 
-// Discard is an Emit that drops events.
-func Discard(sinks.Event) {}
+// eventBuffer is how many events a run's stream holds before a sender (an
+// agent's output reader, a stage) waits for the output: output never
+// holds up agents beyond this bounded buffer.
+const eventBuffer = 1024
+
+// openEvents opens the event stream of one run on the Output. ctx is the
+// caller's, so that an interrupted run is shown as one (see sinks.Sink).
+func (d *env) openEvents(ctx context.Context) *sinks.Stream {
+	return sinks.OpenStream(ctx, d.Output, eventBuffer)
+}
 
 // errNoStore and errNoRunner reject Services without what every run needs.
 var (
@@ -101,13 +113,13 @@ func (d *env) now() time.Time {
 	return time.Now()
 }
 
-func (d *env) emit(e sinks.Event) {
+// emit sends an event on the run's stream (none outside a loop: the
+// event is dropped), stamped with the services' clock.
+func (d *env) emit(run *runState, e sinks.Event) {
 	if e.Time.IsZero() {
 		e.Time = d.now()
 	}
-	if d.Emit != nil {
-		d.Emit(e)
-	}
+	run.stream().Send(e)
 }
 
 // event starts an event about a job.
@@ -125,8 +137,8 @@ func (d *env) event(j Job, stage string, kind sinks.Kind) sinks.Event {
 }
 
 // info emits a run-level message.
-func (d *env) info(stage string, level slog.Level, kind sinks.Kind, msg string) {
-	d.emit(sinks.Event{Level: level, Kind: kind, Stage: stage, Message: msg})
+func (d *env) info(run *runState, stage string, level slog.Level, kind sinks.Kind, msg string) {
+	d.emit(run, sinks.Event{Level: level, Kind: kind, Stage: stage, Message: msg})
 }
 
 // lastMessage is the last-message file of an attempt label, "" without one.

@@ -43,7 +43,7 @@ func report(d *env, o Outcome) {
 	st.PrevStatus = string(todo.StatusDoing)
 	st.Status = string(o.Status)
 	st.Message = fmt.Sprintf("%s -> %s", todo.StatusDoing, o.Status)
-	d.emit(st)
+	d.emit(j.run, st)
 
 	e := d.event(j, "merge", sinks.KindOutcome)
 	e.Status = string(o.Status)
@@ -74,7 +74,7 @@ func report(d *env, o Outcome) {
 		notes = append(notes, "kept "+k)
 	}
 	e.Message = strings.Join(notes, ", ")
-	d.emit(e)
+	d.emit(j.run, e)
 }
 
 // OutcomeFailed is the Status of an outcome event for a task that ended

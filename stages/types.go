@@ -6,6 +6,7 @@ import (
 
 	"github.com/looper-go/looper/internal/agent"
 	"github.com/looper-go/looper/internal/worktree"
+	"github.com/looper-go/looper/sinks"
 	"github.com/looper-go/looper/todo"
 )
 
@@ -43,6 +44,14 @@ type Job struct {
 
 	run *runState // the run that dispatched it; nil outside a loop
 }
+
+// Emit sends e on the event stream of the run that dispatched the job, the
+// one the stages report on, so that a custom stage's report about the job
+// reaches the output in order with theirs (after the events sent before
+// it), and the run waits for it before it ends. It may block while the
+// output is behind (bounded backpressure). A job made outside Loop.Run
+// belongs to no run, and its events are dropped.
+func (j Job) Emit(e sinks.Event) { j.run.stream().Send(e) }
 
 // Attempt is one agent's run at one Job, with everything vote and merge need
 // to judge and land it.

@@ -34,7 +34,7 @@ func runVerify(ctx context.Context, d *env, j Job, a Attempt, command string) *V
 		e.Level = slog.LevelWarn
 	}
 	e.Message = verifyMessage(v, timeout)
-	d.emit(e)
+	d.emit(j.run, e)
 	return v
 }
 

@@ -196,7 +196,7 @@ func Vote(settings Settings, services Services) pipeline.Stage[Ballot, Decision]
 				ev.Winner = w.AgentID
 				ev.Summary = w.Result.SummaryJSON
 			}
-			d.emit(ev)
+			d.emit(dec.Job.run, ev)
 			if err := pipeline.Send(ctx, out, dec); err != nil {
 				return err
 			}

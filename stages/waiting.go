@@ -98,7 +98,7 @@ func waitingOnBlocked(b *todo.Backlog) []Waiting {
 // reportWaiting emits one KindWaiting event per task that did not run
 // because of a blocked dependency, and returns them. A pipeline without
 // the merge stage changes no status, so it reports none.
-func (l *Loop) reportWaiting(d *env) []Waiting {
+func (l *Loop) reportWaiting(d *env, run *runState) []Waiting {
 	if !l.merges() {
 		return nil
 	}
@@ -112,7 +112,7 @@ func (l *Loop) reportWaiting(d *env) []Waiting {
 		titles[t.ID] = t.Title
 	}
 	for _, w := range waiting {
-		d.emit(sinks.Event{Level: slog.LevelWarn, Kind: sinks.KindWaiting, Stage: "loop", TaskID: w.TaskID,
+		d.emit(run, sinks.Event{Level: slog.LevelWarn, Kind: sinks.KindWaiting, Stage: "loop", TaskID: w.TaskID,
 			Title: titles[w.TaskID], Status: string(todo.StatusTodo), Blockers: w.Blockers, Message: w.Why()})
 	}
 	return waiting

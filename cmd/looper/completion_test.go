@@ -31,7 +31,20 @@ func completionScript(t *testing.T, shell string) string {
 // directory.
 func completionProject(t *testing.T) {
 	t.Helper()
-	dir := t.TempDir()
+	dir, env := completionDir(t)
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	t.Chdir(dir)
+}
+
+// completionDir writes the completion project and returns it with the
+// environment looper needs there (HOME, XDG_CONFIG_HOME), for tests that
+// run shells in it without changing the test process's own.
+func completionDir(t *testing.T) (dir string, env []string) {
+	t.Helper()
+	dir = t.TempDir()
 	backlog := `{"schema_version":1,"source_files":[],"tasks":[
 {"id":"T1","title":"a","priority":1,"status":"todo"},
 {"id":"B3","title":"b","priority":1,"status":"todo"},
@@ -43,9 +56,7 @@ func completionProject(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "looper.toml"), []byte(toml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("HOME", dir)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, ".config"))
-	t.Chdir(dir)
+	return dir, []string{"HOME=" + dir, "XDG_CONFIG_HOME=" + filepath.Join(dir, ".config")}
 }
 
 // complete asks looper what completes line, as the shell scripts do: with
@@ -207,7 +218,7 @@ func TestCompletionScriptsParse(t *testing.T) {
 
 // shellProject is completionProject for the shell tests, which run the
 // looper on $PATH (this test binary, as testscript.Main installs it).
-func shellProject(t *testing.T, shell string) (bin, script string) {
+func shellProject(t *testing.T, shell string) shellRun {
 	t.Helper()
 	bin, err := exec.LookPath(shell)
 	if err != nil {
@@ -220,42 +231,65 @@ func shellProject(t *testing.T, shell string) (bin, script string) {
 		t.Fatalf("no looper on $PATH: %v", err)
 	}
 	name := map[string]string{"bash": "looper.bash", "zsh": "_looper", "fish": "looper.fish"}[shell]
-	script = filepath.Join(t.TempDir(), name)
+	script := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(script, []byte(completionScript(t, shell)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	completionProject(t)
-	return bin, script
+	dir, env := completionDir(t)
+	return shellRun{bin: bin, script: script, dir: dir, env: append(os.Environ(), env...)}
+}
+
+// shellRun is a shell with looper's completion script, run in the
+// completion project. Each case is a subtest of its own, run in parallel
+// with the others: every case starts a shell that starts looper, and it
+// changes nothing in the test process, so the cases need not wait for
+// each other.
+type shellRun struct {
+	bin, script, dir string
+	env              []string
+}
+
+// output runs the shell with args in the project and returns what it
+// printed.
+func (s shellRun) output(args ...string) ([]byte, error) {
+	cmd := exec.Command(s.bin, args...)
+	cmd.Dir, cmd.Env = s.dir, s.env
+	return cmd.CombinedOutput()
 }
 
 // TestBashCompletion sources the bash script and calls its completion
 // function the way bash does on Tab (COMP_LINE, COMP_POINT, the command
 // word as $1), which runs looper.
 func TestBashCompletion(t *testing.T) {
-	bash, script := shellProject(t, "bash")
+	t.Parallel()
+	sh := shellProject(t, "bash")
 	for _, tc := range completionCases {
-		driver := "source " + shellquote.Quote(script) + "\ncomplete -p looper\n" +
-			"COMP_LINE=" + shellquote.Quote(tc.line) + "\nCOMP_POINT=${#COMP_LINE}\n" +
-			"_looper looper\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
-		out, err := exec.Command(bash, "--norc", "--noprofile", "-c", driver).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%q: %v\n%s", tc.line, err, out)
-		}
-		reg, rest, _ := strings.Cut(string(out), "\n")
-		if reg != "complete -o default -F _looper looper" {
-			t.Fatalf("bash registered %q", reg)
-		}
-		got := strings.Fields(rest)
-		slices.Sort(got)
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("complete %q = %q, want %q", tc.line, got, tc.want)
-		}
+		t.Run(tc.line, func(t *testing.T) {
+			t.Parallel()
+			driver := "source " + shellquote.Quote(sh.script) + "\ncomplete -p looper\n" +
+				"COMP_LINE=" + shellquote.Quote(tc.line) + "\nCOMP_POINT=${#COMP_LINE}\n" +
+				"_looper looper\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
+			out, err := sh.output("--norc", "--noprofile", "-c", driver)
+			if err != nil {
+				t.Fatalf("%q: %v\n%s", tc.line, err, out)
+			}
+			reg, rest, _ := strings.Cut(string(out), "\n")
+			if reg != "complete -o default -F _looper looper" {
+				t.Fatalf("bash registered %q", reg)
+			}
+			got := strings.Fields(rest)
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("complete %q = %q, want %q", tc.line, got, tc.want)
+			}
+		})
 	}
 }
 
 // TestFishCompletion asks fish itself (complete -C) when it is installed.
 func TestFishCompletion(t *testing.T) {
-	fish, script := shellProject(t, "fish")
+	t.Parallel()
+	sh := shellProject(t, "fish")
 	for _, tc := range []struct {
 		line string
 		want []string
@@ -273,28 +307,32 @@ func TestFishCompletion(t *testing.T) {
 		{"looper --agent ", []string{"claude", "codex", "fake", "mine"}},
 		{"looper --todo to-", []string{"to-do.json"}}, // file names where looper offers nothing
 	} {
-		cmd := "source " + shellquote.Quote(script) + "; complete -C " + shellquote.Quote(tc.line)
-		out, err := exec.Command(fish, "--no-config", "-c", cmd).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%q: %v\n%s", tc.line, err, out)
-		}
-		var got []string
-		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			if l != "" {
-				got = append(got, strings.SplitN(l, "\t", 2)[0])
+		t.Run(tc.line, func(t *testing.T) {
+			t.Parallel()
+			cmd := "source " + shellquote.Quote(sh.script) + "; complete -C " + shellquote.Quote(tc.line)
+			out, err := sh.output("--no-config", "-c", cmd)
+			if err != nil {
+				t.Fatalf("%q: %v\n%s", tc.line, err, out)
 			}
-		}
-		slices.Sort(got)
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("complete -C %q = %q, want %q", tc.line, got, tc.want)
-		}
+			var got []string
+			for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				if l != "" {
+					got = append(got, strings.SplitN(l, "\t", 2)[0])
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("complete -C %q = %q, want %q", tc.line, got, tc.want)
+			}
+		})
 	}
 }
 
 // TestZshCompletion runs the zsh completion function with the completion
 // system's builtins replaced by stubs that print what would be offered.
 func TestZshCompletion(t *testing.T) {
-	zsh, script := shellProject(t, "zsh")
+	t.Parallel()
+	sh := shellProject(t, "zsh")
 	stubs := `compdef() { :; }
 compset() { :; }
 _files() { print -r -- FILES; }
@@ -312,19 +350,22 @@ compadd() { [[ $1 == -a ]] && print -rl -- ${(P)2}; }
 		{[]string{"looper", "completion", ""}, []string{"bash", "fish", "zsh"}},
 		{[]string{"looper", "tail", "--task", ""}, []string{"B3", "T1", "T10"}},
 	} {
-		var quoted []string
-		for _, w := range tc.words {
-			quoted = append(quoted, shellquote.Quote(w))
-		}
-		driver := stubs + "source " + shellquote.Quote(script) + "\nwords=(" + strings.Join(quoted, " ") + ")\nCURRENT=${#words}\n_looper\n"
-		out, err := exec.Command(zsh, "-f", "-c", driver).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%q: %v\n%s", tc.words, err, out)
-		}
-		got := strings.Fields(string(out))
-		slices.Sort(got)
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("complete %q = %q, want %q", tc.words, got, tc.want)
-		}
+		t.Run(strings.Join(tc.words, " "), func(t *testing.T) {
+			t.Parallel()
+			var quoted []string
+			for _, w := range tc.words {
+				quoted = append(quoted, shellquote.Quote(w))
+			}
+			driver := stubs + "source " + shellquote.Quote(sh.script) + "\nwords=(" + strings.Join(quoted, " ") + ")\nCURRENT=${#words}\n_looper\n"
+			out, err := sh.output("-f", "-c", driver)
+			if err != nil {
+				t.Fatalf("%q: %v\n%s", tc.words, err, out)
+			}
+			got := strings.Fields(string(out))
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("complete %q = %q, want %q", tc.words, got, tc.want)
+			}
+		})
 	}
 }

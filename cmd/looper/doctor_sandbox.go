@@ -19,14 +19,14 @@ import (
 func (d *doctorCmd) checkSandbox(ctx context.Context, r *doctorReport, cfg *config.Config, dir string) {
 	const check = "sandbox"
 	root := projectRoot(ctx, dir)
-	p := sandboxPolicy(cfg, root, cfg.TodoPath(dir))
+	p := stages.SandboxPolicy(cfg, root, cfg.TodoPath(dir))
 	specs := map[string]agent.Spec{}
 	for _, name := range cfg.RoleAgents() {
 		if _, ok := cfg.Agent(name); ok {
 			specs[name] = stages.AgentSpec(cfg, name)
 		}
 	}
-	argvs := agentArgv(cfg, specs)
+	argvs := stages.AgentArgv(cfg, specs)
 	av := p.Available()
 	mode := cfg.Sandbox.Mode
 	switch {

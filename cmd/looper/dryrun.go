@@ -94,7 +94,7 @@ func (s *session) reportCandidates(j stages.Job, attempts []stages.Attempt, winn
 		}
 		lines = append(lines, fmt.Sprintf("%s on branch %s (%s, +%d -%d lines%s)", a.AgentID, a.Worktree.Branch, a.Vote(), a.Diff.Added, a.Diff.Removed, mark))
 	}
-	s.send(sinks.Event{Level: slog.LevelInfo, Kind: sinks.KindInfo, Stage: "dry-run", TaskID: j.Task.ID,
+	j.Emit(sinks.Event{Level: slog.LevelInfo, Kind: sinks.KindInfo, Stage: "dry-run", TaskID: j.Task.ID,
 		Iteration: j.Iteration, Attempt: j.Attempt,
 		Message: "dry run, not merged: " + strings.Join(lines, "; ")})
 }

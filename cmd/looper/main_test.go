@@ -1,9 +1,12 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -37,7 +40,31 @@ func TestMain(m *testing.M) {
 	if _, set := os.LookupEnv("LOOPER_SANDBOX"); !set {
 		os.Setenv("LOOPER_SANDBOX", "off")
 	}
-	testscript.Main(m, scriptCommands)
+	testscript.Main(scriptParallel{m}, scriptCommands)
+}
+
+// scriptParallel runs the tests with more of them at once than go test's
+// default (-parallel = GOMAXPROCS), unless -test.parallel is given: the
+// scripts and the shell-completion cases spend most of their wall time
+// waiting on the processes they start (looper, the fake agents' sleeps and
+// polls, git, the preflight's --version timeouts), not on a CPU, so on a
+// 2-core machine two at a time left the CPUs idle while the package's wall
+// time grew past go test's 10-minute default timeout. Every script holds
+// under load, with deadlines for real processes and no wall-clock
+// threshold, so running more of them at once changes no outcome.
+type scriptParallel struct{ m *testing.M }
+
+// scriptsPerCPU is how many parallel tests run at once per CPU.
+const scriptsPerCPU = 3
+
+func (s scriptParallel) Run() int {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		_ = flag.Set("test.parallel", strconv.Itoa(scriptsPerCPU*runtime.GOMAXPROCS(0)))
+	}
+	return s.m.Run()
 }
 
 // TestScript runs every testdata/script/*.txtar file at the repository root

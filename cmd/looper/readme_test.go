@@ -105,5 +105,6 @@ func runGeneratedScript(t *testing.T, name, script string) {
 		RequireExplicitExec: true,
 		Cmds:                scriptCmds,
 		Setup:               scriptSetup,
+		Condition:           scriptCondition,
 	})
 }

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sourcegraph/conc"
-
 	"github.com/looper-go/looper/config"
 	"github.com/looper-go/looper/internal/agent"
 	"github.com/looper-go/looper/internal/budget"
@@ -51,10 +49,10 @@ type session struct {
 	// kube is the Kubernetes runner, when attempts run as pods.
 	kube *kubeRun
 
-	events  chan sinks.Event
-	output  conc.WaitGroup
-	sinkErr error
-	queue   runQueue // the run's queue, for its state file (status.go)
+	// events is the session's own event stream into the output sinks: its
+	// messages, and each run's stream relayed (services.Output).
+	events *sinks.Stream
+	queue  runQueue // the run's queue, for its state file (status.go)
 
 	ctx      context.Context  // the caller's: cancelled when the run is interrupted
 	notifier *notify.Notifier // [notify] deliveries; nil when none are configured
@@ -89,14 +87,7 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	// Preflight first: an agent that cannot run stops the run before the
 	// run log, the backlog or any worktree is opened.
 	runsAgents.Store(true)
-	specs, checks, err := preflight(ctx, cfg, cwd)
-	if err != nil {
-		return nil, err
-	}
-	priceWarnings := priceAgents(cfg, specs)
-	policy := sandboxPolicy(cfg, s.root, todoPath)
-	argvs := agentArgv(cfg, specs)
-	sandboxNotice, err := checkSandbox(policy, argvs)
+	pre, err := preflight(ctx, cfg, s.root, todoPath)
 	if err != nil {
 		return nil, err
 	}
@@ -131,17 +122,9 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	if err != nil {
 		return nil, err
 	}
-	s.events = make(chan sinks.Event, eventBuffer)
-	out := sinks.Tee(console, runLog.Sink(), state)
-	s.output.Go(func() { s.sinkErr = out.Run(ctx, s.events) })
+	s.events = sinks.OpenStream(ctx, sinks.Tee(console, runLog.Sink(), state), eventBuffer)
 	s.notifier = openNotifier(cfg, s)
-	s.reportAgents(checks, priceWarnings)
-	if msg := sandboxSummary(policy, argvs); msg != "" {
-		s.emit(slog.LevelInfo, sinks.KindInfo, msg)
-	}
-	if sandboxNotice != "" {
-		s.emit(slog.LevelWarn, sinks.KindWarning, sandboxNotice)
-	}
+	s.reportAgents(pre)
 
 	if backlog.Kind != source.KindTodo {
 		if err := excludeRuntime(ctx, s.root, todoPath); err != nil {
@@ -161,15 +144,15 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	s.queue.store.Store(store)
 
 	d := stages.SettingsFromConfig(cfg, cwd)
-	d.Agents = specs // checked by preflight, with versions and prices
+	d.Agents = pre.Specs // checked by preflight, with versions and prices
 	d.RunID = runLog.ID()
 	d.TodoPath, d.SchemaPath = todoPath, schemaPath // the tracker's file when --backlog names one
 	s.settings = d
 	s.services = stages.Services{
 		Store:           store,
-		Runner:          &agent.Runner{Emit: s.send, Confine: policy},
+		Runner:          &agent.Runner{Confine: pre.Sandbox},
 		Prompts:         prompts.Store{Dir: filepath.Join(cwd, "prompts")},
-		Emit:            s.send,
+		Output:          sinks.Func(s.send), // each run's stream, relayed in order
 		LastMessagePath: runLog.LastMessagePath,
 	}
 	s.emit(slog.LevelInfo, sinks.KindInfo, "run log: "+runLog.Path())
@@ -232,7 +215,7 @@ func (s *session) send(e sinks.Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	s.events <- e
+	s.events.Send(e)
 	s.notifier.Observe(e)
 }
 
@@ -258,10 +241,8 @@ func (s *session) close() error {
 	}
 	if s.events != nil {
 		s.notifier.Close(s.ctx.Err() != nil) // its last warnings still reach the output
-		close(s.events)
-		s.output.Wait()
+		errs = append(errs, s.events.Close())
 		s.events = nil
-		errs = append(errs, s.sinkErr)
 	}
 	if s.runLog != nil {
 		errs = append(errs, s.runLog.Close())

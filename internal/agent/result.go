@@ -61,6 +61,11 @@ type Request struct {
 	// Env holds extra KEY=VALUE pairs for the child, applied last (the run
 	// loop adds LOOPER_TODO and LOOPER_MODE here).
 	Env []string
+	// Events is the stream of the run the attempt belongs to: its events
+	// (the command, the agent's output as it comes, warnings) are sent
+	// there, in order, while it runs. The stages always set it; nil sends
+	// them to the Runner's Emit instead.
+	Events *sinks.Stream
 }
 
 // Class is the verdict on one attempt. The stages decide from it alone

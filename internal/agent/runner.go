@@ -21,10 +21,12 @@ import (
 // Runner runs agent attempts. The zero value is ready to use and drops
 // events.
 type Runner struct {
-	// Emit receives every event of every attempt. Calls for one attempt are
-	// serialised and in order, but attempts running at the same time call it
-	// concurrently, so it must be safe for concurrent use. It should not
-	// block for long: while it blocks, the agent's output is not read.
+	// Emit receives the events of the attempts whose Request has no
+	// Events stream (a Runner used on its own; looper's stages always give
+	// the run's stream). Calls for one attempt are serialised and in order,
+	// but attempts running at the same time call it concurrently, so it
+	// must be safe for concurrent use. It should not block for long: while
+	// it blocks, the agent's output is not read.
 	Emit func(sinks.Event)
 	// Confine, when set, may rewrite each attempt's command before it
 	// starts (internal/sandbox wraps it in bwrap); nil runs it as it is.
@@ -37,6 +39,15 @@ type Runner struct {
 	Place runner.Runner
 }
 
+// emit is where the events of req's attempt go: the run's stream when
+// the request names one, else Emit.
+func (r *Runner) emit(req Request) func(sinks.Event) {
+	if req.Events != nil {
+		return func(e sinks.Event) { req.Events.Send(e) }
+	}
+	return r.Emit
+}
+
 // Run runs one attempt of spec for req and returns its classified result.
 // It returns only when the agent's process group is gone and all its output
 // has been read. It never panics because of what the agent does: every
@@ -44,7 +55,7 @@ type Runner struct {
 func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	begin := time.Now()
 	spec = spec.resolved()
-	em := newEmitter(r.Emit, req)
+	em := newEmitter(r.emit(req), req)
 	res := Result{ExitCode: -1}
 	if err := spec.Validate(); err != nil {
 		res.Class, res.Err = ClassCrashed, err.Error()

@@ -97,10 +97,17 @@ func runFake(t *testing.T, fr fakeRun) fakeResult {
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, runBound, errors.New("test bound exceeded"))
 	defer cancel()
+	// The attempt's events travel on its run's stream (Request.Events),
+	// as the stages send them, never to the Runner's Emit; the stream is
+	// closed once Run has returned, when every event must be in.
 	log := &eventLog{}
-	r := Runner{Emit: log.emit}
+	req.Events = sinks.OpenStream(t.Context(), sinks.Func(log.emit), 16)
+	r := Runner{Emit: func(e sinks.Event) { t.Errorf("event sent to Runner.Emit while the request names a stream: %+v", e) }}
 	start := time.Now()
 	res := r.Run(ctx, spec, req)
+	if err := req.Events.Close(); err != nil {
+		t.Fatal(err)
+	}
 	out := fakeResult{Result: res, events: log, dir: work, elapsed: time.Since(start)}
 	if strings.Contains(res.Err, "test bound exceeded") {
 		t.Fatalf("the run did not end within %s", runBound)

@@ -240,41 +240,20 @@ func stamp(v any) todo.Timestamp {
 // check holds what waits on held issues and runs todo.Validate's checks
 // (ids safe as file names, cycles), located on each issue's line.
 func check(f *file) []todo.Problem {
-	for _, is := range f.issues {
-		is.task.DependsOn = slices.Compact(slices.Clone(is.deps))
-	}
-	for changed := true; changed; {
-		changed = false
-		for _, is := range f.issues {
-			if is.held {
-				continue
-			}
-			for _, d := range is.deps {
-				if f.byID[d].held {
-					is.held, changed = true, true
-					break
-				}
-			}
-		}
-	}
-	b := &todo.Backlog{SchemaVersion: todo.SchemaVersion}
-	for _, is := range f.issues {
-		b.Tasks = append(b.Tasks, is.task)
+	linked := make([]todo.Linked, len(f.issues))
+	for i, is := range f.issues {
+		linked[i] = todo.Linked{Task: &is.task, Deps: is.deps, Held: &is.held}
 	}
 	var problems []todo.Problem
-	if ve, ok := b.Validate().(*todo.ValidationError); ok {
-		for _, pr := range ve.Problems {
-			ptr := pr.Pointer()
-			if len(ptr) < 2 || ptr[0] != "tasks" {
-				continue
-			}
-			i, _ := strconv.Atoi(ptr[1])
-			field := "id"
-			if len(ptr) > 2 && ptr[2] == "depends_on" {
-				field = "dependencies"
-			}
-			problems = append(problems, lineProblem(f, f.issues[i].line, []string{field}, "%s", pr.Message))
+	for _, pr := range todo.Link(linked) {
+		if pr.Index < 0 {
+			continue
 		}
+		field := "id"
+		if len(pr.Rest) > 0 && pr.Rest[0] == "depends_on" {
+			field = "dependencies"
+		}
+		problems = append(problems, lineProblem(f, f.issues[pr.Index].line, []string{field}, "%s", pr.Message))
 	}
 	return problems
 }

@@ -1,9 +1,6 @@
 package taskmaster
 
 import (
-	"slices"
-	"strconv"
-
 	"github.com/looper-go/looper/todo"
 )
 
@@ -16,39 +13,20 @@ func (p *parser) link() {
 				p.add(at(e.pointer, "dependencies"), "task %s depends on %s, which is not in this tag; add it or remove the dependency", e.task.ID, d)
 			}
 		}
-		e.task.DependsOn = slices.Compact(slices.Clone(e.deps))
 	}
 	if len(p.problems) > 0 {
 		return // the graph is checked once its ids are all known
 	}
-	for changed := true; changed; {
-		changed = false
-		for _, e := range p.entries {
-			if e.held {
-				continue
-			}
-			for _, d := range e.deps {
-				if p.byID[d].held {
-					e.held, changed = true, true
-					break
-				}
-			}
-		}
+	linked := make([]todo.Linked, len(p.entries))
+	for i, e := range p.entries {
+		linked[i] = todo.Linked{Task: &e.task, Deps: e.deps, Held: &e.held}
 	}
-	b := &todo.Backlog{SchemaVersion: todo.SchemaVersion}
-	for _, e := range p.entries {
-		b.Tasks = append(b.Tasks, e.task)
-	}
-	if ve, ok := b.Validate().(*todo.ValidationError); ok {
-		for _, pr := range ve.Problems {
-			ptr := pr.Pointer()
-			if len(ptr) >= 2 && ptr[0] == "tasks" {
-				if i, err := strconv.Atoi(ptr[1]); err == nil && i < len(p.entries) {
-					ptr = at(p.entries[i].pointer, fieldName(ptr[2:])...)
-				}
-			}
-			p.add(ptr, "%s", pr.Message)
+	for _, pr := range todo.Link(linked) {
+		ptr := pr.Rest
+		if pr.Index >= 0 {
+			ptr = at(p.entries[pr.Index].pointer, fieldName(pr.Rest)...)
 		}
+		p.add(ptr, "%s", pr.Message)
 	}
 }
 
