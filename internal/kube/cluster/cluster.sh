@@ -81,6 +81,8 @@ start() {
   mkdir -p "$D/pids" "$D/log" "$D/etcd" "$D/containerd" "$D/cni/net.d" "$D/kubelet" "$D/pki"
   echo "$bin" >"$D/bin"
   ls /var/run/netns 2>/dev/null | sort >"$D/netns.before" || true
+  # containerd 1.6 makes /run/containerd (shim sockets, runc state) whatever its config says.
+  [ -e /run/containerd ] || touch "$D/run-containerd.made"
   local suffix
   suffix=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
   echo "lk8s$suffix" >"$D/bridge"
@@ -105,10 +107,12 @@ start() {
     --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
     --initial-cluster "default=http://127.0.0.1:$peer_port"
 
+  # Pods get addresses from 10.213.0.0/16 on a bridge of their own: not podman's default
+  # 10.88.0.0/16, whose cni-podman0 bridge may exist on the same machine.
   cat >"$D/cni/net.d/10-looper.conflist" <<EOF
 {"cniVersion": "0.4.0", "name": "$(cat "$D/network")", "plugins": [
   {"type": "bridge", "bridge": "$(cat "$D/bridge")", "isGateway": true, "ipMasq": false,
-   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.88.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.213.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
   {"type": "portmap", "capabilities": {"portMappings": true}}]}
 EOF
   cat >"$D/containerd/config.toml" <<EOF
@@ -133,11 +137,11 @@ state = "$D/containerd/state"
     conf_dir = "$D/cni/net.d"
 EOF
   spawn containerd containerd --config "$D/containerd/config.toml"
-  wait_for "containerd" 60 ctr --address "$D/containerd/containerd.sock" version
+  wait_for "containerd" 180 ctr --address "$D/containerd/containerd.sock" version
 
   pause_image
 
-  wait_for "etcd" 60 curl -fs "http://127.0.0.1:$etcd_port/health"
+  wait_for "etcd" 180 curl -fs "http://127.0.0.1:$etcd_port/health"
   spawn kube-apiserver "$bin/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 127.0.0.1 --secure-port "$api_port" --advertise-address "$advertise" \
@@ -163,7 +167,7 @@ contexts:
   context: {cluster: looper-test, user: admin}
 current-context: looper-test
 EOF
-  wait_for "kube-apiserver" 120 kubectl_get /readyz
+  wait_for "kube-apiserver" 300 kubectl_get /readyz
 
   spawn kube-controller-manager "$bin/kube-controller-manager" --kubeconfig "$D/kubeconfig" \
     --leader-elect=false --service-account-private-key-file "$D/pki/sa.key" \
@@ -197,7 +201,7 @@ serializeImagePulls: false
 EOF
   spawn kubelet "$bin/kubelet" --config "$D/kubelet/config.yaml" --kubeconfig "$D/kubeconfig" \
     --root-dir "$D/kubelet/root" --cert-dir "$D/pki/kubelet" --hostname-override "$(hostname)"
-  wait_for "node Ready" 180 node_ready
+  wait_for "node Ready" 300 node_ready
   echo "$D/kubeconfig"
 }
 
@@ -270,7 +274,9 @@ image() {
   cp -a /usr/lib/git-core "$w/rootfs/usr/lib/git-core"
   rm -f "$w/rootfs/usr/lib/git-core/"*{svn,cvs,p4,send-email,instaweb,gui,citool,web--browse}* 2>/dev/null || true
   local lib
-  for lib in $(ldd "$git" "$w/rootfs/usr/lib/git-core/git-remote-http" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
+  local linked=("$git")
+  [ -e "$w/rootfs/usr/lib/git-core/git-remote-http" ] && linked+=("$w/rootfs/usr/lib/git-core/git-remote-http")
+  for lib in $(ldd "${linked[@]}" 2>/dev/null | grep -v '^/.*:$' | grep -o '/[^ :]*' | sort -u); do
     mkdir -p "$w/rootfs$(dirname "$lib")"
     cp -L "$lib" "$w/rootfs$lib"
   done
@@ -344,17 +350,20 @@ stop() {
     done
   fi
   if [ -f "$D/bridge" ]; then
-    ip link del "$(cat "$D/bridge")" 2>/dev/null || true
     local v
     for v in $(ip -o link show master "$(cat "$D/bridge")" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
       ip link del "$v" 2>/dev/null || true
     done
+    ip link del "$(cat "$D/bridge")" 2>/dev/null || true
     rm -rf "/var/lib/cni/networks/$(cat "$D/network")" "/var/lib/cni/results/$(cat "$D/network")"-* 2>/dev/null || true
     # The kubelet's cgroups (kubepods under each hierarchy), deepest first.
     local h
     for h in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
       [ -d "$h" ] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null || true
     done
+  fi
+  if [ -f "$D/run-containerd.made" ] && [ -d /run/containerd ]; then
+    find /run/containerd -depth -type d -empty -delete 2>/dev/null || true
   fi
   rm -rf "$D"
 }
