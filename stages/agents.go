@@ -189,27 +189,43 @@ func inspectWorktree(ctx context.Context, d *env, j Job, a *Attempt) {
 	if !sound {
 		return
 	}
-	committed, err := d.Repo.CommitAll(wt, fmt.Sprintf("looper: uncommitted work on %s by %s", j.Task.ID, a.AgentID))
+	committed, cerr := d.Repo.CommitAll(wt, fmt.Sprintf("looper: uncommitted work on %s by %s", j.Task.ID, a.AgentID))
 	switch {
-	case err != nil:
-		warnAttempt(d, j, *a, fmt.Sprintf("could not commit the work left in %s: %v", wt.Path, err))
+	case cerr != nil:
+		warnAttempt(d, j, *a, fmt.Sprintf("could not commit the work left in %s: %v", wt.Path, cerr))
 	case committed:
 		infoAttempt(d, j, *a, fmt.Sprintf("committed the changes the agent left uncommitted in %s", wt.Path))
 	}
-	if rel, err := filepath.Rel(d.Repo.Root(), d.TodoPath); err == nil && filepath.IsLocal(rel) {
-		dropped, err := d.Repo.DropPaths(wt, "", filepath.ToSlash(rel))
-		if err != nil {
-			warnAttempt(d, j, *a, fmt.Sprintf("could not undo the agent's edits to the backlog: %v", err))
-		} else if dropped {
+	diff, err := d.Repo.DiffStat(wt.Base, wt.Branch)
+	// The diff lists every path the branch changes: when the backlog is
+	// not among them (and everything was committed) there is nothing to
+	// drop, and no git command asks.
+	if rel, rerr := filepath.Rel(d.Repo.Root(), d.TodoPath); rerr == nil && filepath.IsLocal(rel) && (cerr != nil || err != nil || touches(diff.Paths, filepath.ToSlash(rel))) {
+		dropped, derr := d.Repo.DropPaths(wt, "", filepath.ToSlash(rel))
+		switch {
+		case derr != nil:
+			warnAttempt(d, j, *a, fmt.Sprintf("could not undo the agent's edits to the backlog: %v", derr))
+		case dropped:
 			warnAttempt(d, j, *a, "the agent edited the backlog; its edits were dropped (looper is the only writer)")
+			diff, err = d.Repo.DiffStat(wt.Base, wt.Branch)
 		}
 	}
-	diff, err := d.Repo.DiffStat(wt.Base, wt.Branch)
 	if err != nil {
 		warnAttempt(d, j, *a, fmt.Sprintf("could not measure the diff: %v", err))
 		return
 	}
 	a.Diff = diff
+}
+
+// touches reports whether any of paths (slash-separated, relative to the
+// repository) is p or lies below it.
+func touches(paths []string, p string) bool {
+	for _, q := range paths {
+		if q == p || strings.HasPrefix(q, p+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // stopUsing disables an agent that cannot work (its credentials fail, its
@@ -252,11 +268,17 @@ func waitForRateLimit(ctx context.Context, d *env, j Job, a Attempt) error {
 }
 
 // rateLimitUntil is when a rate-limited agent may be used again: the reset
-// time the agent reported, else an exponential backoff with jitter.
+// time the agent reported, else an exponential backoff with jitter. A
+// reported reset that has already passed (on a busy machine reading the
+// result can take longer than the limit lasted) means the limit has
+// reset: now, not the backoff meant for limits with no known end.
 func rateLimitUntil(d *env, j Job, r agent.Result) time.Time {
 	now := d.now()
-	if r.ResetAt.After(now) {
+	switch {
+	case r.ResetAt.After(now):
 		return r.ResetAt
+	case !r.ResetAt.IsZero():
+		return now
 	}
 	return now.Add(backoff(j.RateLimits, j.Task.ID))
 }

@@ -309,6 +309,36 @@ func TestRateLimitedAttemptIsRequeuedAfterTheResetWithoutCountingAsFailure(t *te
 	})
 }
 
+// TestRateLimitWhoseResetHasPassedIsRetriedAtOnce: the agent reported a
+// reset one second after it started, and its attempt took ten; by then the
+// limit has reset, so the retry must not wait out a 30 s backoff meant for
+// limits whose end is unknown (on a loaded machine that backoff, doubled
+// per retry, kept runs waiting for minutes).
+func TestRateLimitWhoseResetHasPassedIsRetriedAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		r := newFakeRunner(done(time.Minute))
+		r.plan["T1"] = func(req agent.Request, call int) (time.Duration, agent.Result) {
+			if call == 1 {
+				return 10 * time.Second, agent.Result{Class: agent.ClassRateLimited, Err: "usage limit", ResetAt: start.Add(time.Second)}
+			}
+			return time.Minute, okResult("T1", todo.SummaryDone)
+		}
+		h := newHarness(t, r, task{id: "T1"})
+		h.deps.RateLimitRetries = 3
+		if _, err := h.run(t.Context(), false); err != nil {
+			t.Fatal(err)
+		}
+		starts := r.started("T1")
+		if len(starts) != 2 || starts[1].Sub(start) >= 30*time.Second {
+			t.Fatalf("T1 started at %v after %v; the retry should follow the passed reset at once", starts, start)
+		}
+		if h.status("T1") != todo.StatusDone {
+			t.Errorf("T1 %s, want done", h.status("T1"))
+		}
+	})
+}
+
 func TestRateLimitRetriesAreBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newFakeRunner(func(req agent.Request, _ int) (time.Duration, agent.Result) {

@@ -138,12 +138,12 @@ func land(ctx context.Context, d *env, dec Decision) (o Outcome, merge bool, err
 		if d.Repo == nil || w == nil || w.Worktree == nil {
 			return o, false, nil
 		}
-		n, err := d.Repo.Commits(w.Worktree)
+		work, err := d.Repo.MayHoldWork(w.Worktree)
 		if err != nil {
 			return o, false, fmt.Errorf("task %s: %w", j.Task.ID, err)
 		}
 		// Done with no change has nothing to land ("no code change needed").
-		return o, n > 0, nil
+		return o, work, nil
 	case todo.SummaryBlocked:
 		o.Status = todo.StatusBlocked
 		o.Failed = dec.Winner < 0
@@ -196,7 +196,10 @@ func settle(d *env, o Outcome, res worktree.MergeResult, err error) (Outcome, *w
 		return o, nil, err
 	}
 	if len(res.Conflicts) == 0 {
-		o.Merged = true
+		// Up to date: the integration branch had it all, nothing landed
+		// (cleanUp then counts the branch's commits, none, as for a task
+		// done with no change).
+		o.Merged = !res.UpToDate
 		return o, nil, nil
 	}
 	if j.Attempt < 2 {

@@ -11,11 +11,13 @@ import (
 
 // Limits of the agents in TestAgentFaultsUnderLoad.
 const (
-	// The limits leave room for a loaded 2-core machine: a working agent
-	// must never look idle for faultIdle, and the bounds checked on the
-	// attempts' durations add faultSlack to what the limits promise.
-	faultTimeout = 10 * time.Second
-	faultIdle    = 5 * time.Second
+	// The limits leave room for a loaded 2-core machine (load 30, two CPU
+	// hogs, -race): a working agent must never look idle for faultIdle nor
+	// take faultTimeout (the 17 MiB line took over 10 s there), and the
+	// bounds checked on the attempts' durations add faultSlack to what the
+	// limits promise.
+	faultTimeout = 30 * time.Second
+	faultIdle    = 15 * time.Second
 	faultGrace   = 500 * time.Millisecond
 	faultSlack   = 10 * time.Second
 )
@@ -51,11 +53,11 @@ var faults = []fault{
 	{"N-orphan", "orphan", "", 0},
 }
 
-// busyScenario prints a line every 300 ms for 30 s: never idle, always too
-// long.
+// busyScenario prints a line every 300 ms for 2 minutes: never idle,
+// always too long.
 func busyScenario() any {
 	var steps []any
-	for i := range 100 {
+	for i := range 400 {
 		steps = append(steps, map[string]any{"text": fmt.Sprintf("still working (%d)", i)}, map[string]any{"sleep_ms": 300})
 	}
 	return map[string]any{"steps": steps}

@@ -118,9 +118,15 @@ const markerScanLimit = 4 << 20
 // commits or merges anything: operations in progress, unmerged index
 // entries, conflict markers in changed text files, whether HEAD is on the
 // attempt's branch, and whether that branch still descends from its base.
-// It changes nothing.
+// It changes nothing. What it saw of the worktree's changes is kept with
+// wt, so that CommitAll, right after, need not ask git again.
+//
+// One git status answers most of it; an agent that committed costs a diff
+// against the base and an ancestry check more, and one that left HEAD off
+// its branch the separate questions that tell those cases apart.
 func (r *Repo) Check(ctx context.Context, wt *Worktree) (Integrity, error) {
 	in := Integrity{Base: wt.Base}
+	wt.seen = nil
 	if wt.Base == "" || strings.HasPrefix(wt.Base, "-") {
 		return in, fmt.Errorf("check %s: the attempt's base commit is unknown", wt.Path)
 	}
@@ -133,27 +139,35 @@ func (r *Repo) Check(ctx context.Context, wt *Worktree) (Integrity, error) {
 			in.InProgress = append(in.InProgress, f.op)
 		}
 	}
-	if in.Unmerged, err = unmergedPaths(ctx, wt.Path); err != nil {
+	st, err := readStatus(ctx, wt.Path)
+	if err != nil {
 		return in, fmt.Errorf("check %s: %w", wt.Path, err)
 	}
-	if in.Markers, err = markerFiles(ctx, wt); err != nil {
+	in.Unmerged = st.unmerged()
+	tip, err := headOf(ctx, wt, st, &in)
+	if err != nil {
 		return in, fmt.Errorf("check %s: %w", wt.Path, err)
 	}
-	if err := r.checkHead(ctx, wt, &in); err != nil {
+	changed, untracked, err := changes(ctx, wt, in.Head, st)
+	if err != nil {
+		return in, fmt.Errorf("check %s: %w", wt.Path, err)
+	}
+	if in.Markers, err = markerFiles(ctx, wt, changed, untracked); err != nil {
+		return in, fmt.Errorf("check %s: %w", wt.Path, err)
+	}
+	if err := r.checkHead(ctx, wt, &in, tip); err != nil {
 		return in, fmt.Errorf("check %s: %w", wt.Path, err)
 	}
 	if len(in.InProgress) > 0 || len(in.Unmerged) > 0 {
 		in.Adoptable = false // HEAD is off the branch because of the operation
 	}
+	wt.seen = &seen{uncommitted: st.Entries}
 	return in, nil
 }
 
-// checkHead fills the HEAD and ancestry findings.
-func (r *Repo) checkHead(ctx context.Context, wt *Worktree, in *Integrity) error {
-	tip, err := readHead(ctx, wt, in)
-	if err != nil {
-		return err
-	}
+// checkHead fills the HEAD and ancestry findings from HEAD (in.Head,
+// in.HeadBranch) and the tip of the attempt's branch.
+func (r *Repo) checkHead(ctx context.Context, wt *Worktree, in *Integrity, tip string) error {
 	in.OffBranch = in.HeadBranch != wt.Branch
 	headFromBase, err := isAncestor(ctx, wt.Path, wt.Base, in.Head)
 	if err != nil {
@@ -185,7 +199,11 @@ func (r *Repo) checkHead(ctx context.Context, wt *Worktree, in *Integrity) error
 }
 
 // isAncestor reports whether commit a is an ancestor of (or equal to) b.
+// A commit is its own ancestor: that takes no git command.
 func isAncestor(ctx context.Context, dir, a, b string) (bool, error) {
+	if a == b && isObjectID(a) {
+		return true, nil
+	}
 	_, err := gitRead(ctx, dir, "merge-base", "--is-ancestor", a, b)
 	switch {
 	case err == nil:
@@ -196,42 +214,16 @@ func isAncestor(ctx context.Context, dir, a, b string) (bool, error) {
 	return false, fmt.Errorf("compare %s with %s: %w", short(a), short(b), err)
 }
 
-// unmergedPaths lists the paths with unmerged index entries in dir.
-func unmergedPaths(ctx context.Context, dir string) ([]string, error) {
-	out, err := gitRead(ctx, dir, "ls-files", "--unmerged", "-z")
-	if err != nil {
-		return nil, fmt.Errorf("list unmerged files: %w", err)
-	}
-	var paths []string
-	for _, rec := range splitNUL(out) {
-		// "<mode> <object> <stage>\t<path>"
-		if _, p, ok := strings.Cut(rec, "\t"); ok && p != "" {
-			paths = append(paths, p)
-		}
-	}
-	slices.Sort(paths)
-	return slices.Compact(paths), nil
-}
-
-// markerFiles lists the files that differ from the base (committed or not,
-// and new untracked files) and hold more conflict-marker lines than they
-// did at the base, so a file that documents markers is not flagged.
-func markerFiles(ctx context.Context, wt *Worktree) ([]string, error) {
-	out, err := gitRead(ctx, wt.Path, "diff", "--name-only", "-z", "--no-renames", "--diff-filter=d", wt.Base, "--")
-	if err != nil {
-		return nil, fmt.Errorf("list changed files: %w", err)
-	}
-	changed := splitNUL(out)
-	out, err = gitRead(ctx, wt.Path, "ls-files", "--others", "--exclude-standard", "-z")
-	if err != nil {
-		return nil, fmt.Errorf("list new files: %w", err)
-	}
-	untracked := splitNUL(out)
+// markerFiles lists the files among changed (paths that differ from the
+// base, committed or not) and untracked that hold more conflict-marker
+// lines than they did at the base, so a file that documents markers is
+// not flagged.
+func markerFiles(ctx context.Context, wt *Worktree, changed, untracked []string) ([]string, error) {
 	var found []string
-	for _, p := range append(changed, untracked...) {
+	for _, p := range append(slices.Clip(changed), untracked...) {
 		n, err := countMarkers(filepath.Join(wt.Path, filepath.FromSlash(p)))
 		if err != nil || n == 0 {
-			continue // unreadable now (a directory, a dangling link): nothing to flag
+			continue // deleted, unreadable now (a directory, a dangling link): nothing to flag
 		}
 		if !slices.Contains(untracked, p) {
 			if old, err := gitRead(ctx, wt.Path, "show", wt.Base+":"+p); err == nil && markerCount(old) >= n {

@@ -8,21 +8,18 @@ import (
 	"strings"
 )
 
-// readHead sets in.Head and in.HeadBranch and returns the tip of the
-// attempt's branch ("" with in.BranchMissing set when it is gone). The
-// usual case, HEAD on a branch and the attempt's branch present, takes one
-// git command; anything else falls back to one command per question, whose
-// answers tell the cases apart.
-func readHead(ctx context.Context, wt *Worktree, in *Integrity) (tip string, err error) {
-	branchRef := "refs/heads/" + wt.Branch
-	out, err := gitRead(ctx, wt.Path, "rev-parse", "HEAD^{commit}", branchRef+"^{commit}", "--symbolic-full-name", "HEAD")
-	if lines := strings.Fields(string(out)); err == nil && len(lines) == 3 && isObjectID(lines[0]) && isObjectID(lines[1]) {
-		if name, ok := strings.CutPrefix(lines[2], "refs/heads/"); ok {
-			in.Head, in.HeadBranch = lines[0], name
-			return lines[1], nil
-		}
+// headOf sets in.Head and in.HeadBranch and returns the tip of the
+// attempt's branch ("" with in.BranchMissing set when it is gone). In the
+// usual case, HEAD on the attempt's branch, git status (st) has said it
+// all: the branch's tip is HEAD. Anything else asks git one question at a
+// time, whose answers tell the cases apart.
+func headOf(ctx context.Context, wt *Worktree, st porcelain, in *Integrity) (tip string, err error) {
+	if st.Head != "" && !st.Unsure && st.Branch == wt.Branch {
+		in.Head, in.HeadBranch = st.Head, st.Branch
+		return st.Head, nil
 	}
-	out, err = gitRead(ctx, wt.Path, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+	branchRef := "refs/heads/" + wt.Branch
+	out, err := gitRead(ctx, wt.Path, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
 	if err != nil {
 		return "", fmt.Errorf("read HEAD: %w", err)
 	}

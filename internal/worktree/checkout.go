@@ -22,20 +22,27 @@ type CheckoutState struct {
 
 // State reads the main worktree's branch, HEAD and status. Paths equal to
 // or below an ignore entry (absolute, or relative to Root) are left out, as
-// for Dirty.
+// for Dirty. It runs one git command (git status); when HEAD is anything
+// but a branch with commits, or its name is unclear, it asks git about HEAD
+// as well, whose answer (or error) decides.
 func (r *Repo) State(ctx context.Context, ignore ...string) (CheckoutState, error) {
 	var st CheckoutState
-	head, err := r.head(ctx)
+	ps, err := readStatus(ctx, r.root)
 	if err != nil {
 		return st, err
 	}
-	st.Head = head
-	out, err := gitRead(ctx, r.root, "symbolic-ref", "--quiet", "--short", "HEAD")
-	switch {
-	case err == nil:
-		st.Branch = firstLine(out)
-	case exitCode(err) != 1:
-		return st, fmt.Errorf("%s: read the checked-out branch: %w", r.root, err)
+	st.Head, st.Branch = ps.Head, ps.Branch
+	if st.Head == "" || ps.Unsure {
+		if st.Head, err = r.head(ctx); err != nil {
+			return st, err
+		}
+		out, err := gitRead(ctx, r.root, "symbolic-ref", "--quiet", "--short", "HEAD")
+		switch {
+		case err == nil:
+			st.Branch = firstLine(out)
+		case exitCode(err) != 1:
+			return st, fmt.Errorf("%s: read the checked-out branch: %w", r.root, err)
+		}
 	}
 	skip := []string{worktreesDir}
 	for _, p := range ignore {
@@ -43,43 +50,13 @@ func (r *Repo) State(ctx context.Context, ignore ...string) (CheckoutState, erro
 			skip = append(skip, rel)
 		}
 	}
-	out, err = gitRead(ctx, r.root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none", "--no-renames")
-	if err != nil {
-		return st, fmt.Errorf("list uncommitted changes in %s: %w", r.root, err)
-	}
-	codes, err := parseStatusCodes(out)
-	if err != nil {
-		return st, fmt.Errorf("list uncommitted changes in %s: git status: %w", r.root, err)
-	}
 	st.Status = map[string]string{}
-	for p, c := range codes {
+	for p, c := range ps.codes() {
 		if !underAny(p, skip) {
 			st.Status[p] = c
 		}
 	}
 	return st, nil
-}
-
-// parseStatusCodes reads `git status --porcelain=v1 -z` into path → code;
-// a rename's or copy's original path gets the same code.
-func parseStatusCodes(out []byte) (map[string]string, error) {
-	recs := splitNUL(out)
-	codes := map[string]string{}
-	for i := 0; i < len(recs); i++ {
-		rec := recs[i]
-		if len(rec) < 4 || rec[2] != ' ' || !statusCode(rec[0]) || !statusCode(rec[1]) {
-			return nil, fmt.Errorf("malformed status record %q", rec)
-		}
-		codes[rec[3:]] = rec[:2]
-		if x, y := rec[0], rec[1]; x == 'R' || x == 'C' || y == 'R' || y == 'C' {
-			i++
-			if i >= len(recs) || recs[i] == "" {
-				return nil, fmt.Errorf("rename record %q lacks its original path", rec)
-			}
-			codes[recs[i]] = rec[:2]
-		}
-	}
-	return codes, nil
 }
 
 // Commit is one commit in a listing: its abbreviated id and subject.
@@ -100,6 +77,9 @@ func (r *Repo) CommitsSince(ctx context.Context, tip string, not ...string) ([]C
 			return nil, fmt.Errorf("%s: %q is not a revision", r.root, n)
 		}
 		args = append(args, "^"+n)
+	}
+	if isObjectID(tip) && slices.Contains(not, tip) {
+		return nil, nil // nothing is reachable from tip but not from itself
 	}
 	out, err := gitRead(ctx, r.root, append(args, "--")...)
 	if err != nil {

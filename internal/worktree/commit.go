@@ -31,15 +31,40 @@ func (r *Repo) Commits(wt *Worktree) (int, error) {
 	return n, nil
 }
 
+// MayHoldWork reports whether the attempt's branch may hold work to land.
+// A branch whose tip has moved from its base is taken to (reading the tip
+// from the ref files costs no git command): a merge then finds out whether
+// the integration branch has it all already and says so (UpToDate). Any
+// other branch is asked of git, as Commits.
+func (r *Repo) MayHoldWork(wt *Worktree) (bool, error) {
+	if tip, ok := r.refs.resolve("refs/heads/" + wt.Branch); ok && isObjectID(wt.Base) && tip != wt.Base {
+		return true, nil
+	}
+	n, err := r.Commits(wt)
+	return n > 0, err
+}
+
 // CommitAll stages every change in the worktree (modified, deleted and new
 // files that are not ignored, except the files Create copied in) and commits
 // them on the attempt branch with message, for agents that edited files but
 // did not commit. It reports whether there was anything to commit. The
 // repository's commit hooks run as they would for the user.
+//
+// Right after Check it goes by what Check saw: nothing to commit costs no
+// git command, and a change that is sure to be committed spares the
+// question whether anything is staged.
 func (r *Repo) CommitAll(wt *Worktree, message string) (bool, error) {
 	ctx := context.Background()
 	if strings.TrimSpace(message) == "" {
 		message = "looper: uncommitted work of " + wt.Branch
+	}
+	know := pendingUnknown
+	if wt.seen != nil {
+		know = wt.seen.pending(wt.Copied)
+		wt.seen = nil // used once: from here on git is asked again
+	}
+	if know == pendingNone {
+		return false, nil
 	}
 	args := []string{"add", "--all", "--", "."}
 	for _, c := range notIgnored(ctx, wt.Path, wt.Copied) {
@@ -48,15 +73,30 @@ func (r *Repo) CommitAll(wt *Worktree, message string) (bool, error) {
 	if _, err := git(ctx, wt.Path, args...); err != nil {
 		return false, fmt.Errorf("stage changes in %s: %w", wt.Path, err)
 	}
-	if _, err := gitRead(ctx, wt.Path, "diff", "--cached", "--quiet"); err == nil {
-		return false, nil
-	} else if exitCode(err) != 1 {
-		return false, fmt.Errorf("check staged changes in %s: %w", wt.Path, err)
+	if know == pendingUnknown {
+		if staged, err := hasStaged(ctx, wt.Path); err != nil || !staged {
+			return false, err
+		}
 	}
 	if _, err := git(ctx, wt.Path, "commit", "--quiet", "--no-edit", "-m", message); err != nil {
+		if staged, serr := hasStaged(ctx, wt.Path); know == pendingSome && serr == nil && !staged {
+			return false, nil // the change was undone meanwhile: nothing to commit after all
+		}
 		return false, fmt.Errorf("commit in %s: %w", wt.Path, err)
 	}
 	return true, nil
+}
+
+// hasStaged reports whether the index in dir differs from HEAD.
+func hasStaged(ctx context.Context, dir string) (bool, error) {
+	_, err := gitRead(ctx, dir, "diff", "--cached", "--quiet")
+	switch {
+	case err == nil:
+		return false, nil
+	case exitCode(err) == 1:
+		return true, nil
+	}
+	return false, fmt.Errorf("check staged changes in %s: %w", dir, err)
 }
 
 // DropPaths puts the given paths on the attempt branch back to their content

@@ -29,8 +29,9 @@ const worktreesDir = ".looper/worktrees"
 // merges, which are applied one at a time; the slow parts (checking out files,
 // copying, setup) run concurrently.
 type Repo struct {
-	root      string // toplevel of the main worktree, symlinks resolved
-	commonDir string // the repository's git directory, absolute
+	root      string   // toplevel of the main worktree, symlinks resolved
+	commonDir string   // the repository's git directory, absolute
+	refs      refFiles // reads HEAD and branches without git when it can
 
 	adminMu  sync.Mutex // worktree add/remove, branch -D, info/exclude
 	excluded bool       // info/exclude checked by this Repo (under adminMu)
@@ -95,7 +96,7 @@ func Open(dir string) (*Repo, error) {
 	if cd, err := filepath.EvalSymlinks(commonDir); err == nil {
 		commonDir = cd
 	}
-	return &Repo{root: root, commonDir: commonDir}, nil
+	return &Repo{root: root, commonDir: commonDir, refs: newRefFiles(commonDir)}, nil
 }
 
 // minGit is the oldest git Open accepts: merge-tree --write-tree arrived in
@@ -192,6 +193,9 @@ func (r *Repo) checkedOut(ctx context.Context, revs ...string) (branch, head str
 		}
 		args = append(args, rev+"^{commit}")
 	}
+	if branch, head, commits, ok := r.checkedOutFiles(revs); ok {
+		return branch, head, commits, nil
+	}
 	args = append(args, "--symbolic-full-name", "HEAD")
 	out, gerr := gitRead(ctx, r.root, args...)
 	lines := strings.Fields(string(out))
@@ -221,6 +225,22 @@ func (r *Repo) checkedOut(ctx context.Context, revs ...string) (branch, head str
 		return "", "", nil, fmt.Errorf("%s: %w", r.root, gerr)
 	}
 	return branch, head, commits, nil
+}
+
+// checkedOutFiles is checkedOut read from the ref files, without git; ok
+// is false when any answer needs git (see refFiles).
+func (r *Repo) checkedOutFiles(revs []string) (branch, head string, commits []string, ok bool) {
+	branch, head, ok = r.refs.head(filepath.Join(r.commonDir, "HEAD"))
+	if !ok {
+		return "", "", nil, false
+	}
+	commits = make([]string, len(revs))
+	for i, rev := range revs {
+		if commits[i], ok = r.refs.resolve(rev); !ok {
+			return "", "", nil, false
+		}
+	}
+	return branch, head, commits, true
 }
 
 // resolve returns the commit id a revision names, or an error naming it.

@@ -32,6 +32,8 @@ type Worktree struct {
 	// says why a requested resume fell back to a fresh start.
 	ResumedFrom string
 	ResumeErr   error
+
+	seen *seen // what Check last found, for CommitAll; nil when unknown
 }
 
 // Options controls what Create prepares in a new worktree besides the
