@@ -76,11 +76,12 @@ func startE2E(t *testing.T) *e2e {
 	os.Remove(dir) // cluster.sh start makes it
 	t.Cleanup(func() {
 		bridge, _ := os.ReadFile(filepath.Join(dir, "bridge"))
+		cgroup, _ := os.ReadFile(filepath.Join(dir, "cgroup"))
 		out, err := exec.Command(script, "stop", dir).CombinedOutput()
 		if err != nil {
 			t.Errorf("cluster.sh stop: %v\n%s", err, out)
 		}
-		checkStopped(t, dir, strings.TrimSpace(string(bridge)))
+		checkStopped(t, dir, strings.TrimSpace(string(bridge)), strings.TrimSpace(string(cgroup)))
 	})
 	start := exec.Command(script, "start", dir)
 	var serr bytes.Buffer
@@ -120,8 +121,9 @@ func startE2E(t *testing.T) *e2e {
 // checkStopped checks that cluster.sh stop left nothing of the cluster
 // under dir: no process whose command line or working directory names it
 // (etcd, containerd, its shims, the Kubernetes binaries, the pods'
-// processes), no mount under it, not its bridge interface, not dir.
-func checkStopped(t *testing.T, dir, bridge string) {
+// processes), no mount under it, not its bridge interface, not the
+// kubelet's cgroup root in any hierarchy, not dir.
+func checkStopped(t *testing.T, dir, bridge, cgroup string) {
 	t.Helper()
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, p := range procs {
@@ -144,6 +146,17 @@ func checkStopped(t *testing.T, dir, bridge string) {
 		t.Errorf("cluster.sh recorded no bridge name in %s", dir)
 	} else if _, err := os.Stat("/sys/class/net/" + bridge); err == nil {
 		t.Errorf("interface %s is left after cluster.sh stop", bridge)
+	}
+	if cgroup == "" {
+		t.Errorf("cluster.sh recorded no cgroup root in %s", dir)
+	} else {
+		left, _ := filepath.Glob("/sys/fs/cgroup/*" + cgroup)
+		if _, err := os.Stat("/sys/fs/cgroup" + cgroup); err == nil {
+			left = append(left, "/sys/fs/cgroup"+cgroup)
+		}
+		for _, c := range left {
+			t.Errorf("cgroup %s is left after cluster.sh stop", c)
+		}
 	}
 	if _, err := os.Stat(dir); err == nil {
 		t.Errorf("%s is left after cluster.sh stop", dir)

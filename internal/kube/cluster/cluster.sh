@@ -80,13 +80,24 @@ start() {
   [ -z "$(ls -A "$D")" ] || die "$D is not empty"
   mkdir -p "$D/pids" "$D/log" "$D/etcd" "$D/containerd" "$D/cni/net.d" "$D/kubelet" "$D/pki"
   echo "$bin" >"$D/bin"
-  ls /var/run/netns 2>/dev/null | sort >"$D/netns.before" || true
   # containerd 1.6 makes /run/containerd (shim sockets, runc state) whatever its config says.
   [ -e /run/containerd ] || touch "$D/run-containerd.made"
   local suffix
   suffix=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
   echo "lk8s$suffix" >"$D/bridge"
   echo "looper-k8s-$suffix" >"$D/network"
+  # The kubelet's cgroups go under a root of this cluster's own (cgroupRoot), so that stop
+  # removes only those, and two clusters on one machine never take each other's pods for
+  # orphans. The kubelet wants the root to exist in every hierarchy.
+  echo "/looper-k8s-$suffix" >"$D/cgroup"
+  local h
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    mkdir -p "/sys/fs/cgroup/looper-k8s-$suffix"
+  else
+    for h in /sys/fs/cgroup/*/; do
+      [ -L "${h%/}" ] || mkdir -p "$h/looper-k8s-$suffix"
+    done
+  fi
 
   # Credentials for a test cluster only: a static admin token and service-account keys.
   od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$D/token"
@@ -181,6 +192,7 @@ kind: KubeletConfiguration
 failCgroupV1: false
 cgroupDriver: cgroupfs
 cgroupsPerQOS: true
+cgroupRoot: $(cat "$D/cgroup")
 failSwapOn: false
 enforceNodeAllocatable: []
 oomScoreAdj: 0
@@ -319,6 +331,12 @@ stop() {
   for name in kubelet kube-scheduler kube-controller-manager kube-apiserver; do stop_pid "$name"; done
   local sock=$D/containerd/containerd.sock
   if [ -f "$D/pids/containerd" ] && kill -0 "$(cat "$D/pids/containerd")" 2>/dev/null; then
+    # The network namespaces of the pod sandboxes still there: containerd would remove them
+    # with the sandboxes, but it is about to be stopped.
+    local c
+    for c in $(ctr --address "$sock" -n k8s.io containers ls -q 2>/dev/null); do
+      ctr --address "$sock" -n k8s.io containers info "$c" 2>/dev/null | grep -o '/var/run/netns/cni-[0-9a-f-]*' || true
+    done | sort -u >>"$D/netns.ours"
     local t
     for t in $(ctr --address "$sock" -n k8s.io tasks ls -q 2>/dev/null); do
       ctr --address "$sock" -n k8s.io tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true
@@ -341,13 +359,14 @@ stop() {
   while read -r m; do
     umount -l "$m" 2>/dev/null || true
   done < <(awk -v d="$D" '{ if (index($5, d "/") == 1) print $5 }' /proc/self/mountinfo | sort -r)
-  # Network namespaces containerd made during this run.
-  if [ -f "$D/netns.before" ]; then
+  # The sandboxes' network namespaces (only those: other tools make namespaces meanwhile).
+  if [ -f "$D/netns.ours" ]; then
     local ns
-    for ns in $(ls /var/run/netns 2>/dev/null | sort | comm -13 "$D/netns.before" -); do
-      umount -l "/var/run/netns/$ns" 2>/dev/null || true
-      rm -f "/var/run/netns/$ns"
-    done
+    while read -r ns; do
+      [ -n "$ns" ] || continue
+      umount -l "$ns" 2>/dev/null || true
+      rm -f "$ns"
+    done <"$D/netns.ours"
   fi
   if [ -f "$D/bridge" ]; then
     local v
@@ -356,9 +375,12 @@ stop() {
     done
     ip link del "$(cat "$D/bridge")" 2>/dev/null || true
     rm -rf "/var/lib/cni/networks/$(cat "$D/network")" "/var/lib/cni/results/$(cat "$D/network")"-* 2>/dev/null || true
-    # The kubelet's cgroups (kubepods under each hierarchy), deepest first.
-    local h
-    for h in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+  fi
+  # The kubelet's cgroups (under this cluster's cgroupRoot in each hierarchy), deepest first.
+  if [ -f "$D/cgroup" ]; then
+    local root h
+    root=$(cat "$D/cgroup")
+    for h in /sys/fs/cgroup/*"$root" /sys/fs/cgroup"$root"; do
       [ -d "$h" ] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null || true
     done
   fi
