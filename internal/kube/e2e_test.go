@@ -46,6 +46,7 @@ func TestKubernetes(t *testing.T) {
 	t.Run("vote", e.testVote)
 	t.Run("pod-deleted", e.testPodDeleted)
 	t.Run("interrupt", e.testInterrupt)
+	t.Run("crashed", e.testCrashed)
 }
 
 // e2e is the cluster and the looper binary the subtests share.
@@ -74,10 +75,13 @@ func startE2E(t *testing.T) *e2e {
 	}
 	os.Remove(dir) // cluster.sh start makes it
 	t.Cleanup(func() {
+		bridge, _ := os.ReadFile(filepath.Join(dir, "bridge"))
+		cgroup, _ := os.ReadFile(filepath.Join(dir, "cgroup"))
 		out, err := exec.Command(script, "stop", dir).CombinedOutput()
 		if err != nil {
 			t.Errorf("cluster.sh stop: %v\n%s", err, out)
 		}
+		checkStopped(t, dir, strings.TrimSpace(string(bridge)), strings.TrimSpace(string(cgroup)))
 	})
 	start := exec.Command(script, "start", dir)
 	var serr bytes.Buffer
@@ -112,6 +116,51 @@ func startE2E(t *testing.T) *e2e {
 		return err == nil
 	})
 	return &e2e{looper: looper, kubeconfig: kubeconfig, client: cl, token: token}
+}
+
+// checkStopped checks that cluster.sh stop left nothing of the cluster
+// under dir: no process whose command line or working directory names it
+// (etcd, containerd, its shims, the Kubernetes binaries, the pods'
+// processes), no mount under it, not its bridge interface, not the
+// kubelet's cgroup root in any hierarchy, not dir.
+func checkStopped(t *testing.T, dir, bridge, cgroup string) {
+	t.Helper()
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		cmdline, _ := os.ReadFile(filepath.Join(p, "cmdline"))
+		cwd, _ := os.Readlink(filepath.Join(p, "cwd"))
+		if bytes.Contains(cmdline, []byte(dir+"/")) || cwd == dir || strings.HasPrefix(cwd, dir+"/") {
+			t.Errorf("process %s is left after cluster.sh stop: %s", filepath.Base(p), bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}))
+		}
+	}
+	mounts, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(mounts)) {
+		if f := strings.Fields(line); len(f) > 4 && (f[4] == dir || strings.HasPrefix(f[4], dir+"/")) {
+			t.Errorf("mount left after cluster.sh stop: %s", f[4])
+		}
+	}
+	if bridge == "" {
+		t.Errorf("cluster.sh recorded no bridge name in %s", dir)
+	} else if _, err := os.Stat("/sys/class/net/" + bridge); err == nil {
+		t.Errorf("interface %s is left after cluster.sh stop", bridge)
+	}
+	if cgroup == "" {
+		t.Errorf("cluster.sh recorded no cgroup root in %s", dir)
+	} else {
+		left, _ := filepath.Glob("/sys/fs/cgroup/*" + cgroup)
+		if _, err := os.Stat("/sys/fs/cgroup" + cgroup); err == nil {
+			left = append(left, "/sys/fs/cgroup"+cgroup)
+		}
+		for _, c := range left {
+			t.Errorf("cgroup %s is left after cluster.sh stop", c)
+		}
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("%s is left after cluster.sh stop", dir)
+	}
 }
 
 func poll(t *testing.T, limit time.Duration, what string, ok func() bool) {
@@ -472,4 +521,41 @@ func (e *e2e) testInterrupt(t *testing.T) {
 			t.Errorf("task %s is %s after the interrupt, want todo as before the run", id, st)
 		}
 	}
+}
+
+// testCrashed kills looper (SIGKILL: no clean-up at all) while an agent
+// hangs in its pod, so the pod is left; the next run of the same backlog
+// reports that pod, deletes it, and runs the task to done.
+func (e *e2e) testCrashed(t *testing.T) {
+	p := e.project(t, []task{{ID: "K", Description: scenario("hang")}}, "")
+	r := p.start("run", "--parallel")
+	poll(t, 5*time.Minute, "K's agent to start in its pod", func() bool {
+		return strings.Contains(r.output(), "Thinking about K")
+	})
+	if err := r.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-r.done
+	left := p.pods()
+	if len(left) != 1 {
+		t.Fatalf("%d pods after looper was killed, want K's one left behind", len(left))
+	}
+	doc, err := os.ReadFile(filepath.Join(p.dir, ".looper", "todo.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The next run's agent finishes instead of hanging.
+	p.write(".looper/todo.json", strings.Replace(string(doc), scenario("hang"), scenario("try"), 1))
+	again := p.start("run", "--parallel")
+	if code := p.wait(again, 10*time.Minute); code != 0 {
+		t.Fatalf("the run after the crash exited %d:\n%s", code, again.output())
+	}
+	out := again.output()
+	if !strings.Contains(out, "1 pod(s) of an earlier run of this backlog") || !strings.Contains(out, left[0].Name) {
+		t.Errorf("the run after the crash did not report the pod %s it found:\n%s", left[0].Name, out)
+	}
+	if st := p.statuses()["K"]; st != "done" {
+		t.Errorf("K is %s, want done", st)
+	}
+	p.noPods()
 }

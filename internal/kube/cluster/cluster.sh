@@ -80,11 +80,24 @@ start() {
   [ -z "$(ls -A "$D")" ] || die "$D is not empty"
   mkdir -p "$D/pids" "$D/log" "$D/etcd" "$D/containerd" "$D/cni/net.d" "$D/kubelet" "$D/pki"
   echo "$bin" >"$D/bin"
-  ls /var/run/netns 2>/dev/null | sort >"$D/netns.before" || true
+  # containerd 1.6 makes /run/containerd (shim sockets, runc state) whatever its config says.
+  [ -e /run/containerd ] || touch "$D/run-containerd.made"
   local suffix
   suffix=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
   echo "lk8s$suffix" >"$D/bridge"
   echo "looper-k8s-$suffix" >"$D/network"
+  # The kubelet's cgroups go under a root of this cluster's own (cgroupRoot), so that stop
+  # removes only those, and two clusters on one machine never take each other's pods for
+  # orphans. The kubelet wants the root to exist in every hierarchy.
+  echo "/looper-k8s-$suffix" >"$D/cgroup"
+  local h
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    mkdir -p "/sys/fs/cgroup/looper-k8s-$suffix"
+  else
+    for h in /sys/fs/cgroup/*/; do
+      [ -L "${h%/}" ] || mkdir -p "$h/looper-k8s-$suffix"
+    done
+  fi
 
   # Credentials for a test cluster only: a static admin token and service-account keys.
   od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$D/token"
@@ -105,10 +118,12 @@ start() {
     --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
     --initial-cluster "default=http://127.0.0.1:$peer_port"
 
+  # Pods get addresses from 10.213.0.0/16 on a bridge of their own: not podman's default
+  # 10.88.0.0/16, whose cni-podman0 bridge may exist on the same machine.
   cat >"$D/cni/net.d/10-looper.conflist" <<EOF
 {"cniVersion": "0.4.0", "name": "$(cat "$D/network")", "plugins": [
   {"type": "bridge", "bridge": "$(cat "$D/bridge")", "isGateway": true, "ipMasq": false,
-   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.88.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.213.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
   {"type": "portmap", "capabilities": {"portMappings": true}}]}
 EOF
   cat >"$D/containerd/config.toml" <<EOF
@@ -133,11 +148,11 @@ state = "$D/containerd/state"
     conf_dir = "$D/cni/net.d"
 EOF
   spawn containerd containerd --config "$D/containerd/config.toml"
-  wait_for "containerd" 60 ctr --address "$D/containerd/containerd.sock" version
+  wait_for "containerd" 180 ctr --address "$D/containerd/containerd.sock" version
 
   pause_image
 
-  wait_for "etcd" 60 curl -fs "http://127.0.0.1:$etcd_port/health"
+  wait_for "etcd" 180 curl -fs "http://127.0.0.1:$etcd_port/health"
   spawn kube-apiserver "$bin/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 127.0.0.1 --secure-port "$api_port" --advertise-address "$advertise" \
@@ -163,7 +178,7 @@ contexts:
   context: {cluster: looper-test, user: admin}
 current-context: looper-test
 EOF
-  wait_for "kube-apiserver" 120 kubectl_get /readyz
+  wait_for "kube-apiserver" 300 kubectl_get /readyz
 
   spawn kube-controller-manager "$bin/kube-controller-manager" --kubeconfig "$D/kubeconfig" \
     --leader-elect=false --service-account-private-key-file "$D/pki/sa.key" \
@@ -177,6 +192,7 @@ kind: KubeletConfiguration
 failCgroupV1: false
 cgroupDriver: cgroupfs
 cgroupsPerQOS: true
+cgroupRoot: $(cat "$D/cgroup")
 failSwapOn: false
 enforceNodeAllocatable: []
 oomScoreAdj: 0
@@ -197,7 +213,7 @@ serializeImagePulls: false
 EOF
   spawn kubelet "$bin/kubelet" --config "$D/kubelet/config.yaml" --kubeconfig "$D/kubeconfig" \
     --root-dir "$D/kubelet/root" --cert-dir "$D/pki/kubelet" --hostname-override "$(hostname)"
-  wait_for "node Ready" 180 node_ready
+  wait_for "node Ready" 300 node_ready
   echo "$D/kubeconfig"
 }
 
@@ -270,7 +286,9 @@ image() {
   cp -a /usr/lib/git-core "$w/rootfs/usr/lib/git-core"
   rm -f "$w/rootfs/usr/lib/git-core/"*{svn,cvs,p4,send-email,instaweb,gui,citool,web--browse}* 2>/dev/null || true
   local lib
-  for lib in $(ldd "$git" "$w/rootfs/usr/lib/git-core/git-remote-http" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
+  local linked=("$git")
+  [ -e "$w/rootfs/usr/lib/git-core/git-remote-http" ] && linked+=("$w/rootfs/usr/lib/git-core/git-remote-http")
+  for lib in $(ldd "${linked[@]}" 2>/dev/null | grep -v '^/.*:$' | grep -o '/[^ :]*' | sort -u); do
     mkdir -p "$w/rootfs$(dirname "$lib")"
     cp -L "$lib" "$w/rootfs$lib"
   done
@@ -313,6 +331,12 @@ stop() {
   for name in kubelet kube-scheduler kube-controller-manager kube-apiserver; do stop_pid "$name"; done
   local sock=$D/containerd/containerd.sock
   if [ -f "$D/pids/containerd" ] && kill -0 "$(cat "$D/pids/containerd")" 2>/dev/null; then
+    # The network namespaces of the pod sandboxes still there: containerd would remove them
+    # with the sandboxes, but it is about to be stopped.
+    local c
+    for c in $(ctr --address "$sock" -n k8s.io containers ls -q 2>/dev/null); do
+      ctr --address "$sock" -n k8s.io containers info "$c" 2>/dev/null | grep -o '/var/run/netns/cni-[0-9a-f-]*' || true
+    done | sort -u >>"$D/netns.ours"
     local t
     for t in $(ctr --address "$sock" -n k8s.io tasks ls -q 2>/dev/null); do
       ctr --address "$sock" -n k8s.io tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true
@@ -335,26 +359,33 @@ stop() {
   while read -r m; do
     umount -l "$m" 2>/dev/null || true
   done < <(awk -v d="$D" '{ if (index($5, d "/") == 1) print $5 }' /proc/self/mountinfo | sort -r)
-  # Network namespaces containerd made during this run.
-  if [ -f "$D/netns.before" ]; then
+  # The sandboxes' network namespaces (only those: other tools make namespaces meanwhile).
+  if [ -f "$D/netns.ours" ]; then
     local ns
-    for ns in $(ls /var/run/netns 2>/dev/null | sort | comm -13 "$D/netns.before" -); do
-      umount -l "/var/run/netns/$ns" 2>/dev/null || true
-      rm -f "/var/run/netns/$ns"
-    done
+    while read -r ns; do
+      [ -n "$ns" ] || continue
+      umount -l "$ns" 2>/dev/null || true
+      rm -f "$ns"
+    done <"$D/netns.ours"
   fi
   if [ -f "$D/bridge" ]; then
-    ip link del "$(cat "$D/bridge")" 2>/dev/null || true
     local v
     for v in $(ip -o link show master "$(cat "$D/bridge")" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
       ip link del "$v" 2>/dev/null || true
     done
+    ip link del "$(cat "$D/bridge")" 2>/dev/null || true
     rm -rf "/var/lib/cni/networks/$(cat "$D/network")" "/var/lib/cni/results/$(cat "$D/network")"-* 2>/dev/null || true
-    # The kubelet's cgroups (kubepods under each hierarchy), deepest first.
-    local h
-    for h in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+  fi
+  # The kubelet's cgroups (under this cluster's cgroupRoot in each hierarchy), deepest first.
+  if [ -f "$D/cgroup" ]; then
+    local root h
+    root=$(cat "$D/cgroup")
+    for h in /sys/fs/cgroup/*"$root" /sys/fs/cgroup"$root"; do
       [ -d "$h" ] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null || true
     done
+  fi
+  if [ -f "$D/run-containerd.made" ] && [ -d /run/containerd ]; then
+    find /run/containerd -depth -type d -empty -delete 2>/dev/null || true
   fi
   rm -rf "$D"
 }
