@@ -288,11 +288,18 @@ func diffIDs(got, want []string) string {
 // passes, no index.lock is left, main is checked out with no uncommitted
 // change (a merge is never left half done). A final run finishes every task,
 // with each task's file on main, after reporting the killed runs' worktrees.
+// LOOPER_CRASH_SEED replays a seed.
 func TestCrashSafetyWorktrees(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	if s := os.Getenv("LOOPER_CRASH_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("LOOPER_CRASH_SEED=%d", seed)
 	rng := rand.New(rand.NewPCG(seed, 0x3a7))
-	tasks := crashBacklog(rng, 24)
+	tasks := crashBacklog(rng, 40)
 	scenarios := map[string]any{"review": "review", "default": map[string]any{"steps": []any{
 		map[string]any{"sleep_ms": 50},
 		map[string]any{"write_file": map[string]any{"path": "src/{task}.txt", "content": "{task}\n"}},
@@ -317,7 +324,11 @@ func TestCrashSafetyWorktrees(t *testing.T) {
 		if countStatus(before, todo.StatusDone) == len(tasks) {
 			t.Fatalf("the run finished before 5 kills; kill sooner")
 		}
-		delay := 100*time.Millisecond + time.Duration(rng.Int64N(int64(1200*time.Millisecond)))
+		// The kill comes within 20 ms per task left (a task takes about
+		// 40 ms of wall time at max 4 on a quiet machine, more on a busy
+		// one), so each trial leaves work for the next.
+		left := len(tasks) - countStatus(before, todo.StatusDone)
+		delay := 30*time.Millisecond + time.Duration(rng.Int64N(int64(time.Duration(left)*20*time.Millisecond)))
 		r := p.start(args...)
 		select {
 		case <-time.After(delay):

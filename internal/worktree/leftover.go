@@ -54,13 +54,18 @@ type Leftover struct {
 	// Changes lists uncommitted changes inside the worktree (relative to
 	// Path); Clean keeps a worktree that has any unless forced.
 	Changes []string
+	// Unprepared is set when looper stopped (killed, crashed) while it was
+	// still preparing the worktree, before any agent ran there: its Changes
+	// are a half-done checkout or setup, not work, so no attempt resumes
+	// from them and Clean removes it.
+	Unprepared bool
 }
 
 // Removable reports whether Clean deletes it without force: nothing on it is
 // missing from the integration branch, it has no uncommitted changes, and
 // nobody locked it.
 func (l Leftover) Removable() bool {
-	return (l.State == StateEmpty || l.State == StateMerged) && len(l.Changes) == 0 && !l.Locked
+	return (l.State == StateEmpty || l.State == StateMerged) && (len(l.Changes) == 0 || l.Unprepared) && !l.Locked
 }
 
 // String describes it in one line for listings, such as
@@ -86,7 +91,10 @@ func (l Leftover) String() string {
 	case l.Branch == "" && l.State != StateStray:
 		b.WriteString(", branch deleted")
 	}
-	if len(l.Changes) > 0 {
+	switch {
+	case l.Unprepared:
+		b.WriteString(", left half-prepared (no agent ran there)")
+	case len(l.Changes) > 0:
 		fmt.Fprintf(&b, ", %d uncommitted change%s", len(l.Changes), plural(len(l.Changes)))
 	}
 	if l.Locked {
@@ -174,6 +182,7 @@ func (r *Repo) leftovers(ctx context.Context) ([]Leftover, error) {
 				return nil, err
 			}
 			l.Changes = changes
+			l.Unprepared = unprepared(l.Path)
 		}
 		out = append(out, l)
 	}

@@ -213,15 +213,11 @@ func (r *Repo) reuse(ctx context.Context, from string, wt *Worktree, start strin
 // locked reports whether the worktree at path was locked with git
 // worktree lock: its administrative directory has a "locked" file.
 func locked(path string) bool {
-	data, err := os.ReadFile(filepath.Join(path, ".git"))
-	if err != nil {
+	admin := adminDir(path)
+	if admin == "" {
 		return false
 	}
-	admin, ok := strings.CutPrefix(strings.TrimSpace(string(data)), "gitdir: ")
-	if !ok {
-		return false
-	}
-	_, err = os.Stat(filepath.Join(admin, "locked"))
+	_, err := os.Stat(filepath.Join(admin, "locked"))
 	return err == nil
 }
 

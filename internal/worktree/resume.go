@@ -12,12 +12,13 @@ import (
 
 // HoldsWork reports whether a leftover has work a new attempt of its task
 // can start from: commits the integration branch lacks, or uncommitted
-// changes, on a branch that still exists.
+// changes, on a branch that still exists. The changes of a worktree looper
+// never finished preparing are not work (see Leftover.Unprepared).
 func (l Leftover) HoldsWork() bool {
 	if l.Branch == "" || l.Missing || l.Locked || l.State == StateStray {
 		return false
 	}
-	return l.State == StateUnmerged && l.Ahead > 0 || l.Path != "" && len(l.Changes) > 0
+	return l.State == StateUnmerged && l.Ahead > 0 || l.Path != "" && len(l.Changes) > 0 && !l.Unprepared
 }
 
 // ResumePoints picks, for each task id, the leftover its next attempt
@@ -61,7 +62,7 @@ func (r *Repo) resumeStart(ctx context.Context, lo *Leftover, copies []string) (
 			return "", "", fmt.Errorf("it shares no history with the integration branch (%v)", err)
 		}
 	}
-	if lo.Path == "" || len(lo.Changes) == 0 {
+	if lo.Path == "" || len(lo.Changes) == 0 || lo.Unprepared {
 		return tip, base, nil
 	}
 	old := &Worktree{Path: lo.Path, Branch: lo.Branch, Base: base}

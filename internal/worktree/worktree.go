@@ -128,7 +128,11 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 	if err != nil {
 		return nil, fmt.Errorf("create worktree for task %q attempt %d: %w", task, attempt, err)
 	}
-	if err := r.prepare(ctx, wt, start, !checked, copies, opt); err != nil {
+	err = markPreparing(wt.Path)
+	if err == nil {
+		err = r.prepare(ctx, wt, start, !checked, copies, opt)
+	}
+	if err != nil {
 		if rmErr := r.remove(context.WithoutCancel(ctx), wt, true, false); rmErr != nil {
 			err = errors.Join(err, fmt.Errorf("and removing the half-made worktree failed: %w", rmErr))
 		}
@@ -150,6 +154,12 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 		// lists it, and its commits are merged or empty by then.
 		old := opt.Resume.Worktree
 		_ = r.remove(context.WithoutCancel(ctx), &old, true, false)
+	}
+	if err := donePreparing(wt.Path); err != nil {
+		if rmErr := r.remove(context.WithoutCancel(ctx), wt, true, false); rmErr != nil {
+			err = errors.Join(err, rmErr)
+		}
+		return nil, fmt.Errorf("create worktree for task %q attempt %d: %w", task, attempt, err)
 	}
 	return wt, nil
 }
