@@ -58,8 +58,12 @@ type Store struct {
 	// disk is the file as it was when cur was read or written.
 	disk  os.FileInfo
 	prior map[string]todo.Status // tasks this run marked doing → status before
-	saves int
-	reads int
+	// marks are dispatches not saved yet (see MarkDoing); flushTimer saves
+	// them when no other save does first.
+	marks      map[string]doingMark
+	flushTimer *time.Timer
+	saves      int
+	reads      int
 }
 
 // StoreOptions configures OpenStore.
@@ -116,12 +120,16 @@ func OpenStore(path string, o StoreOptions) (*Store, error) {
 // Path is the backlog file.
 func (s *Store) Path() string { return s.path }
 
-// Close releases the lock.
+// Close saves the pending doing marks and releases the lock.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	err := s.flush()
+	s.marksSaved() // saved, or not to be saved any more: stop the timer
+	s.mu.Unlock()
 	if s.lock == nil {
-		return nil
+		return err
 	}
-	err := s.lock.Release()
+	err = errors.Join(err, s.lock.Release())
 	s.lock = nil
 	return err
 }
@@ -138,7 +146,7 @@ func (s *Store) Saves() int {
 func (s *Store) Snapshot() (*todo.Backlog, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.read()
+	return s.view()
 }
 
 // Reads counts the times the file was parsed (tests check that an
@@ -248,7 +256,7 @@ func (s *Store) Update(fn func(b *todo.Backlog) error) error {
 }
 
 func (s *Store) update(fn func(b *todo.Backlog) error) error {
-	b, err := s.read()
+	b, err := s.view()
 	if err != nil {
 		return err
 	}
@@ -263,11 +271,13 @@ func (s *Store) update(fn func(b *todo.Backlog) error) error {
 		return err
 	}
 	if s.readOnly || bytes.Equal(s.canon, after) {
+		s.marksSaved() // nothing to save: the marks were undone, or overtaken by edits
 		return nil
 	}
 	if err := atomicfile.Write(s.path, after, 0o644); err != nil {
 		return err
 	}
+	s.marksSaved()
 	s.saves++
 	s.cur, s.canon, s.raw = b, after, after
 	s.disk = nil
@@ -286,6 +296,7 @@ func (s *Store) push(b *todo.Backlog) error {
 	if err != nil {
 		return err
 	}
+	s.marksSaved()
 	if s.readOnly || bytes.Equal(s.canon, after) {
 		return nil
 	}
@@ -295,32 +306,6 @@ func (s *Store) push(b *todo.Backlog) error {
 	s.saves++
 	s.cur, s.canon = b, after
 	return nil
-}
-
-// MarkDoing sets a dispatched task to doing and returns the status it had
-// before this run first marked it (a retried task is already doing), which
-// RestoreInFlight puts back if the task never reaches an outcome.
-func (s *Store) MarkDoing(id string) (prev todo.Status, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	err = s.update(func(b *todo.Backlog) error {
-		t := b.Task(id)
-		if t == nil {
-			return fmt.Errorf("task %s is no longer in %s", id, s.path)
-		}
-		if _, ok := s.prior[id]; !ok {
-			s.prior[id] = t.Status
-		}
-		prev = s.prior[id]
-		if t.Status == todo.StatusDoing {
-			return nil
-		}
-		return b.SetStatus(id, todo.StatusDoing, s.now())
-	})
-	if err != nil {
-		return "", err
-	}
-	return prev, nil
 }
 
 // Settle records that a task reached its outcome in this run, so
@@ -341,6 +326,9 @@ func (s *Store) RestoreInFlight() ([]string, error) {
 		return nil, nil
 	}
 	ids := slices.Sorted(maps.Keys(s.prior))
+	for _, id := range ids {
+		delete(s.marks, id) // a mark never saved has nothing to restore
+	}
 	err := s.update(func(b *todo.Backlog) error {
 		var errs []error
 		for _, id := range ids {

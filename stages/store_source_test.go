@@ -49,6 +49,9 @@ func TestStoreWritesTaskMasterInItsOwnWords(t *testing.T) {
 	if _, err := s.MarkDoing("2"); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.Flush(); err != nil { // marks wait for a save to ride on; save them now
+		t.Fatal(err)
+	}
 	data, _ := os.ReadFile(path)
 	want := strings.NewReplacer(`"id": 1, "title": "One", "status": "pending"`, `"id": 1, "title": "One", "status": "in-progress"`,
 		`"id": 2, "title": "Two", "status": "pending"`, `"id": 2, "title": "Two", "status": "in-progress"`,
@@ -143,6 +146,9 @@ func TestStoreTellsARemote(t *testing.T) {
 	}
 	defer s.Close()
 	if _, err := s.MarkDoing("7"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	r.fail = errors.New("HTTP 403")
