@@ -130,6 +130,7 @@ func signalContext(stderr io.Writer) (context.Context, func()) {
 				}
 				agent.KillAll()
 				killKubePods()
+				flushStoreOnExit()
 				os.Exit(exitInterrupted)
 			case <-done:
 				return

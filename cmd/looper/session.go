@@ -142,6 +142,7 @@ func openSession(ctx context.Context, cfg *config.Config, cwd string, o sessionO
 	}
 	s.store = store
 	s.queue.store.Store(store)
+	exitStore.Store(store)
 
 	d := stages.SettingsFromConfig(cfg, cwd)
 	d.Agents = pre.Specs // checked by preflight, with versions and prices
@@ -248,6 +249,7 @@ func (s *session) close() error {
 		errs = append(errs, s.runLog.Close())
 	}
 	if s.store != nil {
+		exitStore.CompareAndSwap(s.store, nil)
 		errs = append(errs, s.store.Close())
 	}
 	return errors.Join(errs...)
