@@ -180,13 +180,13 @@ func mergeWinner(ctx context.Context, d *env, o Outcome) (Outcome, *worktree.Dir
 }
 
 // landing is what lands a done outcome: its winner's branch, with the
-// base the integrity check found it descending from (none when the check
-// did not run).
+// base the integrity check found it descending from and the diff measured
+// from it (none when the check did not run).
 func landing(o Outcome) worktree.Landing {
 	w := o.Decision.WinningAttempt()
 	l := worktree.Landing{Branch: w.Worktree.Branch, Message: mergeMessage(o.Decision.Job)}
 	if w.Sound {
-		l.Base = w.Worktree.Base
+		l.Base, l.Diff = w.Worktree.Base, w.Diff
 	}
 	return l
 }

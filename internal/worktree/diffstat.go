@@ -18,6 +18,30 @@ type DiffStat struct {
 	Added, Removed int
 	// Paths are the changed paths relative to Root, sorted.
 	Paths []string
+	// From and To are the commits DiffStat compared, as object ids, and
+	// Status maps each path to its git status letter (A added, D deleted,
+	// M modified, T type changed). They are set only when DiffStat knew
+	// both commits without asking git: a fast-forward from From to To
+	// writes exactly these paths, so landing it needs no second diff.
+	From, To string
+	Status   map[string]byte
+}
+
+// writes returns the changes a move of a checkout from commit from to
+// commit to makes, when ds measured exactly that (ok false otherwise).
+func (ds DiffStat) writes(from, to string) (changes []change, ok bool) {
+	if ds.Status == nil || ds.From == "" || ds.From != from || ds.To != to {
+		return nil, false
+	}
+	changes = make([]change, 0, len(ds.Paths))
+	for _, p := range ds.Paths {
+		st, known := ds.Status[p]
+		if !known {
+			return nil, false
+		}
+		changes = append(changes, change{Status: st, Path: p})
+	}
+	return changes, true
 }
 
 // DiffStat compares two commits (ids or branch names), usually an attempt's
@@ -28,14 +52,69 @@ func (r *Repo) DiffStat(base, branch string) (DiffStat, error) {
 			return DiffStat{}, fmt.Errorf("diff stat: %q is not a revision", rev)
 		}
 	}
-	out, err := gitRead(context.Background(), r.root, "diff", "--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", base, branch, "--")
+	// The branch's tip is read from its ref file when it can be, so the
+	// diff is known to be of that commit.
+	to := ""
+	switch {
+	case isObjectID(branch):
+		to = branch
+	case !strings.HasPrefix(branch, "refs/"):
+		to, _ = r.refs.resolve("refs/heads/" + branch)
+	}
+	rev := branch
+	if to != "" {
+		rev = to
+	}
+	out, err := gitRead(context.Background(), r.root, "diff", "--raw", "--numstat", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", base, rev, "--")
 	if err != nil {
 		return DiffStat{}, fmt.Errorf("diff stat %s..%s: %w", base, branch, err)
 	}
-	ds, err := parseNumstat(out)
+	ds, err := parseRawNumstat(out)
 	if err != nil {
-		return DiffStat{}, fmt.Errorf("diff stat %s..%s: git diff --numstat: %w", base, branch, err)
+		return DiffStat{}, fmt.Errorf("diff stat %s..%s: git diff --raw --numstat: %w", base, branch, err)
 	}
+	if isObjectID(base) && to != "" {
+		ds.From, ds.To = base, to
+	} else {
+		ds.Status = nil
+	}
+	return ds, nil
+}
+
+// parseRawNumstat reads `git diff --raw --numstat -z --no-renames`: a raw
+// record per file (":<old mode> <new mode> <old id> <new id> <status>",
+// then the path), then the numstat records parseNumstat reads. Every path
+// must have one status, and the two sections the same paths.
+func parseRawNumstat(out []byte) (DiffStat, error) {
+	recs := splitNUL(out)
+	status := map[string]byte{}
+	i := 0
+	for ; i < len(recs) && strings.HasPrefix(recs[i], ":"); i += 2 {
+		fields := strings.Fields(recs[i])
+		if len(fields) != 5 || len(fields[4]) != 1 || strings.IndexByte("ADMTUX", fields[4][0]) < 0 {
+			return DiffStat{}, fmt.Errorf("malformed raw record %q", recs[i])
+		}
+		if i+1 >= len(recs) || recs[i+1] == "" {
+			return DiffStat{}, fmt.Errorf("raw record %q lacks its path", recs[i])
+		}
+		if _, dup := status[recs[i+1]]; dup {
+			return DiffStat{}, fmt.Errorf("path %q listed twice", recs[i+1])
+		}
+		status[recs[i+1]] = fields[4][0]
+	}
+	ds, err := parseNumstatRecords(recs[i:])
+	if err != nil {
+		return DiffStat{}, err
+	}
+	if len(ds.Paths) != len(status) {
+		return DiffStat{}, fmt.Errorf("%d raw records but %d numstat records", len(status), len(ds.Paths))
+	}
+	for _, p := range ds.Paths {
+		if _, ok := status[p]; !ok {
+			return DiffStat{}, fmt.Errorf("path %q has counts but no status", p)
+		}
+	}
+	ds.Status = status
 	return ds, nil
 }
 
@@ -44,7 +123,11 @@ func (r *Repo) DiffStat(base, branch string) (DiffStat, error) {
 // (With renames a record is "added<TAB>removed<TAB>" followed by two path
 // records; that form is accepted too and counts the new path.)
 func parseNumstat(out []byte) (DiffStat, error) {
-	recs := splitNUL(out)
+	return parseNumstatRecords(splitNUL(out))
+}
+
+// parseNumstatRecords is parseNumstat on the NUL-separated records.
+func parseNumstatRecords(recs []string) (DiffStat, error) {
 	var ds DiffStat
 	for i := 0; i < len(recs); i++ {
 		fields := strings.SplitN(recs[i], "\t", 3)

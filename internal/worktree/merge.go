@@ -153,7 +153,11 @@ func (r *Repo) mergeOne(ctx context.Context, l Landing, seen *CheckoutState) (Me
 			}
 			target = firstLine(out)
 		}
-		if err := r.checkOverwrite(ctx, head, target, branch, into, seen); err != nil {
+		var known []change
+		if res.FastForward {
+			known, _ = l.Diff.writes(head, target)
+		}
+		if err := r.checkOverwrite(ctx, head, target, branch, into, seen, known); err != nil {
 			return res, err
 		}
 		if err := ctx.Err(); err != nil {
@@ -168,7 +172,7 @@ func (r *Repo) mergeOne(ctx context.Context, l Landing, seen *CheckoutState) (Me
 		if now, herr := r.head(ctx); herr == nil && now != head && try < mergeRetries {
 			continue // the user committed meanwhile; merge onto the new tip
 		}
-		if derr := r.checkOverwrite(ctx, head, target, branch, into, nil); derr != nil {
+		if derr := r.checkOverwrite(ctx, head, target, branch, into, nil, nil); derr != nil {
 			return res, derr
 		}
 		return res, fmt.Errorf("merge %s into %s: %w", branch, into, err)
@@ -277,15 +281,19 @@ func isObjectID(s string) bool {
 // commit from to commit to would write a path that has uncommitted changes,
 // or create a path where an untracked or ignored file already is. The
 // uncommitted changes are seen's when it was taken at from (see
-// MergeAfter), else git status's.
-func (r *Repo) checkOverwrite(ctx context.Context, from, to, branch, into string, seen *CheckoutState) error {
-	out, err := gitRead(ctx, r.root, "diff", "--name-status", "-z", "--no-renames", from, to, "--")
-	if err != nil {
-		return fmt.Errorf("merge %s into %s: list the paths it changes: %w", branch, into, err)
-	}
-	changes, err := parseNameStatus(out)
-	if err != nil {
-		return fmt.Errorf("merge %s into %s: git diff --name-status: %w", branch, into, err)
+// MergeAfter), else git status's; the paths the move writes are known's
+// when it is not nil (a Landing's Diff of exactly from..to), else git
+// diff's.
+func (r *Repo) checkOverwrite(ctx context.Context, from, to, branch, into string, seen *CheckoutState, known []change) error {
+	changes := known
+	if changes == nil {
+		out, err := gitRead(ctx, r.root, "diff", "--name-status", "-z", "--no-renames", from, to, "--")
+		if err != nil {
+			return fmt.Errorf("merge %s into %s: list the paths it changes: %w", branch, into, err)
+		}
+		if changes, err = parseNameStatus(out); err != nil {
+			return fmt.Errorf("merge %s into %s: git diff --name-status: %w", branch, into, err)
+		}
 	}
 	if len(changes) == 0 {
 		return nil

@@ -17,6 +17,11 @@ type Landing struct {
 	// commits only add to it): when the integration tip is still there,
 	// landing the branch is a fast-forward, known without asking git.
 	Base string
+	// Diff, when set, is the attempt's DiffStat from Base: a fast-forward
+	// to the very commit it measured writes the paths it lists, so the
+	// landing checks them against the user's changes without another
+	// git diff.
+	Diff DiffStat
 }
 
 // mergeBaseWorkers bounds the merge-base lookups MergeAll runs at once.
@@ -75,7 +80,7 @@ func (r *Repo) MergeAllAfter(ctx context.Context, st CheckoutState, ls []Landing
 			return results, errs, nil
 		}
 		label := fmt.Sprintf("%d branches", len(ls))
-		err = r.checkOverwrite(ctx, head, target, label, into, seen)
+		err = r.checkOverwrite(ctx, head, target, label, into, seen, nil)
 		seen = nil // used once: a second try looks afresh
 		if err != nil {
 			if _, ok := errors.AsType[*DirtyError](err); ok {

@@ -307,7 +307,9 @@ func TestDiffStat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := DiffStat{Files: 4, Added: 4, Removed: 2, Paths: []string{"README.md", "bin.dat", "main.go", "three.txt"}}
+	want := DiffStat{Files: 4, Added: 4, Removed: 2, Paths: []string{"README.md", "bin.dat", "main.go", "three.txt"},
+		From: wt.Base, To: strings.TrimSpace(gitT(t, wt.Path, "rev-parse", "HEAD")),
+		Status: map[string]byte{"README.md": 'D', "bin.dat": 'A', "main.go": 'M', "three.txt": 'A'}}
 	if diff := cmp.Diff(want, ds); diff != "" {
 		t.Errorf("DiffStat (-want +got):\n%s", diff)
 	}
