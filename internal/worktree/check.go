@@ -126,7 +126,7 @@ const markerScanLimit = 4 << 20
 // its branch the separate questions that tell those cases apart.
 func (r *Repo) Check(ctx context.Context, wt *Worktree) (Integrity, error) {
 	in := Integrity{Base: wt.Base}
-	wt.seen = nil
+	wt.seen, wt.committed = nil, false
 	if wt.Base == "" || strings.HasPrefix(wt.Base, "-") {
 		return in, fmt.Errorf("check %s: the attempt's base commit is unknown", wt.Path)
 	}

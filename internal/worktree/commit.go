@@ -58,12 +58,14 @@ func (r *Repo) CommitAll(wt *Worktree, message string) (bool, error) {
 	if strings.TrimSpace(message) == "" {
 		message = "looper: uncommitted work of " + wt.Branch
 	}
+	wt.committed = false
 	know := pendingUnknown
 	if wt.seen != nil {
 		know = wt.seen.pending(wt.Copied)
 		wt.seen = nil // used once: from here on git is asked again
 	}
 	if know == pendingNone {
+		wt.committed = true
 		return false, nil
 	}
 	args := []string{"add", "--all", "--", "."}
@@ -75,15 +77,18 @@ func (r *Repo) CommitAll(wt *Worktree, message string) (bool, error) {
 	}
 	if know == pendingUnknown {
 		if staged, err := hasStaged(ctx, wt.Path); err != nil || !staged {
+			wt.committed = err == nil
 			return false, err
 		}
 	}
 	if _, err := git(ctx, wt.Path, "commit", "--quiet", "--no-edit", "-m", message); err != nil {
 		if staged, serr := hasStaged(ctx, wt.Path); know == pendingSome && serr == nil && !staged {
+			wt.committed = true
 			return false, nil // the change was undone meanwhile: nothing to commit after all
 		}
 		return false, fmt.Errorf("commit in %s: %w", wt.Path, err)
 	}
+	wt.committed = true
 	return true, nil
 }
 
@@ -108,6 +113,7 @@ func hasStaged(ctx context.Context, dir string) (bool, error) {
 // outside the repository are skipped. It reports whether a commit was made.
 func (r *Repo) DropPaths(wt *Worktree, base string, paths ...string) (bool, error) {
 	ctx := context.Background()
+	wt.committed = false
 	if base == "" {
 		base = wt.Base
 	}

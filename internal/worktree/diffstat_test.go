@@ -78,15 +78,7 @@ func TestFastForwardUsesTheAttemptsDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Log every git command the merge runs.
-	bin := t.TempDir()
-	log := filepath.Join(bin, "log")
-	real := strings.TrimSpace(gitT(t, r.Root(), "--exec-path"))
-	wrapper := "#!/bin/sh\necho \"$*\" >>" + log + "\nexec " + filepath.Join(real, "git") + " \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(bin, "git"), []byte(wrapper), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	commands := logGit(t)
 
 	l := Landing{Branch: wt.Branch, Message: "land", Base: wt.Base, Diff: diff}
 	writeFile(t, r.Root(), "main.go", "package main // the user's edit\n")
@@ -112,8 +104,7 @@ func TestFastForwardUsesTheAttemptsDiff(t *testing.T) {
 	if err != nil || !res.FastForward {
 		t.Fatalf("landing: %+v, %v; want a fast-forward", res, err)
 	}
-	data, _ := os.ReadFile(log)
-	if strings.Contains(string(data), "diff") {
-		t.Errorf("the landings ran git diff although the attempt's diff covered them:\n%s", data)
+	if ran := commands(); strings.Contains(ran, "diff") {
+		t.Errorf("the landings ran git diff although the attempt's diff covered them:\n%s", ran)
 	}
 }

@@ -113,3 +113,22 @@ func mustDirty(t testing.TB, r *Repo, ignore ...string) []string {
 	}
 	return d
 }
+
+// logGit puts a git first on PATH that logs its arguments, a line per
+// command, and returns what it logged so far. The test must not be
+// parallel (it sets PATH).
+func logGit(t *testing.T) (commands func() string) {
+	t.Helper()
+	bin := t.TempDir()
+	log := filepath.Join(bin, "log")
+	real := strings.TrimSpace(gitT(t, bin, "--exec-path"))
+	wrapper := "#!/bin/sh\necho \"$*\" >>" + log + "\nexec " + filepath.Join(real, "git") + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "git"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return func() string {
+		data, _ := os.ReadFile(log)
+		return string(data)
+	}
+}

@@ -165,8 +165,16 @@ func (r *Repo) release(ctx context.Context, wt *Worktree, deleteBranch bool) (bo
 	if dest == "" {
 		return false, nil
 	}
-	if _, err := git(ctx, wt.Path, "checkout", "--quiet", "--detach", "--force"); err != nil {
-		return false, nil
+	// After CommitAll the files are the branch tip's: detaching is a write
+	// of HEAD. Otherwise git discards what is uncommitted.
+	at, detached := "", false
+	if wt.committed {
+		at, detached = r.refs.detachHead(wt.Path, wt.Branch)
+	}
+	if !detached {
+		if _, err := git(ctx, wt.Path, "checkout", "--quiet", "--detach", "--force"); err != nil {
+			return false, nil
+		}
 	}
 	if _, err := git(ctx, wt.Path, "clean", "-ffdxq"); err != nil {
 		return false, nil
@@ -176,7 +184,7 @@ func (r *Repo) release(ctx context.Context, wt *Worktree, deleteBranch bool) (bo
 	if err := r.moveWorktree(ctx, wt.Path, dest); err != nil {
 		return false, nil
 	}
-	if deleteBranch && wt.Branch != "" {
+	if deleteBranch && wt.Branch != "" && !(detached && r.refs.deleteBranch(wt.Branch, at)) {
 		if err := r.deleteBranch(ctx, wt.Branch); err != nil {
 			p.put(dest)
 			return true, err
@@ -206,7 +214,9 @@ func (r *Repo) reuse(ctx context.Context, from string, wt *Worktree, start strin
 	if err != nil {
 		return err
 	}
-	_, err = git(ctx, wt.Path, "checkout", "--quiet", "--no-track", "-b", wt.Branch, start)
+	// --force: whatever changed in it since it was released (a process the
+	// agent left behind) is discarded, not carried into the new attempt.
+	_, err = git(ctx, wt.Path, "checkout", "--quiet", "--force", "--no-track", "-b", wt.Branch, start)
 	return err
 }
 

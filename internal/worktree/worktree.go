@@ -34,6 +34,10 @@ type Worktree struct {
 	ResumeErr   error
 
 	seen *seen // what Check last found, for CommitAll; nil when unknown
+	// committed is set when CommitAll left nothing uncommitted (and no
+	// check or change came since): the files are the branch tip's, so a
+	// release to the pool detaches HEAD without git.
+	committed bool
 }
 
 // Options controls what Create prepares in a new worktree besides the
