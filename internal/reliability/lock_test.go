@@ -21,6 +21,17 @@ func TestSecondLooperIsRefused(t *testing.T) {
 	p := newProject(t, []task{{ID: "T1"}, {ID: "T2"}}, map[string]any{"default": "hang"}, nil)
 	first := p.start("run", "--parallel")
 	p.waitAgents(first, 2)
+	// The first looper saves its tasks' doing marks with its next save, or
+	// within stages.DoingMarkDelay: wait for that, so that what follows
+	// compares the file with itself.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if st := statuses(p.backlog()); st["T1"] == todo.StatusDoing && st["T2"] == todo.StatusDoing {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first looper never saved its tasks as doing: %v", statuses(p.backlog()))
+		}
+	}
 	if err := os.Symlink(p.todoPath, filepath.Join(p.dir, "alias.json")); err != nil {
 		t.Fatal(err)
 	}
