@@ -181,11 +181,18 @@ func checkTaskID(a *Attempt, j Job) {
 // anything else touches the worktree, then commits what the agent left
 // uncommitted, strips its edits to the backlog (looper is the single
 // writer), and measures the diff. An attempt that fails the check is left
-// exactly as the agent left it.
+// exactly as the agent left it. The checkout watch then looks at the main
+// tree for what the agent may have done there, unless the attempt's merge
+// is about to look (landsNext): on a large repository a look is a stat of
+// every file.
 func inspectWorktree(ctx context.Context, d *env, j Job, a *Attempt) {
+	defer func() {
+		if !landsNext(d, *a) {
+			j.run.watch().check(ctx, d, "after "+a.AgentID+" on "+j.Task.ID)
+		}
+	}()
 	wt := a.Worktree
 	sound := checkIntegrity(ctx, d, j, a)
-	j.run.watch().check(ctx, d, "after "+a.AgentID+" on "+j.Task.ID)
 	if !sound {
 		return
 	}
@@ -216,6 +223,16 @@ func inspectWorktree(ctx context.Context, d *env, j Job, a *Attempt) {
 		return
 	}
 	a.Diff = diff
+}
+
+// landsNext reports whether the attempt goes straight to a merge, whose
+// look at the main tree (checkoutWatch.merge) stands for the one after the
+// attempt: the task's only agent, sound, done, with changes to land. The
+// job is still in flight until its outcome is recorded, so what the look
+// finds is put down to it as before.
+func landsNext(d *env, a Attempt) bool {
+	s := a.Result.Summary
+	return d.maxAgents() == 1 && a.Sound && a.Result.Class == agent.ClassOK && s != nil && s.Status == todo.SummaryDone && a.Diff.Files > 0
 }
 
 // touches reports whether any of paths (slash-separated, relative to the
