@@ -62,25 +62,11 @@ func moveFiles(commonDir, from, to string) error {
 	if err := os.Rename(from, to); err != nil {
 		return errAskGit
 	}
-	if err := writeFileAtomic(record, filepath.Join(to, ".git")+"\n"); err != nil {
+	if err := writeLocked(record, []byte(filepath.Join(to, ".git")+"\n")); err != nil {
 		if rerr := os.Rename(to, from); rerr != nil {
 			return fmt.Errorf("move worktree %s to %s: record the new path: %w (and moving it back failed: %v)", from, to, err, rerr)
 		}
 		return fmt.Errorf("move worktree %s to %s: record the new path: %w", from, to, err)
-	}
-	return nil
-}
-
-// writeFileAtomic replaces path with content by renaming a complete new
-// file over it, as git replaces its own files, so no reader sees half.
-func writeFileAtomic(path, content string) error {
-	tmp := path + ".looper-tmp"
-	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return err
 	}
 	return nil
 }

@@ -19,24 +19,25 @@ import (
 
 // writeLocked replaces the file at path with content the way git does:
 // the new content goes into path.lock, created exclusively, which is then
-// renamed over path. It reports false, having changed nothing, when the
-// lock is taken or a step fails.
-func writeLocked(path string, content []byte) bool {
+// renamed over path, so no reader sees half of it and a git process
+// changing the same file at the same moment is not overwritten. On an
+// error (the lock is taken, a step fails) path is unchanged.
+func writeLocked(path string, content []byte) error {
 	lock := path + ".lock"
 	f, err := os.OpenFile(lock, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return false
+		return err
 	}
 	_, werr := f.Write(content)
 	if cerr := f.Close(); werr != nil || cerr != nil {
 		_ = os.Remove(lock)
-		return false
+		return errors.Join(werr, cerr)
 	}
 	if err := os.Rename(lock, path); err != nil {
 		_ = os.Remove(lock)
-		return false
+		return err
 	}
-	return true
+	return nil
 }
 
 // detachHead points the HEAD of the linked worktree at path at the commit
@@ -54,7 +55,7 @@ func (f refFiles) detachHead(path, branch string) (commit string, ok bool) {
 	if !ok || on != branch {
 		return "", false
 	}
-	return commit, writeLocked(head, []byte(commit+"\n"))
+	return commit, writeLocked(head, []byte(commit+"\n")) == nil
 }
 
 // deleteBranch deletes branch when it is a loose ref file holding expect
