@@ -13,7 +13,7 @@
 //	  - Select owns a todo.ReadySet built from the backlog at the start of each
 //	    pass. It dispatches the best ready task whenever fewer than MaxTasks are
 //	    in flight (continuous dispatch: no waves), marks it doing through the
-//	    Store, and learns from the completions channel its Tick carries when a
+//	    Store (the mark rides on the Store's next save, see MarkDoing), and learns from the completions channel its Tick carries when a
 //	    task has left the pipeline, which frees its slot and may make its
 //	    dependants ready. A task that finished in this run is never offered
 //	    again, except for the retries Retries allows and the re-queues merge
