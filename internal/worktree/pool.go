@@ -211,6 +211,11 @@ func (r *Repo) reuse(ctx context.Context, from string, wt *Worktree, start strin
 		err = r.moveWorktree(ctx, from, wt.Path)
 	}
 	r.adminMu.Unlock()
+	if err == nil {
+		// From here a kill leaves the attempt's directory half switched:
+		// marked, it is known to hold no work (see preparingMarker).
+		err = markPreparing(wt.Path)
+	}
 	if err != nil {
 		return err
 	}

@@ -113,3 +113,40 @@ func TestCreateMarksPreparingUntilReady(t *testing.T) {
 		t.Errorf("the worktree Create returned is still marked as being prepared")
 	}
 }
+
+// TestKilledReuseLeavesARemovableWorktree: a looper killed while it
+// switched a pooled worktree to a new attempt (moved, not yet on the new
+// branch, files half rewritten) leaves a directory that holds no work and
+// that Clean removes without force.
+func TestKilledReuseLeavesARemovableWorktree(t *testing.T) {
+	t.Parallel()
+	r := newRepo(t)
+	r.UsePool(1)
+	first := create(t, r, "r1", "A", 1)
+	if ok, err := r.CommitAll(first, "work"); err != nil || ok {
+		t.Fatalf("CommitAll = %v, %v", ok, err)
+	}
+	if err := r.Remove(first, true); err != nil {
+		t.Fatal(err)
+	}
+	pooled := r.Pooled()
+	if len(pooled) != 1 {
+		t.Fatalf("Pooled() = %v", pooled)
+	}
+	// What reuse does before its checkout, then a checkout cut short.
+	to := filepath.Join(filepath.Dir(pooled[0]), dirName("B", 1))
+	r.adminMu.Lock()
+	err := r.moveWorktree(context.Background(), pooled[0], to)
+	r.adminMu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := markPreparing(to); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, to, "main.go", "half written\n")
+	l := leftoverOf(t, r, "B")
+	if !l.Unprepared || l.HoldsWork() || !l.Removable() {
+		t.Errorf("Unprepared %v, HoldsWork %v, Removable %v; want a half-prepared worktree Clean removes: %s", l.Unprepared, l.HoldsWork(), l.Removable(), l)
+	}
+}
