@@ -9,6 +9,18 @@ import (
 	"github.com/looper-go/looper/todo"
 )
 
+// openTestStore opens a store on path, closed when the test ends (a
+// second Close is harmless).
+func openTestStore(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := OpenStore(path, StoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // statusOnDisk loads the backlog file and returns id's status there.
 func statusOnDisk(t *testing.T, path, id string) todo.Status {
 	t.Helper()
@@ -25,11 +37,7 @@ func statusOnDisk(t *testing.T, path, id string) todo.Status {
 // at once.
 func TestDoingMarksRideOnTheNextSave(t *testing.T) {
 	path := writeBacklog(t, t.TempDir(), task{id: "T1"}, task{id: "T2"}, task{id: "T3"})
-	s, err := OpenStore(path, StoreOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestStore(t, path)
 	for _, id := range []string{"T1", "T2"} {
 		if prev, err := s.MarkDoing(id); err != nil || prev != todo.StatusTodo {
 			t.Fatalf("MarkDoing(%s) = %s, %v", id, prev, err)
@@ -55,11 +63,7 @@ func TestDoingMarksRideOnTheNextSave(t *testing.T) {
 func TestADoingMarkIsSavedWithinTheDelay(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		path := writeBacklog(t, t.TempDir(), task{id: "T1"})
-		s, err := OpenStore(path, StoreOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		s := openTestStore(t, path)
 		if _, err := s.MarkDoing("T1"); err != nil {
 			t.Fatal(err)
 		}
@@ -80,11 +84,7 @@ func TestADoingMarkIsSavedWithinTheDelay(t *testing.T) {
 func TestAnEditOvertakesAPendingMark(t *testing.T) {
 	dir := t.TempDir()
 	path := writeBacklog(t, dir, task{id: "T1"}, task{id: "T2"})
-	s, err := OpenStore(path, StoreOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestStore(t, path)
 	if _, err := s.MarkDoing("T1"); err != nil {
 		t.Fatal(err)
 	}
@@ -105,10 +105,7 @@ func TestRestoringPendingMarksSavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := OpenStore(path, StoreOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openTestStore(t, path)
 	for _, id := range []string{"T1", "T2"} {
 		if _, err := s.MarkDoing(id); err != nil {
 			t.Fatal(err)
@@ -130,10 +127,7 @@ func TestRestoringPendingMarksSavesNothing(t *testing.T) {
 // which saves the marks still in memory.
 func TestCloseSavesPendingMarks(t *testing.T) {
 	path := writeBacklog(t, t.TempDir(), task{id: "T1"})
-	s, err := OpenStore(path, StoreOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openTestStore(t, path)
 	if _, err := s.MarkDoing("T1"); err != nil {
 		t.Fatal(err)
 	}
