@@ -49,6 +49,9 @@ type ParallelConfig struct {
 type WorktreeConfig struct {
 	Copy  []string // files copied from the main tree (untracked ones such as .env)
 	Setup string   // shell command run in a new worktree before the agent starts
+	// KeepBetweenRuns parks a run's idle worktrees for the next run instead
+	// of deleting them, trading disk for the first attempts' checkouts.
+	KeepBetweenRuns bool
 }
 
 // SandboxConfig is the [sandbox] section: whether agents run in a

@@ -147,6 +147,9 @@ var settings = append([]*setting{
 	{key: "worktree.setup", spec: spec{kind: kindString},
 		doc: `Shell command run in each new worktree before its agent starts. Empty: none.`,
 		get: func(c *Config) any { return c.Worktree.Setup }, set: func(c *Config, v any) { c.Worktree.Setup = v.(string) }},
+	{key: "worktree.keep_between_runs", spec: spec{kind: kindBool},
+		doc: `Keep a run's idle worktrees (up to max_tasks x max_agents_per_task, in .looper/worktrees/.pool) for the next run, whose first attempts then rewrite only the files that changed instead of checking out every file: for large repositories. They take disk until looper clean --worktrees removes them.`,
+		get: func(c *Config) any { return c.Worktree.KeepBetweenRuns }, set: func(c *Config, v any) { c.Worktree.KeepBetweenRuns = v.(bool) }},
 
 	{key: "backlog.source", env: []string{"LOOPER_BACKLOG"}, spec: spec{kind: kindString},
 		doc: `Another tracker as the backlog: "taskmaster:PATH" (Task Master's tasks.json), "beads:PATH" (.beads/issues.jsonl) or "github:OWNER/REPO" (open issues, through gh). Empty: todo_file, else .looper/todo.json or to-do.json, else the Task Master or Beads file the project has.`,

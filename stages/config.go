@@ -75,6 +75,7 @@ func SettingsFromConfig(cfg *config.Config, dir string) Settings {
 		SchemaPath:     schemaPath,
 		RunID:          sinks.RunID(time.Now()),
 		WorktreeCopy:   cfg.Worktree.Copy,
+		WorktreeKeep:   cfg.Worktree.KeepBetweenRuns,
 		MaxTasks:       1,
 		MaxAgents:      1,
 		Strategy:       todo.StrategyPriority,

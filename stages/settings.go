@@ -53,6 +53,11 @@ type Settings struct {
 	// ([parallel] sparse), so that attempts in a monorepo pay only for the
 	// part they work on; empty checks out every file.
 	WorktreeSparse []string
+	// WorktreeKeep keeps the run's idle worktrees for the next run and
+	// starts with those an earlier run kept ([worktree]
+	// keep_between_runs), so that a large repository's first attempts
+	// switch a worktree instead of checking out every file.
+	WorktreeKeep bool
 	// Resume names, per task, the leftover worktree of an interrupted run
 	// that the task's first attempt starts from (worktree.ResumePoints);
 	// each run takes each point once. Empty starts every task afresh.

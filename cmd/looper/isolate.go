@@ -77,8 +77,12 @@ func (s *session) isolate(ctx context.Context, resume bool) (err error) {
 		return fmt.Errorf("parallel mode merges finished tasks into %s in %s, which has uncommitted changes: %s; commit or stash them first (looper never touches your changes), or use --isolation none",
 			branch, repo.Root(), strings.Join(shown, ", "))
 	}
-	if left, err := repo.Leftovers(); err == nil && len(left) > 0 {
-		s.reportLeftovers(left, resume)
+	if left, err := repo.Leftovers(); err == nil {
+		// Idle worktrees kept for this run's pool are not leftovers.
+		left = slices.DeleteFunc(left, func(l worktree.Leftover) bool { return l.Kept })
+		if len(left) > 0 {
+			s.reportLeftovers(left, resume)
+		}
 	}
 	s.repo = repo
 	s.services.Repo = repo

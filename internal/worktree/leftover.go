@@ -59,6 +59,10 @@ type Leftover struct {
 	// are a half-done checkout or setup, not work, so no attempt resumes
 	// from them and Clean removes it.
 	Unprepared bool
+	// Kept is set for an idle worktree a run parked for the next run's
+	// pool (Repo.KeepPool). It holds no work; Clean removes it, which
+	// only costs the next run its full checkout.
+	Kept bool
 }
 
 // Removable reports whether Clean deletes it without force: nothing on it is
@@ -71,6 +75,9 @@ func (l Leftover) Removable() bool {
 // String describes it in one line for listings, such as
 // "looper/r1/T-3/1 unmerged (2 commits), directory missing".
 func (l Leftover) String() string {
+	if l.Kept {
+		return l.Path + " idle, kept for the next run's pool (no work in it)"
+	}
 	var b strings.Builder
 	switch {
 	case l.Branch != "":
@@ -155,6 +162,12 @@ func (r *Repo) leftovers(ctx context.Context) ([]Leftover, error) {
 	known := map[string]bool{}
 	for _, e := range entries {
 		known[e.Path] = true
+		if r.isKeptPath(e.Path) && !e.Prunable && intactKept(e.Path) {
+			// Parked by KeepPool, untouched since: no git status of a
+			// whole tree for a worktree known to hold nothing.
+			out = append(out, keptLeftover(e.Path))
+			continue
+		}
 		l := Leftover{
 			Worktree: Worktree{Path: e.Path},
 			Run:      e.Run, Task: e.Task, Attempt: e.Attempt,

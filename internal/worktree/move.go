@@ -14,8 +14,9 @@ import (
 // handles, so git must do the move (and explain any refusal).
 var errAskGit = errors.New("not in the layout looper moves itself")
 
-// moveWorktree moves a linked worktree from one directory to another in
-// the same parent directory, as git worktree move does: the directory is
+// moveWorktree moves a linked worktree from one directory to another
+// with the same grandparent (.looper/worktrees/<run>/<leaf> to another
+// run's or the kept pool's directory), as git worktree move does: the directory is
 // renamed and the path git keeps in the worktree's administrative
 // directory (<common dir>/worktrees/<id>/gitdir) is rewritten. The pool
 // moves a worktree twice per attempt (aside when released, back under the
@@ -37,7 +38,7 @@ func (r *Repo) moveWorktree(ctx context.Context, from, to string) error {
 // moveFiles does moveWorktree's move itself, or returns errAskGit having
 // changed nothing.
 func moveFiles(commonDir, from, to string) error {
-	if commonDir == "" || !filepath.IsAbs(from) || filepath.Dir(from) != filepath.Dir(to) || filepath.Base(to) == "." {
+	if commonDir == "" || !filepath.IsAbs(from) || filepath.Dir(filepath.Dir(from)) != filepath.Dir(filepath.Dir(to)) || filepath.Base(to) == "." {
 		return errAskGit
 	}
 	link, err := os.ReadFile(filepath.Join(from, ".git"))

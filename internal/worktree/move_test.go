@@ -77,7 +77,7 @@ func TestMoveWorktreeAsGitDoes(t *testing.T) {
 		setup func() (undo func())
 		to    string
 	}{
-		{"another parent directory", func() func() { return func() {} }, filepath.Join(t.TempDir(), "elsewhere")},
+		{"outside the worktrees directory", func() func() { return func() {} }, filepath.Join(t.TempDir(), "elsewhere")},
 		{"a relative path", func() func() { return func() {} }, "V-1"},
 		{"a taken destination", func() func() {
 			if err := os.Mkdir(other, 0o755); err != nil {

@@ -22,10 +22,13 @@ const poolPrefix = ".pool-"
 // that differ, where a new worktree checks out every file and removing one
 // deletes every file.
 type pool struct {
-	mu   sync.Mutex
-	size int      // most idle worktrees kept
-	idle []string // paths of idle worktrees: detached, clean
-	next int      // numbers pool directories
+	mu      sync.Mutex
+	size    int             // most idle worktrees kept
+	idle    []string        // paths of idle worktrees: detached, clean
+	next    int             // numbers pool directories
+	keep    bool            // ClosePool parks the idle worktrees for the next run (KeepPool)
+	sparse  string          // the run's sparse directories (sparseSpec), recorded with parked worktrees
+	unclean map[string]bool // idle worktrees adopted from an earlier run, cleaned before their first reuse
 }
 
 // UsePool makes Remove keep up to size worktrees (cleaned and detached, in
@@ -49,21 +52,33 @@ func (r *Repo) UsePool(size int) {
 // deletes again and Create checks out from scratch. Each is renamed aside
 // (git then sees its directory missing), the directories are deleted
 // concurrently, and one git worktree prune drops their records: one git
-// command, however many there are.
-func (r *Repo) ClosePool() error {
+// command, however many there are. After KeepPool, up to the pool's size
+// are parked for the next run instead; kept says how many.
+func (r *Repo) ClosePool() (kept int, err error) {
 	r.adminMu.Lock()
 	p := r.pool
 	r.pool = nil
 	r.adminMu.Unlock()
 	if p == nil {
-		return nil
+		return 0, nil
 	}
 	p.mu.Lock()
-	idle := p.idle
+	keep, idle := p.keepIdle(p.idle)
 	p.idle = nil
 	p.mu.Unlock()
+	if len(keep) > 0 {
+		r.adminMu.Lock()
+		for _, path := range keep {
+			if err := r.park(path, p.sparse); err != nil {
+				idle = append(idle, path)
+				continue
+			}
+			kept++
+		}
+		r.adminMu.Unlock()
+	}
 	if len(idle) == 0 {
-		return nil
+		return kept, nil
 	}
 	errs := make([]error, len(idle))
 	var wg sync.WaitGroup
@@ -88,7 +103,7 @@ func (r *Repo) ClosePool() error {
 	for _, path := range idle {
 		_ = os.Remove(filepath.Dir(path)) // the run directory, once empty
 	}
-	return errors.Join(errs...)
+	return kept, errors.Join(errs...)
 }
 
 // Pooled lists the idle pooled worktrees, sorted.
@@ -219,10 +234,28 @@ func (r *Repo) reuse(ctx context.Context, from string, wt *Worktree, start strin
 	if err != nil {
 		return err
 	}
+	if p := r.currentPool(); p != nil && p.adopted(from) {
+		// Kept from an earlier run: nobody watched it since.
+		if _, err := git(ctx, wt.Path, "clean", "-ffdxq"); err != nil {
+			return err
+		}
+	}
 	// --force: whatever changed in it since it was released (a process the
 	// agent left behind) is discarded, not carried into the new attempt.
 	_, err = git(ctx, wt.Path, "checkout", "--quiet", "--force", "--no-track", "-b", wt.Branch, start)
 	return err
+}
+
+// adopted reports whether the idle worktree at path came from an earlier
+// run (KeepPool) and has not been cleaned since, and marks it cleaned.
+func (p *pool) adopted(path string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.unclean[path] {
+		return false
+	}
+	delete(p.unclean, path)
+	return true
 }
 
 // locked reports whether the worktree at path was locked with git

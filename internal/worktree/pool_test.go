@@ -123,7 +123,7 @@ func TestClosePoolRemovesIdleWorktreesAndKillLeavesThemRemovable(t *testing.T) {
 			t.Errorf("idle pooled worktree is not a removable leftover: %s", l)
 		}
 	}
-	if err := r.ClosePool(); err != nil {
+	if _, err := r.ClosePool(); err != nil {
 		t.Fatal(err)
 	}
 	if out := gitT(t, r.Root(), "worktree", "list"); strings.Contains(out, worktreesDir) {

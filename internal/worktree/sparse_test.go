@@ -46,7 +46,7 @@ func TestSparseWorktreeHasOnlyItsDirectoriesAndItsWorkLands(t *testing.T) {
 	if exists(filepath.Join(again.Path, "services", "web", "web.go")) || !exists(filepath.Join(again.Path, "services", "api", "new.go")) {
 		t.Error("a reused worktree lost its sparse patterns or the merged work")
 	}
-	if err := r.ClosePool(); err != nil {
+	if _, err := r.ClosePool(); err != nil {
 		t.Fatal(err)
 	}
 }
