@@ -65,6 +65,9 @@ func (r *Repo) KeepPool(run string, sparse []string) int {
 		if err != nil {
 			continue
 		}
+		// From now on it is this run's: a kill leaves it as a leftover of
+		// the run, judged like any other.
+		_ = os.Remove(filepath.Join(adminDir(dest), keptMarker))
 		p.put(dest)
 		p.mu.Lock()
 		if p.unclean == nil {
