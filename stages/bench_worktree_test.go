@@ -190,12 +190,21 @@ func BenchmarkMergeBurst(b *testing.B) {
 }
 
 // BenchmarkMakespanWorktrees runs the 40-task DAG of BenchmarkMakespan
-// with 0.2–2 s tasks and 4 workers, in place and with worktrees, and
-// reports each makespan over the DAG's lower bound.
+// with 0.2–2 s tasks and 4 workers, in place and with worktrees, under the
+// mixed and the dependency strategy, and reports each makespan over the
+// DAG's lower bound, beside what the strategy reaches with no overhead at
+// all (ideal/bound) and what a scheduler that knew every task's duration
+// would (known-durations/bound).
 func BenchmarkMakespanWorktrees(b *testing.B) {
 	if testing.Short() {
 		b.Skip("takes about a minute per iteration")
 	}
+	for _, strategy := range []todo.Strategy{todo.StrategyMixed, todo.StrategyDependency} {
+		b.Run(string(strategy), func(b *testing.B) { makespanWorktrees(b, strategy) })
+	}
+}
+
+func makespanWorktrees(b *testing.B, strategy todo.Strategy) {
 	const slots = 4
 	unit := 200 * time.Millisecond
 	dag := benchDAG(unit)
@@ -216,7 +225,7 @@ func BenchmarkMakespanWorktrees(b *testing.B) {
 			}
 			h := benchHarness(b, r, git, tasks...)
 			h.deps.MaxTasks = slots
-			h.deps.Strategy = todo.StrategyMixed
+			h.deps.Strategy = strategy
 			start := time.Now()
 			rep, err := h.run(b.Context(), false)
 			if err != nil || rep.Done != len(dag) {
@@ -232,7 +241,8 @@ func BenchmarkMakespanWorktrees(b *testing.B) {
 	}
 	b.ReportMetric(float64(sum[0])/float64(runs)/float64(bound), "nogit/bound")
 	b.ReportMetric(float64(sum[1])/float64(runs)/float64(bound), "worktree/bound")
-	b.ReportMetric(float64(listMakespan(dag, slots, todo.StrategyMixed))/float64(bound), "ideal/bound")
+	b.ReportMetric(float64(listMakespan(dag, slots, strategy))/float64(bound), "ideal/bound")
+	b.ReportMetric(float64(knownDurationsMakespan(dag, slots))/float64(bound), "known-durations/bound")
 }
 
 // benchN is the number of tasks BenchmarkZeroWork runs: 200, or
