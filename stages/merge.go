@@ -101,7 +101,12 @@ func finish(ctx context.Context, d *env, releasing *sync.WaitGroup, outcomes []O
 	}
 	var removals []removal
 	for _, o := range outcomes {
-		removals = append(removals, cleanUp(d, &o)...)
+		for _, r := range cleanUp(d, &o) {
+			// Announced before the outcome frees its slot: the next
+			// attempt waits for this worktree rather than check out anew.
+			r.done = d.Repo.Releasing()
+			removals = append(removals, r)
+		}
 		// A plain send: this outcome is recorded in the backlog, so it
 		// must be counted even when the run is being cancelled. The
 		// runner always drains the last stage's channel.
@@ -113,6 +118,7 @@ func finish(ctx context.Context, d *env, releasing *sync.WaitGroup, outcomes []O
 				if err := d.Repo.Remove(r.attempt.Worktree, r.branch); err != nil {
 					warnAttempt(d, r.job, r.attempt, fmt.Sprintf("could not remove worktree %s: %v", r.attempt.Worktree.Path, err))
 				}
+				r.done()
 			}
 		})
 	}
@@ -124,6 +130,7 @@ type removal struct {
 	job     Job
 	attempt Attempt
 	branch  bool
+	done    func() // ends the announcement (worktree.Repo.Releasing)
 }
 
 // land decides what a decision becomes; merge is set when the task is done

@@ -13,7 +13,7 @@ import (
 // files are in place), or a new one without files.
 func (r *Repo) place(ctx context.Context, wt *Worktree, start string, sparse []string) (checked bool, err error) {
 	if p := r.currentPool(); p != nil {
-		if from := p.take(); from != "" {
+		if from := p.take(ctx); from != "" {
 			err := r.reuse(ctx, from, wt, start)
 			if err == nil {
 				return true, nil

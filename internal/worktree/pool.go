@@ -29,6 +29,8 @@ type pool struct {
 	keep    bool            // ClosePool parks the idle worktrees for the next run (KeepPool)
 	sparse  string          // the run's sparse directories (sparseSpec), recorded with parked worktrees
 	unclean map[string]bool // idle worktrees adopted from an earlier run, cleaned before their first reuse
+	pending int             // removals announced with Releasing and not done yet
+	wake    chan struct{}   // closed (and replaced) when idle or pending changes
 }
 
 // UsePool makes Remove keep up to size worktrees (cleaned and detached, in
@@ -124,15 +126,71 @@ func (r *Repo) currentPool() *pool {
 }
 
 // take removes and returns an idle pooled worktree, "" when there is none.
-func (p *pool) take() string {
+// While removals announced with Releasing are under way it waits for one
+// of them (or ctx) rather than report none: a release is a clean and a
+// move, a new worktree a checkout of every file.
+func (p *pool) take(ctx context.Context) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	for len(p.idle) == 0 && p.pending > 0 {
+		wake := p.wakeLocked()
+		p.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+		}
+		p.mu.Lock()
+		if ctx.Err() != nil {
+			break
+		}
+	}
 	if len(p.idle) == 0 {
 		return ""
 	}
 	path := p.idle[len(p.idle)-1]
 	p.idle = p.idle[:len(p.idle)-1]
 	return path
+}
+
+// wakeLocked returns the channel the next change of idle or pending
+// closes. The caller holds mu.
+func (p *pool) wakeLocked() chan struct{} {
+	if p.wake == nil {
+		p.wake = make(chan struct{})
+	}
+	return p.wake
+}
+
+// changedLocked wakes the takers waiting for a change. The caller holds mu.
+func (p *pool) changedLocked() {
+	if p.wake != nil {
+		close(p.wake)
+		p.wake = nil
+	}
+}
+
+// Releasing announces a Remove that another goroutine is about to make,
+// so that a Create finding the pool empty meanwhile waits for that
+// worktree instead of checking out a new one (on a large repository, a
+// checkout of every file). done must be called once that Remove returned,
+// whatever it did; without a pool both do nothing.
+func (r *Repo) Releasing() (done func()) {
+	p := r.currentPool()
+	if p == nil {
+		return func() {}
+	}
+	p.mu.Lock()
+	p.pending++
+	p.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			p.mu.Lock()
+			p.pending--
+			p.changedLocked()
+			p.mu.Unlock()
+		})
+	}
 }
 
 // forget drops path from the idle list and reports whether it was there.
@@ -214,6 +272,7 @@ func (p *pool) put(path string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.idle = append(p.idle, path)
+	p.changedLocked()
 }
 
 // reuse moves an idle pooled worktree to wt.Path and checks out a new

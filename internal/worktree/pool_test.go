@@ -152,3 +152,41 @@ func TestPoolDoesNotTakeALockedWorktree(t *testing.T) {
 		t.Error("the locked worktree was touched or pooled")
 	}
 }
+
+func TestCreateWaitsForAnAnnouncedRelease(t *testing.T) {
+	r := newRepo(t)
+	r.UsePool(1)
+	first := create(t, r, "run", "T1", 1)
+	admin := adminDir(first.Path)
+	done := r.Releasing()
+	released := make(chan error, 1)
+	go func() {
+		defer done()
+		released <- r.Remove(first, true)
+	}()
+	// Whether or not the release has run yet, the next attempt gets the
+	// released worktree, not a new checkout.
+	second := create(t, r, "run", "T2", 1)
+	if err := <-released; err != nil {
+		t.Fatal(err)
+	}
+	if got := adminDir(second.Path); got != admin {
+		t.Errorf("second attempt's git dir %s, want the released worktree's %s", got, admin)
+	}
+}
+
+func TestCreateDoesNotWaitForAReleaseThatDeletes(t *testing.T) {
+	r := newRepo(t)
+	r.UsePool(1)
+	first := create(t, r, "run", "T1", 1)
+	gitT(t, r.Root(), "worktree", "lock", first.Path)
+	done := r.Releasing()
+	go func() {
+		defer done()
+		_ = r.Remove(first, true) // locked: refused, nothing pooled
+	}()
+	second := create(t, r, "run", "T2", 1)
+	if adminDir(second.Path) == adminDir(first.Path) || !exists(first.Path) {
+		t.Error("the locked worktree was reused")
+	}
+}
