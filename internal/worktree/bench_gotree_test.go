@@ -5,34 +5,20 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/looper-go/looper/internal/benchrepo"
 )
 
-// goTreeRepo builds, in a temporary directory, a git repository holding a
-// copy of $(go env GOROOT)/src (about 11,000 files): a repository of real
-// size, built for the benchmark and never committed anywhere else.
+// goTreeRepo opens a repository holding a copy of Go's source tree (see
+// benchrepo.GoTree), built for the benchmark in a temporary directory.
 func goTreeRepo(b *testing.B) *Repo {
 	b.Helper()
-	out, err := exec.Command("go", "env", "GOROOT").Output()
-	if err != nil {
-		b.Skipf("go env GOROOT: %v", err)
-	}
-	src := filepath.Join(strings.TrimSpace(string(out)), "src")
-	dir := b.TempDir()
-	if out, err := exec.Command("cp", "-R", src, filepath.Join(dir, "src")).CombinedOutput(); err != nil {
-		b.Fatalf("copy %s: %v: %s", src, err, out)
-	}
-	gitT(b, dir, "init", "-q", "-b", "main")
-	writeFile(b, dir, ".gitignore", ".looper/\n")
-	gitT(b, dir, "add", "-A")
-	gitT(b, dir, "commit", "-qm", "go source tree")
-	r, err := Open(dir)
+	r, err := Open(benchrepo.GoTree(b, b.TempDir()))
 	if err != nil {
 		b.Fatal(err)
 	}
