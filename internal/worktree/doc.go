@@ -71,4 +71,20 @@
 // are not locked, and drops git's records of worktrees whose directory is
 // gone; unmerged commits, uncommitted changes, locked worktrees and stray
 // directories are kept unless forced.
+//
+// # Reuse
+//
+// A run that creates many worktrees turns on a pool (UsePool): Remove then
+// cleans a finished attempt's worktree, detaches it and moves it aside
+// (<run>/.pool-N) instead of deleting it, and the next Create moves it under
+// its own name and switches it to the new branch, which rewrites only the
+// files that differ from the commit it was at. A caller that removes
+// worktrees in the background announces each removal first (Releasing), so
+// that a Create finding the pool empty meanwhile waits for that worktree
+// rather than check out every file anew. ClosePool deletes the idle ones
+// when the run ends; after KeepPool it parks them in .looper/worktrees/.pool
+// instead, where the next run's KeepPool adopts those nobody touched since
+// (the HEAD the marker recorded, the same sparse directories), so that a
+// large repository's first attempts are switches too. Leftovers lists
+// parked worktrees as Kept, and Clean removes them.
 package worktree
