@@ -2,8 +2,10 @@ package worktree
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,6 +33,7 @@ type pool struct {
 	unclean map[string]bool // idle worktrees adopted from an earlier run, cleaned before their first reuse
 	pending int             // removals announced with Releasing and not done yet
 	wake    chan struct{}   // closed (and replaced) when idle or pending changes
+	wait    bool            // take waits for announced removals: a new worktree costs more (see worthWaiting)
 }
 
 // UsePool makes Remove keep up to size worktrees (cleaned and detached, in
@@ -47,7 +50,31 @@ func (r *Repo) UsePool(size int) {
 	if size < 1 {
 		size = 1
 	}
-	r.pool = &pool{size: size}
+	r.pool = &pool{size: size, wait: worthWaiting(filepath.Join(r.commonDir, "index"))}
+}
+
+// waitAbove is the number of tracked files from which waiting for a
+// worktree being released beats checking out a new one. A release is a git
+// clean, which also deletes whatever the attempt left ignored (a
+// node_modules); a checkout writes every tracked file, about 0.2 ms each on
+// a slow disk. Below this a new worktree is ready sooner than a release with
+// anything to delete.
+const waitAbove = 1000
+
+// worthWaiting reads how many files the index at path tracks (its header's
+// entry count) and reports whether there are waitAbove or more; an index
+// it cannot read counts as large.
+func worthWaiting(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	var h [12]byte
+	if _, err := io.ReadFull(f, h[:]); err != nil || string(h[:4]) != "DIRC" {
+		return true
+	}
+	return binary.BigEndian.Uint32(h[8:12]) >= waitAbove
 }
 
 // ClosePool removes the idle pooled worktrees and stops pooling: Remove
@@ -126,13 +153,14 @@ func (r *Repo) currentPool() *pool {
 }
 
 // take removes and returns an idle pooled worktree, "" when there is none.
-// While removals announced with Releasing are under way it waits for one
-// of them (or ctx) rather than report none: a release is a clean and a
-// move, a new worktree a checkout of every file.
+// In a repository large enough (see worthWaiting), while removals
+// announced with Releasing are under way it waits for one of them (or ctx)
+// rather than report none: a release is a clean and a move, a new worktree
+// a checkout of every file.
 func (p *pool) take(ctx context.Context) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for len(p.idle) == 0 && p.pending > 0 {
+	for p.wait && len(p.idle) == 0 && p.pending > 0 {
 		wake := p.wakeLocked()
 		p.mu.Unlock()
 		select {
