@@ -21,7 +21,15 @@ type lineGroups struct {
 	groups map[groupKey]*lineGroup
 	order  []groupKey // first line's arrival order
 	bytes  int        // encoded bytes held
+	// spare is a written group's lines buffer, kept for the next group:
+	// a group grows to tens of KiB between flushes, and growing a new
+	// buffer each time cost more than the run log's own encoding.
+	spare []byte
 }
+
+// maxSpare is the largest lines buffer kept for reuse, so one huge line
+// does not pin its buffer for the rest of the run.
+const maxSpare = 4 * flushBytes
 
 type groupKey struct {
 	task, agent, stage, format string
@@ -54,7 +62,8 @@ func (g *lineGroups) add(e *Event) bool {
 		if g.groups == nil {
 			g.groups = map[groupKey]*lineGroup{}
 		}
-		grp = &lineGroup{head: *e}
+		grp = &lineGroup{head: *e, lines: g.spare}
+		g.spare = nil
 		grp.head.Raw, grp.head.RawJSON = "", false
 		g.groups[k] = grp
 		g.order = append(g.order, k)
@@ -94,6 +103,15 @@ func (g *lineGroups) all() []*lineGroup {
 		out = append(out, g.remove(0))
 	}
 	return out
+}
+
+// recycle keeps the lines buffer of grp, which the caller has written,
+// for the next group.
+func (g *lineGroups) recycle(grp *lineGroup) {
+	if cap(grp.lines) <= maxSpare && cap(grp.lines) > cap(g.spare) {
+		g.spare = grp.lines[:0]
+	}
+	grp.lines = nil
 }
 
 func (g *lineGroups) remove(i int) *lineGroup {
