@@ -29,16 +29,18 @@ type claudeParser struct {
 	// msg is the message liteEvent decodes into, reused line after line,
 	// and msgVals the "message" members it found.
 	msg     claudeMessage
-	msgVals [][]byte
-	// checked says the line being parsed is known to be valid JSON.
-	checked bool
+	msgVals []int
+	// checked is the tape of the line being parsed when the caller has
+	// scanned it already (see checkedLine), and tape the parser's own.
+	checked *jsonTape
+	tape    jsonTape
 }
 
-// checkedLine parses a line the caller has found to be valid JSON, which
-// spares the check.
-func (p *claudeParser) checkedLine(b []byte) lineKind {
-	p.checked = true
-	defer func() { p.checked = false }()
+// checkedLine parses a line the caller has scanned onto t and found to be
+// valid JSON, which spares the scan.
+func (p *claudeParser) checkedLine(b []byte, t *jsonTape) lineKind {
+	p.checked = t
+	defer func() { p.checked = nil }()
 	return p.line(b)
 }
 
@@ -48,9 +50,13 @@ func (p *claudeParser) line(b []byte) lineKind {
 	if len(trimmed) == 0 {
 		return lineProgress
 	}
+	if len(trimmed) != len(b) {
+		p.checked = nil // a checked tape is of a line without space around it
+	}
 	if trimmed[0] == '[' { // --output-format json --verbose: every message in one array
 		var items []json.RawMessage
 		if err := json.Unmarshal(trimmed, &items); err == nil {
+			p.checked = nil // the tape is the array's, not its items'
 			for _, it := range items {
 				p.event(it)
 			}
@@ -62,7 +68,12 @@ func (p *claudeParser) line(b []byte) lineKind {
 
 func (p *claudeParser) event(b []byte) lineKind {
 	var ev claudeEvent
-	if !(p.checked || jsonValid(b)) || !p.liteEvent(b, &ev) {
+	t := p.checked
+	if t == nil {
+		t = &p.tape
+		t.scan(b)
+	}
+	if !t.complete || !p.liteEvent(t, &ev) {
 		if err := decodeLine(b, &ev); err != nil {
 			p.t.badLines++
 			p.em.warn(fmt.Sprintf("agent printed a line that is not stream-json (%s): %s", jsonErr(err), clip(string(b), 200)))

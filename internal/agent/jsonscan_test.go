@@ -43,7 +43,11 @@ func FuzzJSONScan(f *testing.F) {
 		}
 		p := &claudeParser{em: newEmitter(func(sinks.Event) {}, Request{})}
 		var lite, full claudeEvent
-		if !p.liteEvent(bytes.TrimSpace(data), &lite) {
+		var tape jsonTape
+		if !tape.scan(bytes.TrimSpace(data)) {
+			t.Fatalf("the tape says %q is not valid", data)
+		}
+		if !p.liteEvent(&tape, &lite) {
 			return
 		}
 		if err := decodeLine(data, &full); err != nil {
@@ -53,6 +57,32 @@ func FuzzJSONScan(f *testing.F) {
 			t.Fatalf("line %q\nscanner reads  %s\nencoding/json %s", data, got, want)
 		}
 	})
+}
+
+// TestJSONTapeFull checks that a line with more values than a tape
+// records is still read, by the full decode, and that a tape scanned
+// before is not read for the next line.
+func TestJSONTapeFull(t *testing.T) {
+	t.Parallel()
+	big := `{"type":"assistant","message":{"content":[{"type":"text","text":"hi"}]},"x":[` +
+		strings.Repeat("0,", maxTapeNodes) + `0]}`
+	small := `{"type":"assistant","message":{"content":[{"type":"text","text":"small"}]}}`
+	var got []string
+	p := &claudeParser{em: newEmitter(func(e sinks.Event) { got = append(got, e.Message) }, Request{})}
+	var tape jsonTape
+	for _, line := range []string{small, big, small} {
+		if !isJSONLine([]byte(line), &tape) {
+			t.Fatalf("isJSONLine(%.40q) = false", line)
+		}
+		if complete := len(line) < 200; tape.complete != complete {
+			t.Fatalf("tape of %.40q: complete = %v, want %v", line, tape.complete, complete)
+		}
+		p.checkedLine([]byte(line), &tape)
+		p.line([]byte(line))
+	}
+	if want := "small small hi hi small small"; strings.Join(got, " ") != want {
+		t.Fatalf("events %q, want %s", got, want)
+	}
 }
 
 // liteView renders what the claude parser reads of an assistant or user
@@ -79,15 +109,18 @@ func liteView(ev *claudeEvent) string {
 // right commas, whatever the strings and nested values hold.
 func TestJSONScanMembers(t *testing.T) {
 	t.Parallel()
+	var tape jsonTape
+	tape.scan([]byte(` { "a" : 1 , "b\"c":{"x":[1,"]"]} ,"d":"}"} `))
 	var keys []string
-	jsonMembers([]byte(` { "a" : 1 , "b\"c":{"x":[1,"]"]} ,"d":"}"} `), func(m jsonMember) {
+	tape.members(0, func(m jsonMember) {
 		keys = append(keys, string(m.key)+"="+string(m.val))
 	})
 	if got, want := strings.Join(keys, " "), `a=1 b\"c={"x":[1,"]"]} d="}"`; got != want {
 		t.Fatalf("members = %s, want %s", got, want)
 	}
 	var elems []string
-	jsonElems([]byte(`[ 1 ,"a,b", [2,3] ,{"k":"]"},null]`), func(e []byte) { elems = append(elems, string(e)) })
+	tape.scan([]byte(`[ 1 ,"a,b", [2,3] ,{"k":"]"},null]`))
+	tape.elems(0, func(k int) { elems = append(elems, string(tape.raw(k))) })
 	if got, want := strings.Join(elems, " "), `1 "a,b" [2,3] {"k":"]"} null`; got != want {
 		t.Fatalf("elements = %s, want %s", got, want)
 	}

@@ -312,6 +312,7 @@ func (a *attempt) stopOf(ex runner.Exit) (stopReason, string) {
 
 func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 	lr := newLineReader(a.stdout, spec.MaxLine)
+	var tape jsonTape // the line's structure, found once for the run log and the parser
 	parsing := true
 	for {
 		line, truncatedFrom, err := lr.next()
@@ -319,11 +320,14 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 			return
 		}
 		skip := !parsing || (truncatedFrom > 0 && spec.Format != FormatText)
-		valid := false
+		var checked *jsonTape
 		if skip {
-			em.raw(line, "")
+			em.raw(line, "", false)
 		} else {
-			valid = em.raw(line, spec.Format)
+			if spec.Format != FormatText && spec.Format != "" && isJSONLine(line, &tape) {
+				checked = &tape
+			}
+			em.raw(line, spec.Format, checked != nil)
 		}
 		if truncatedFrom > 0 {
 			em.warn(fmt.Sprintf("%s printed a line of %d bytes, more than max_line (%d); it was truncated and, unless the output is text, skipped", spec.Name, truncatedFrom, spec.MaxLine))
@@ -332,7 +336,7 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 			continue
 		}
 		var kind lineKind
-		kind, parsing = safeLine(p, line, valid, em)
+		kind, parsing = safeLine(p, line, checked, em)
 		switch kind {
 		case lineProgress:
 			a.wd.progressed()
@@ -348,8 +352,9 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 
 // safeLine feeds one line to the parser; a parser panic (a bug, not the
 // agent's fault) is reported once and parsing stops, but the output is
-// still drained so the agent never blocks.
-func safeLine(p streamParser, line []byte, valid bool, em *emitter) (kind lineKind, ok bool) {
+// still drained so the agent never blocks. checked is the line's tape when
+// the caller found it valid JSON (nil otherwise).
+func safeLine(p streamParser, line []byte, checked *jsonTape, em *emitter) (kind lineKind, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError,
@@ -357,8 +362,10 @@ func safeLine(p streamParser, line []byte, valid bool, em *emitter) (kind lineKi
 			kind, ok = lineProgress, false
 		}
 	}()
-	if c, isChecked := p.(interface{ checkedLine([]byte) lineKind }); valid && isChecked {
-		return c.checkedLine(line), true
+	if c, isChecked := p.(interface {
+		checkedLine([]byte, *jsonTape) lineKind
+	}); checked != nil && isChecked {
+		return c.checkedLine(line, checked), true
 	}
 	return p.line(line), true
 }

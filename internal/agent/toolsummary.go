@@ -8,19 +8,29 @@ import (
 // toolSummary renders a tool call's input compactly: the command, path,
 // pattern or query when there is one, else the JSON on one line.
 func toolSummary(input json.RawMessage) string {
-	if jsonValid(input) {
+	t := jsonTape{nodes: make([]jsonNode, 0, 16)}
+	if t.scan(input) {
 		var vals [len(summaryKeys)][]byte
-		jsonMembers(input, func(m jsonMember) {
-			key := string(m.key)
-			if !m.plain {
-				key, _ = unquote(m.key)
-			}
-			for i, k := range summaryKeys {
-				if key == k {
-					vals[i] = m.val // the last duplicate wins, as in a map
+		if t.complete {
+			t.members(0, func(m jsonMember) {
+				key := m.key
+				if !m.plain {
+					s, _ := unquote(m.key)
+					key = []byte(s)
 				}
+				for i, k := range summaryKeys {
+					if string(key) == k {
+						vals[i] = m.val // the last duplicate wins, as in a map
+					}
+				}
+			})
+		} else {
+			var m map[string]json.RawMessage // too many values for a tape
+			_ = json.Unmarshal(input, &m)
+			for i, k := range summaryKeys {
+				vals[i] = m[k]
 			}
-		})
+		}
 		for _, v := range vals {
 			if s := jsonString(v); s != "" {
 				return clip(oneLine(s), 200)
