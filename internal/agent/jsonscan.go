@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -180,15 +181,17 @@ func (t *jsonTape) scanArray(i, depth int) int {
 }
 
 // validString checks the string starting at the quote b[i]: no raw
-// control characters, only JSON's escapes. Runs of eight plain bytes are
-// checked at once.
+// control characters, only JSON's escapes. Eight bytes are looked at a
+// time, jumping straight to the first that needs attention.
 func validString(b []byte, i int) int {
 	for i++; i < len(b); i++ {
-		for i+8 <= len(b) && plain8(binary.LittleEndian.Uint64(b[i:])) {
-			i += 8
-		}
-		if i >= len(b) {
-			break
+		if i+8 <= len(b) {
+			m := special8(binary.LittleEndian.Uint64(b[i:]))
+			if m == 0 {
+				i += 7
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
 		}
 		switch c := b[i]; {
 		case c == '"':
@@ -220,17 +223,19 @@ const (
 	highs = 0x8080808080808080
 )
 
-// hasByte reports whether any byte of x is c.
-func hasByte(x uint64, c byte) bool {
-	v := x ^ (ones * uint64(c))
-	return (v-ones)&^v&highs != 0
+// special8 marks the bytes of x (little-endian) that a string's content
+// cannot hold as they are, a quote, a backslash or a control character,
+// with their high bit. The lowest mark is always right (a mark above it
+// may not be), which is all the scans use.
+func special8(x uint64) uint64 {
+	q := x ^ (ones * '"')
+	s := x ^ (ones * '\\')
+	return ((x-ones*0x20)&^x | (q-ones)&^q | (s-ones)&^s) & highs
 }
 
 // plain8 reports whether the eight bytes of x are all string content
 // that needs no attention: no quote, no backslash, no control character.
-func plain8(x uint64) bool {
-	return (x-ones*0x20)&^x&highs == 0 && !hasByte(x, '"') && !hasByte(x, '\\')
-}
+func plain8(x uint64) bool { return special8(x) == 0 }
 
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -102,19 +103,18 @@ func unquote(body []byte) (string, bool) {
 
 // plainRun returns the index of the first byte at or after i that unquote
 // must look at: a backslash, a quote, a control character or invalid
-// UTF-8; len(body) if there is none. Runs of eight ASCII bytes are passed
-// at once.
+// UTF-8; len(body) if there is none. Eight bytes are looked at a time,
+// jumping straight to the first one that is not plain ASCII.
 func plainRun(body []byte, i int) int {
 	for i < len(body) {
-		for i+8 <= len(body) {
+		if i+8 <= len(body) {
 			x := binary.LittleEndian.Uint64(body[i:])
-			if x&highs != 0 || !plain8(x) {
-				break
+			m := special8(x) | x&highs
+			if m == 0 {
+				i += 8
+				continue
 			}
-			i += 8
-		}
-		if i >= len(body) {
-			break
+			i += bits.TrailingZeros64(m) >> 3
 		}
 		c := body[i]
 		if c < utf8.RuneSelf {
