@@ -34,6 +34,13 @@ type claudeParser struct {
 	// scanned it already (see checkedLine), and tape the parser's own.
 	checked *jsonTape
 	tape    jsonTape
+	// ev is the line being parsed, parent its parent_tool_use_id (when
+	// liteEvent read it), and sessions and models the last session id
+	// and model decoded, all reused line after line.
+	ev       claudeEvent
+	parent   string
+	sessions strCache
+	models   strCache
 }
 
 // checkedLine parses a line the caller has scanned onto t and found to be
@@ -67,14 +74,15 @@ func (p *claudeParser) line(b []byte) lineKind {
 }
 
 func (p *claudeParser) event(b []byte) lineKind {
-	var ev claudeEvent
+	p.ev = claudeEvent{}
+	ev := &p.ev
 	t := p.checked
 	if t == nil {
 		t = &p.tape
 		t.scan(b)
 	}
-	if !t.complete || !p.liteEvent(t, &ev) {
-		if err := decodeLine(b, &ev); err != nil {
+	if !t.complete || !p.liteEvent(t, ev) {
+		if err := decodeLine(b, ev); err != nil {
 			p.t.badLines++
 			p.em.warn(fmt.Sprintf("agent printed a line that is not stream-json (%s): %s", jsonErr(err), clip(string(b), 200)))
 			return lineProgress
@@ -86,30 +94,30 @@ func (p *claudeParser) event(b []byte) lineKind {
 	switch ev.Type {
 	case "system":
 		if ev.Subtype == "api_retry" {
-			return p.retry(&ev)
+			return p.retry(ev)
 		}
-		p.system(&ev)
+		p.system(ev)
 	case "assistant":
-		p.assistant(&ev)
+		p.assistant(ev)
 		if len(ev.Error) > 0 && string(ev.Error) != "null" {
 			// A synthetic message: the CLI gave up on the API. It ends the
 			// retries without being progress.
 			return lineNeutral
 		}
 	case "user":
-		p.user(&ev)
+		p.user(ev)
 	case "result":
-		p.onResult(&ev)
+		p.onResult(ev)
 		if p.t.term == terminalFailure {
 			return lineNeutral
 		}
 	case "rate_limit_event":
-		p.rateLimit(&ev)
+		p.rateLimit(ev)
 	case "":
 		// `--output-format json` without --verbose prints the result object;
 		// older CLIs left out its type.
 		if len(ev.Result) > 0 || ev.IsError {
-			p.onResult(&ev)
+			p.onResult(ev)
 		}
 	case "stream_event", "tool_progress", "control_request", "control_response", "keep_alive":
 	default:

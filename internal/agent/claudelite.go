@@ -36,11 +36,11 @@ func (p *claudeParser) liteEvent(t *jsonTape, ev *claudeEvent) bool {
 		return false
 	}
 	ev.Type = typS
-	ev.SessionID, _ = jsonStr(session)
+	ev.SessionID, _ = p.sessions.str(session)
 	if parent != nil {
 		// Only a non-empty string matters (a subagent's message).
-		s, _ := jsonStr(parent)
-		ev.ParentToolUseID = &s
+		p.parent, _ = jsonStr(parent)
+		ev.ParentToolUseID = &p.parent
 	}
 	if errv != nil {
 		ev.Error = json.RawMessage(errv)
@@ -69,7 +69,7 @@ func (p *claudeParser) liteMessage(t *jsonTape, k int, ev *claudeEvent) {
 	t.members(k, func(m jsonMember) {
 		switch {
 		case m.is("model"):
-			if s, ok := jsonStr(m.val); ok {
+			if s, ok := p.models.str(m.val); ok {
 				msg.Model = s
 			}
 		case m.is("content"):
@@ -133,4 +133,24 @@ func liteBlock(t *jsonTape, k int) claudeBlock {
 		}
 	})
 	return c
+}
+
+// strCache remembers the last string a member decoded to: the session id
+// and the model repeat on every line of a session, and decoding them again
+// was an allocation per line each.
+type strCache struct {
+	raw []byte
+	s   string
+	ok  bool
+}
+
+// str decodes v as jsonStr does, or returns the last result if v is the
+// same value.
+func (c *strCache) str(v []byte) (string, bool) {
+	if c.raw != nil && string(v) == string(c.raw) {
+		return c.s, c.ok
+	}
+	c.s, c.ok = jsonStr(v)
+	c.raw = append(c.raw[:0], v...)
+	return c.s, c.ok
 }

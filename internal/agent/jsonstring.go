@@ -15,7 +15,30 @@ func jsonStr(v []byte) (s string, ok bool) {
 	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
 		return "", false
 	}
+	if s, ok := knownStr(v); ok {
+		return s, true
+	}
 	return unquote(v[1 : len(v)-1])
+}
+
+// knownStr returns, without allocating, the strings that name a
+// stream-json line's or block's type: several of them on every line.
+func knownStr(v []byte) (string, bool) {
+	switch string(v) {
+	case `"assistant"`:
+		return "assistant", true
+	case `"user"`:
+		return "user", true
+	case `"text"`:
+		return "text", true
+	case `"thinking"`:
+		return "thinking", true
+	case `"tool_use"`:
+		return "tool_use", true
+	case `"tool_result"`:
+		return "tool_result", true
+	}
+	return "", false
 }
 
 // jsonBool decodes a valid JSON value that should be a boolean.
