@@ -59,14 +59,3 @@ func (lr *lineReader) next() (line []byte, truncatedFrom int, err error) {
 		return lr.buf, 0, nil
 	}
 }
-
-// lineReady reports whether the next line is already whole in the buffer,
-// so next will return it without waiting for the agent.
-func (lr *lineReader) lineReady() bool {
-	n := lr.r.Buffered()
-	if n == 0 {
-		return false
-	}
-	buffered, _ := lr.r.Peek(n)
-	return bytes.IndexByte(buffered, '\n') >= 0
-}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -307,6 +308,66 @@ func (a *attempt) stopOf(ex runner.Exit) (stopReason, string) {
 		return stopKilled, cause.Error()
 	}
 	return stopKilled, ""
+}
+
+func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
+	lr := newLineReader(a.stdout, spec.MaxLine)
+	var tape jsonTape // the line's structure, found once for the run log and the parser
+	parsing := true
+	for {
+		line, truncatedFrom, err := lr.next()
+		if err != nil {
+			return
+		}
+		skip := !parsing || (truncatedFrom > 0 && spec.Format != FormatText)
+		var checked *jsonTape
+		if skip {
+			em.raw(line, "", false)
+		} else {
+			if spec.Format != FormatText && spec.Format != "" && isJSONLine(line, &tape) {
+				checked = &tape
+			}
+			em.raw(line, spec.Format, checked != nil)
+		}
+		if truncatedFrom > 0 {
+			em.warn(fmt.Sprintf("%s printed a line of %d bytes, more than max_line (%d); it was truncated and, unless the output is text, skipped", spec.Name, truncatedFrom, spec.MaxLine))
+		}
+		if skip {
+			continue
+		}
+		var kind lineKind
+		kind, parsing = safeLine(p, line, checked, em)
+		switch kind {
+		case lineProgress:
+			a.wd.progressed()
+		case lineChatter:
+			a.wd.chattering()
+		case lineNeutral:
+		case lineAuthFailure:
+			// Retrying does not heal bad credentials; stop at the first.
+			a.cancel(errAuth)
+		}
+	}
+}
+
+// safeLine feeds one line to the parser; a parser panic (a bug, not the
+// agent's fault) is reported once and parsing stops, but the output is
+// still drained so the agent never blocks. checked is the line's tape when
+// the caller found it valid JSON (nil otherwise).
+func safeLine(p streamParser, line []byte, checked *jsonTape, em *emitter) (kind lineKind, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError,
+				Message: fmt.Sprintf("agent output parser panicked: %v\n%s", r, debug.Stack())})
+			kind, ok = lineProgress, false
+		}
+	}()
+	if c, isChecked := p.(interface {
+		checkedLine([]byte, *jsonTape) lineKind
+	}); checked != nil && isChecked {
+		return c.checkedLine(line, checked), true
+	}
+	return p.line(line), true
 }
 
 var newline = []byte{'\n'}
