@@ -237,8 +237,10 @@ func (p *claudeParser) user(ev *claudeEvent) {
 		if b.Type != "tool_result" {
 			continue
 		}
-		text := jsonStringPrefix(b.Content, 1024) // a result can be megabytes; the event shows one line
-		if text == "" {
+		// A result can be megabytes; the event shows one line.
+		msg, ok := jsonStringFirstLine(b.Content, 1024, 200)
+		if !ok {
+			text := ""
 			var parts []claudeBlock
 			if decodeLine(b.Content, &parts) == nil {
 				for _, part := range parts {
@@ -247,8 +249,8 @@ func (p *claudeParser) user(ev *claudeEvent) {
 					}
 				}
 			}
+			msg = firstLine(text, 200)
 		}
-		msg := firstLine(text, 200)
 		if b.IsError {
 			msg = "error: " + msg
 		}

@@ -169,3 +169,29 @@ func FuzzToolSummary(f *testing.F) {
 		}
 	})
 }
+
+// FuzzJSONStringFirstLine holds jsonStringFirstLine to what it spares:
+// the first line of the string's 1024-byte prefix, and of the whole
+// string as encoding/json decodes it when that is shorter.
+func FuzzJSONStringFirstLine(f *testing.F) {
+	code := `"func f() {\n\treturn \"x\"\n}\n"`
+	for _, s := range []string{code, `"\n\n  \n` + strings.Repeat("a", 300) + `\nb"`, `"` + strings.Repeat(`\u00e9`, 40) + `\n"`,
+		`"` + strings.Repeat(" ", 158) + `\ud83d\ude00\nx"`, `"` + strings.Repeat("y", 170) + `\u000ax"`, `[{"type":"text","text":"a"}]`, `""`, `5`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		raw = bytes.TrimSpace(raw)
+		if !json.Valid(raw) {
+			return // raw is always a value of a line found valid, without space around it
+		}
+		want := jsonStringPrefix(raw, 1024)
+		got, ok := jsonStringFirstLine(raw, 1024, 200)
+		if got != firstLine(want, 200) || ok != (want != "") {
+			t.Fatalf("jsonStringFirstLine(%q) = %q, %v; the 1024-byte prefix's first line is %q", raw, got, ok, firstLine(want, 200))
+		}
+		var full string
+		if len(raw) <= 1024 && json.Unmarshal(raw, &full) == nil && firstLine(full, 200) != got {
+			t.Fatalf("jsonStringFirstLine(%q) = %q; encoding/json's string's first line is %q", raw, got, firstLine(full, 200))
+		}
+	})
+}
