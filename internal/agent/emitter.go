@@ -47,6 +47,17 @@ func (e *emitter) deriving() *emitter {
 	return &v
 }
 
+// stampedBy returns a view of e (the same sink, order and identity) that
+// stamps its events with now instead of the clock.
+func (e *emitter) stampedBy(now func() time.Time) *emitter {
+	if e == nil {
+		return nil
+	}
+	v := *e
+	v.now = now
+	return &v
+}
+
 // enabled reports whether events go anywhere, so callers can skip building
 // them (a raw copy of every line is not free).
 func (e *emitter) enabled() bool { return e != nil && e.emit != nil }

@@ -102,11 +102,14 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	}
 	em.send(sinks.Event{Kind: sinks.KindCommand, Level: slog.LevelInfo, Command: shown, Message: started})
 
-	parser := newParser(spec.Format, em.deriving())
+	// A stdout line's events, its own and those parsed from it, carry the
+	// time it was read: one clock reading a line, not one an event.
+	out := em.stampedBy(func() time.Time { return a.lineAt })
+	parser := newParser(spec.Format, out.deriving())
 	var stderr proc.Tail
 	readersDone := make(chan struct{})
 	var readers sync.WaitGroup
-	readers.Go(func() { a.readStdout(parser, spec, em) })
+	readers.Go(func() { a.readStdout(parser, spec, out) })
 	readers.Go(func() { a.readStderr(&stderr, spec, em) })
 	go func() { readers.Wait(); close(readersDone) }()
 
@@ -183,7 +186,8 @@ type attempt struct {
 	wd     *watchdog
 	runCtx context.Context
 	cancel context.CancelCauseFunc
-	note   string // how a Confiner or the runner placed the process ("" when neither said)
+	note   string    // how a Confiner or the runner placed the process ("" when neither said)
+	lineAt time.Time // when readStdout read the line it is handling
 }
 
 // start builds the attempt's command and starts it where r runs attempts:
@@ -319,6 +323,7 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 		if err != nil {
 			return
 		}
+		a.lineAt = time.Now()
 		skip := !parsing || (truncatedFrom > 0 && spec.Format != FormatText)
 		var checked *jsonTape
 		if skip {
