@@ -195,3 +195,15 @@ func FuzzJSONStringFirstLine(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOneLine holds oneLine to joining the fields of its input.
+func FuzzOneLine(f *testing.F) {
+	for _, s := range []string{"go test ./...", " a", "a ", "a  b", "a\tb", "a\nb", "é b", "a\u00a0b", "", " "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := oneLine(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Fatalf("oneLine(%q) = %q, want %q", s, got, want)
+		}
+	})
+}

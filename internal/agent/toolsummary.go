@@ -3,6 +3,7 @@ package agent
 import (
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 )
 
 // toolSummary renders a tool call's input compactly: the command, path,
@@ -44,6 +45,18 @@ func toolSummary(input json.RawMessage) string {
 // the most telling first.
 var summaryKeys = [...]string{"command", "file_path", "notebook_path", "path", "pattern", "url", "query", "description", "prompt"}
 
+// oneLine collapses every run of white space in s to one space and trims
+// it, as joining its fields would, allocating only when it changes s.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		// unicode.IsSpace knows more spaces than ASCII's: leave those to
+		// strings.Fields.
+		if c >= utf8.RuneSelf || (asciiSpace[c] && (c != ' ' || i == 0 || i == len(s)-1 || s[i+1] == ' ')) {
+			return strings.Join(strings.Fields(s), " ")
+		}
+	}
+	return s
 }
+
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
