@@ -25,6 +25,11 @@ type lineGroups struct {
 	// a group grows to tens of KiB between flushes, and growing a new
 	// buffer each time cost more than the run log's own encoding.
 	spare []byte
+	// last is the group a line joined last, and lastKey its key: the
+	// next line is nearly always of the same attempt, and comparing keys
+	// costs less than hashing one.
+	last    *lineGroup
+	lastKey groupKey
 }
 
 // maxSpare is the largest lines buffer kept for reuse, so one huge line
@@ -54,7 +59,10 @@ func groupable(e *Event) bool { return e.Kind == KindRaw && e.Format != "" }
 // first.
 func (g *lineGroups) add(e *Event) bool {
 	k := keyOf(e)
-	grp := g.groups[k]
+	grp := g.last
+	if grp == nil || k != g.lastKey {
+		grp = g.groups[k]
+	}
 	if grp != nil && !sameSecond(grp.head.Time, e.Time) {
 		return false
 	}
@@ -70,6 +78,7 @@ func (g *lineGroups) add(e *Event) bool {
 	} else {
 		grp.lines = append(grp.lines, ',')
 	}
+	g.last, g.lastKey = grp, k
 	n := len(grp.lines)
 	if e.RawJSON {
 		grp.lines = append(grp.lines, e.Raw...)
@@ -117,6 +126,9 @@ func (g *lineGroups) recycle(grp *lineGroup) {
 func (g *lineGroups) remove(i int) *lineGroup {
 	k := g.order[i]
 	grp := g.groups[k]
+	if grp == g.last {
+		g.last = nil
+	}
 	delete(g.groups, k)
 	g.order = slices.Delete(g.order, i, i+1)
 	g.bytes -= len(grp.lines) + 1
