@@ -198,7 +198,7 @@ func FuzzJSONStringFirstLine(f *testing.F) {
 
 // FuzzOneLine holds oneLine to joining the fields of its input.
 func FuzzOneLine(f *testing.F) {
-	for _, s := range []string{"go test ./...", " a", "a ", "a  b", "a\tb", "a\nb", "é b", "a\u00a0b", "", " "} {
+	for _, s := range []string{"go test ./...", " a", "a ", "a  b", "a\tb", "a\nb", "é b", "a\u00a0b", "", " ", "0 \x9c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
