@@ -46,13 +46,6 @@ type jsonNode struct {
 	start, end, next int
 }
 
-// jsonValid reports whether b is one JSON value, surrounded only by
-// whitespace, as json.Valid decides it.
-func jsonValid(b []byte) bool {
-	var t jsonTape
-	return t.scan(b)
-}
-
 // scan checks that b is one JSON value, surrounded only by whitespace, as
 // json.Valid decides it, and records its values.
 func (t *jsonTape) scan(b []byte) bool {
