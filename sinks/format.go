@@ -21,7 +21,12 @@ type formatter struct {
 	h slog.Handler
 	textStyle
 	prefixes map[prefixKey]string
-	buf      []byte
+	// last is the key prefix looked up last, and lastPrefix its prefix:
+	// an attempt's events come in runs, and comparing keys costs less
+	// than hashing one.
+	last       prefixKey
+	lastPrefix string
+	buf        []byte
 }
 
 // textStyle is how a formatter writes its lines.
@@ -132,7 +137,11 @@ func (f *formatter) prefix(task, agent, stage string) string {
 		stage = ""
 	}
 	k := prefixKey{task, agent, stage}
+	if k == f.last && f.lastPrefix != "" {
+		return f.lastPrefix
+	}
 	if p, ok := f.prefixes[k]; ok {
+		f.last, f.lastPrefix = k, p
 		return p
 	}
 	label, key := task, task

@@ -21,7 +21,20 @@ type lineGroups struct {
 	groups map[groupKey]*lineGroup
 	order  []groupKey // first line's arrival order
 	bytes  int        // encoded bytes held
+	// spare is a written group's lines buffer, kept for the next group:
+	// a group grows to tens of KiB between flushes, and growing a new
+	// buffer each time cost more than the run log's own encoding.
+	spare []byte
+	// last is the group a line joined last, and lastKey its key: the
+	// next line is nearly always of the same attempt, and comparing keys
+	// costs less than hashing one.
+	last    *lineGroup
+	lastKey groupKey
 }
+
+// maxSpare is the largest lines buffer kept for reuse, so one huge line
+// does not pin its buffer for the rest of the run.
+const maxSpare = 4 * flushBytes
 
 type groupKey struct {
 	task, agent, stage, format string
@@ -46,7 +59,10 @@ func groupable(e *Event) bool { return e.Kind == KindRaw && e.Format != "" }
 // first.
 func (g *lineGroups) add(e *Event) bool {
 	k := keyOf(e)
-	grp := g.groups[k]
+	grp := g.last
+	if grp == nil || k != g.lastKey {
+		grp = g.groups[k]
+	}
 	if grp != nil && !sameSecond(grp.head.Time, e.Time) {
 		return false
 	}
@@ -54,13 +70,15 @@ func (g *lineGroups) add(e *Event) bool {
 		if g.groups == nil {
 			g.groups = map[groupKey]*lineGroup{}
 		}
-		grp = &lineGroup{head: *e}
+		grp = &lineGroup{head: *e, lines: g.spare}
+		g.spare = nil
 		grp.head.Raw, grp.head.RawJSON = "", false
 		g.groups[k] = grp
 		g.order = append(g.order, k)
 	} else {
 		grp.lines = append(grp.lines, ',')
 	}
+	g.last, g.lastKey = grp, k
 	n := len(grp.lines)
 	if e.RawJSON {
 		grp.lines = append(grp.lines, e.Raw...)
@@ -96,9 +114,21 @@ func (g *lineGroups) all() []*lineGroup {
 	return out
 }
 
+// recycle keeps the lines buffer of grp, which the caller has written,
+// for the next group.
+func (g *lineGroups) recycle(grp *lineGroup) {
+	if cap(grp.lines) <= maxSpare && cap(grp.lines) > cap(g.spare) {
+		g.spare = grp.lines[:0]
+	}
+	grp.lines = nil
+}
+
 func (g *lineGroups) remove(i int) *lineGroup {
 	k := g.order[i]
 	grp := g.groups[k]
+	if grp == g.last {
+		g.last = nil
+	}
 	delete(g.groups, k)
 	g.order = slices.Delete(g.order, i, i+1)
 	g.bytes -= len(grp.lines) + 1

@@ -172,6 +172,7 @@ func (l *RunLog) writeGroups(groups []*lineGroup) {
 	for _, grp := range groups {
 		if b, ok := appendGroup(l.batch, grp); ok {
 			l.batch = b
+			l.lines.recycle(grp)
 			continue
 		}
 		e := grp.head

@@ -25,7 +25,7 @@ func parseStream(b *testing.B, format Format, data []byte, emit func(sinks.Event
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		em.raw(line, format)
+		em.raw(line, format, isJSONLine(line, nil))
 		p.line(line)
 	}
 	if p.result().lines == 0 {

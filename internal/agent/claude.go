@@ -29,16 +29,25 @@ type claudeParser struct {
 	// msg is the message liteEvent decodes into, reused line after line,
 	// and msgVals the "message" members it found.
 	msg     claudeMessage
-	msgVals [][]byte
-	// checked says the line being parsed is known to be valid JSON.
-	checked bool
+	msgVals []int
+	// checked is the tape of the line being parsed when the caller has
+	// scanned it already (see checkedLine), and tape the parser's own.
+	checked *jsonTape
+	tape    jsonTape
+	// ev is the line being parsed, parent its parent_tool_use_id (when
+	// liteEvent read it), and sessions and models the last session id
+	// and model decoded, all reused line after line.
+	ev       claudeEvent
+	parent   string
+	sessions strCache
+	models   strCache
 }
 
-// checkedLine parses a line the caller has found to be valid JSON, which
-// spares the check.
-func (p *claudeParser) checkedLine(b []byte) lineKind {
-	p.checked = true
-	defer func() { p.checked = false }()
+// checkedLine parses a line the caller has scanned onto t and found to be
+// valid JSON, which spares the scan.
+func (p *claudeParser) checkedLine(b []byte, t *jsonTape) lineKind {
+	p.checked = t
+	defer func() { p.checked = nil }()
 	return p.line(b)
 }
 
@@ -48,9 +57,13 @@ func (p *claudeParser) line(b []byte) lineKind {
 	if len(trimmed) == 0 {
 		return lineProgress
 	}
+	if len(trimmed) != len(b) {
+		p.checked = nil // a checked tape is of a line without space around it
+	}
 	if trimmed[0] == '[' { // --output-format json --verbose: every message in one array
 		var items []json.RawMessage
 		if err := json.Unmarshal(trimmed, &items); err == nil {
+			p.checked = nil // the tape is the array's, not its items'
 			for _, it := range items {
 				p.event(it)
 			}
@@ -61,9 +74,15 @@ func (p *claudeParser) line(b []byte) lineKind {
 }
 
 func (p *claudeParser) event(b []byte) lineKind {
-	var ev claudeEvent
-	if !(p.checked || jsonValid(b)) || !p.liteEvent(b, &ev) {
-		if err := decodeLine(b, &ev); err != nil {
+	p.ev = claudeEvent{}
+	ev := &p.ev
+	t := p.checked
+	if t == nil {
+		t = &p.tape
+		t.scan(b)
+	}
+	if !t.complete || !p.liteEvent(t, ev) {
+		if err := decodeLine(b, ev); err != nil {
 			p.t.badLines++
 			p.em.warn(fmt.Sprintf("agent printed a line that is not stream-json (%s): %s", jsonErr(err), clip(string(b), 200)))
 			return lineProgress
@@ -75,30 +94,30 @@ func (p *claudeParser) event(b []byte) lineKind {
 	switch ev.Type {
 	case "system":
 		if ev.Subtype == "api_retry" {
-			return p.retry(&ev)
+			return p.retry(ev)
 		}
-		p.system(&ev)
+		p.system(ev)
 	case "assistant":
-		p.assistant(&ev)
+		p.assistant(ev)
 		if len(ev.Error) > 0 && string(ev.Error) != "null" {
 			// A synthetic message: the CLI gave up on the API. It ends the
 			// retries without being progress.
 			return lineNeutral
 		}
 	case "user":
-		p.user(&ev)
+		p.user(ev)
 	case "result":
-		p.onResult(&ev)
+		p.onResult(ev)
 		if p.t.term == terminalFailure {
 			return lineNeutral
 		}
 	case "rate_limit_event":
-		p.rateLimit(&ev)
+		p.rateLimit(ev)
 	case "":
 		// `--output-format json` without --verbose prints the result object;
 		// older CLIs left out its type.
 		if len(ev.Result) > 0 || ev.IsError {
-			p.onResult(&ev)
+			p.onResult(ev)
 		}
 	case "stream_event", "tool_progress", "control_request", "control_response", "keep_alive":
 	default:
@@ -218,8 +237,10 @@ func (p *claudeParser) user(ev *claudeEvent) {
 		if b.Type != "tool_result" {
 			continue
 		}
-		text := jsonStringPrefix(b.Content, 1024) // a result can be megabytes; the event shows one line
-		if text == "" {
+		// A result can be megabytes; the event shows one line.
+		msg, ok := jsonStringFirstLine(b.Content, 1024, 200)
+		if !ok {
+			text := ""
 			var parts []claudeBlock
 			if decodeLine(b.Content, &parts) == nil {
 				for _, part := range parts {
@@ -228,8 +249,8 @@ func (p *claudeParser) user(ev *claudeEvent) {
 					}
 				}
 			}
+			msg = firstLine(text, 200)
 		}
-		msg := firstLine(text, 200)
 		if b.IsError {
 			msg = "error: " + msg
 		}

@@ -8,11 +8,15 @@ import "encoding/json"
 // read, with encoding/json's decoding rules (last duplicate wins, keys
 // match case-insensitively, a value of the wrong type leaves its field as
 // it was). It returns false for any other line (not an object, another
-// type), which the full decode handles. b must be valid JSON.
-func (p *claudeParser) liteEvent(b []byte, ev *claudeEvent) bool {
+// type, a tape that is not complete), which the full decode handles. t
+// holds the line, which was found valid JSON.
+func (p *claudeParser) liteEvent(t *jsonTape, ev *claudeEvent) bool {
+	if !t.complete {
+		return false
+	}
 	var typ, session, parent, errv []byte
 	msgs := p.msgVals[:0]
-	jsonMembers(b, func(m jsonMember) {
+	t.members(0, func(m jsonMember) {
 		switch {
 		case m.is("type"):
 			typ = m.val
@@ -23,27 +27,27 @@ func (p *claudeParser) liteEvent(b []byte, ev *claudeEvent) bool {
 		case m.is("error"):
 			errv = m.val
 		case m.is("message"):
-			msgs = append(msgs, m.val)
+			msgs = append(msgs, m.node)
 		}
 	})
 	p.msgVals = msgs
-	t, _ := jsonStr(typ)
-	if t != "assistant" && t != "user" {
+	typS, _ := jsonStr(typ)
+	if typS != "assistant" && typS != "user" {
 		return false
 	}
-	ev.Type = t
-	ev.SessionID, _ = jsonStr(session)
+	ev.Type = typS
+	ev.SessionID, _ = p.sessions.str(session)
 	if parent != nil {
 		// Only a non-empty string matters (a subagent's message).
-		s, _ := jsonStr(parent)
-		ev.ParentToolUseID = &s
+		p.parent, _ = jsonStr(parent)
+		ev.ParentToolUseID = &p.parent
 	}
 	if errv != nil {
 		ev.Error = json.RawMessage(errv)
 	}
-	if t == "assistant" || p.em.enabled() {
-		for _, v := range msgs {
-			p.liteMessage(v, ev)
+	if typS == "assistant" || p.em.enabled() {
+		for _, k := range msgs {
+			p.liteMessage(t, k, ev)
 		}
 	}
 	return true
@@ -52,8 +56,8 @@ func (p *claudeParser) liteEvent(b []byte, ev *claudeEvent) bool {
 // liteMessage reads the message member: its model and content blocks.
 // A second "message" member updates the first, as encoding/json does with
 // a pointer it already allocated.
-func (p *claudeParser) liteMessage(v []byte, ev *claudeEvent) {
-	if string(v) == "null" {
+func (p *claudeParser) liteMessage(t *jsonTape, k int, ev *claudeEvent) {
+	if string(t.raw(k)) == "null" {
 		ev.Message = nil
 		return
 	}
@@ -62,14 +66,14 @@ func (p *claudeParser) liteMessage(v []byte, ev *claudeEvent) {
 		ev.Message = &p.msg
 	}
 	msg := ev.Message
-	jsonMembers(v, func(m jsonMember) {
+	t.members(k, func(m jsonMember) {
 		switch {
 		case m.is("model"):
-			if s, ok := jsonStr(m.val); ok {
+			if s, ok := p.models.str(m.val); ok {
 				msg.Model = s
 			}
 		case m.is("content"):
-			msg.Content = liteContent(msg.Content[:0], m.val)
+			msg.Content = liteContent(msg.Content[:0], t, m.node)
 		}
 	})
 }
@@ -77,7 +81,8 @@ func (p *claudeParser) liteMessage(v []byte, ev *claudeEvent) {
 // liteContent decodes a message's content as claudeContent.UnmarshalJSON
 // does: a string is one text block, an array holds blocks (elements that
 // are not objects stay empty), anything else is no content.
-func liteContent(dst []claudeBlock, v []byte) []claudeBlock {
+func liteContent(dst []claudeBlock, t *jsonTape, k int) []claudeBlock {
+	v := t.raw(k)
 	switch {
 	case len(v) > 0 && v[0] == '"':
 		if s, ok := jsonStr(v); ok {
@@ -85,8 +90,8 @@ func liteContent(dst []claudeBlock, v []byte) []claudeBlock {
 		}
 		return nil
 	case len(v) > 0 && v[0] == '[':
-		jsonElems(v, func(elem []byte) {
-			dst = append(dst, liteBlock(elem))
+		t.elems(k, func(elem int) {
+			dst = append(dst, liteBlock(t, elem))
 		})
 		if dst == nil {
 			dst = []claudeBlock{}
@@ -96,9 +101,9 @@ func liteContent(dst []claudeBlock, v []byte) []claudeBlock {
 	return nil
 }
 
-func liteBlock(v []byte) claudeBlock {
+func liteBlock(t *jsonTape, k int) claudeBlock {
 	var c claudeBlock
-	jsonMembers(v, func(m jsonMember) {
+	t.members(k, func(m jsonMember) {
 		str := func(dst *string) {
 			if s, ok := jsonStr(m.val); ok {
 				*dst = s
@@ -128,4 +133,24 @@ func liteBlock(v []byte) claudeBlock {
 		}
 	})
 	return c
+}
+
+// strCache remembers the last string a member decoded to: the session id
+// and the model repeat on every line of a session, and decoding them again
+// was an allocation per line each.
+type strCache struct {
+	raw []byte
+	s   string
+	ok  bool
+}
+
+// str decodes v as jsonStr does, or returns the last result if v is the
+// same value.
+func (c *strCache) str(v []byte) (string, bool) {
+	if c.raw != nil && string(v) == string(c.raw) {
+		return c.s, c.ok
+	}
+	c.s, c.ok = jsonStr(v)
+	c.raw = append(c.raw[:0], v...)
+	return c.s, c.ok
 }

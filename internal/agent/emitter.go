@@ -47,6 +47,17 @@ func (e *emitter) deriving() *emitter {
 	return &v
 }
 
+// stampedBy returns a view of e (the same sink, order and identity) that
+// stamps its events with now instead of the clock.
+func (e *emitter) stampedBy(now func() time.Time) *emitter {
+	if e == nil {
+		return nil
+	}
+	v := *e
+	v.now = now
+	return &v
+}
+
 // enabled reports whether events go anywhere, so callers can skip building
 // them (a raw copy of every line is not free).
 func (e *emitter) enabled() bool { return e != nil && e.emit != nil }
@@ -90,17 +101,16 @@ func (e *emitter) warn(msg string) {
 // about to be parsed in, "" when it will not be parsed (cut short, or the
 // parser gave up): the run log keeps the line in place of the events the
 // parser derives from it, and a reader derives them again in that format.
-// A line that is valid JSON is marked so, to be logged as JSON.
-// It returns whether the line was found to be valid JSON (false when
-// nothing checked it).
-func (e *emitter) raw(line []byte, format Format) bool {
+// isJSON says the caller found the line to be JSON alone on its line
+// (isJSONLine), to be logged as JSON; it counts only with a format other
+// than text.
+func (e *emitter) raw(line []byte, format Format, isJSON bool) {
 	if !e.enabled() {
-		return false
+		return
 	}
 	ev := sinks.Event{Kind: sinks.KindRaw, Level: slog.LevelDebug, Raw: string(line), Format: string(format)}
-	ev.RawJSON = format != FormatText && format != "" && isJSONLine(line)
+	ev.RawJSON = format != FormatText && format != "" && isJSON
 	e.send(ev)
-	return ev.RawJSON
 }
 
 // clip shortens s to at most n bytes (on a rune boundary) for one-line
@@ -130,11 +140,19 @@ func firstLine(s string, n int) string {
 
 // isJSONLine reports whether line is a JSON object or array with nothing
 // around it, which the run log embeds as it is; any other line is logged
-// as a string, so a string in the log is always a line as printed.
-func isJSONLine(line []byte) bool {
+// as a string, so a string in the log is always a line as printed. The
+// check scans the line onto t (a new tape if t is nil), for a parser to
+// read it from there.
+func isJSONLine(line []byte, t *jsonTape) bool {
 	if len(line) < 2 || bytes.IndexByte(line, '\r') >= 0 || bytes.IndexByte(line, '\n') >= 0 {
 		return false
 	}
 	first, last := line[0], line[len(line)-1]
-	return ((first == '{' && last == '}') || (first == '[' && last == ']')) && jsonValid(line)
+	if (first != '{' || last != '}') && (first != '[' || last != ']') {
+		return false
+	}
+	if t == nil {
+		t = new(jsonTape)
+	}
+	return t.scan(line)
 }

@@ -4,59 +4,103 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"unicode/utf8"
 )
 
 // This file is a small JSON scanner for the stream parsers' hot path. A
-// stream line is checked once (jsonValid, which accepts exactly what
-// encoding/json accepts), then only the members a line's type needs are
-// read out of it (jsonMembers, jsonElems) and only the strings that are
-// used are unescaped (jsonStr). encoding/json decodes a whole line into a
-// union struct, unescaping every string and allocating every field, and it
-// was half the CPU of a busy run (issue 17). FuzzJSONScan holds the scanner
-// to encoding/json's verdicts and values.
+// stream line is checked once (jsonTape.scan, which accepts exactly what
+// encoding/json accepts); the check records where every value starts and
+// ends, so only the members a line's type needs are read out of it
+// (jsonTape.members, jsonTape.elems) without scanning the bytes again, and
+// only the strings that are used are unescaped (jsonStr). encoding/json
+// decodes a whole line into a union struct, unescaping every string and
+// allocating every field, and it was half the CPU of a busy run (issue
+// 17); skipping over nested values again at every level was most of what
+// was left. FuzzJSONScan holds the scanner to encoding/json's verdicts and
+// values.
 
 // maxJSONDepth is encoding/json's nesting limit: deeper values are errors.
 const maxJSONDepth = 10000
 
-// jsonValid reports whether b is one JSON value, surrounded only by
-// whitespace, as json.Valid decides it.
-func jsonValid(b []byte) bool {
-	i := skipSpace(b, 0)
-	i = validValue(b, i, 0)
-	return i >= 0 && skipSpace(b, i) == len(b)
+// maxTapeNodes bounds a tape's memory (32 bytes a node): a line with more
+// values is still checked, but not recorded (jsonTape.complete is false),
+// and its reader falls back to encoding/json.
+const maxTapeNodes = 1 << 15
+
+// jsonTape is one JSON text as scan found it: its values (object keys
+// included) in document order, each with its extent. A tape is reused line
+// after line; its nodes belong to the last text scanned.
+type jsonTape struct {
+	b     []byte
+	nodes []jsonNode
+	// complete says every value of b is on the tape: scan found b valid
+	// and it had at most maxTapeNodes values.
+	complete bool
+	full     bool // recording stopped at maxTapeNodes
+}
+
+// jsonNode is one value on the tape: b[start:end], and next, the index of
+// the node after it and everything it contains.
+type jsonNode struct {
+	start, end, next int
+}
+
+// scan checks that b is one JSON value, surrounded only by whitespace, as
+// json.Valid decides it, and records its values.
+func (t *jsonTape) scan(b []byte) bool {
+	t.b, t.nodes, t.full = b, t.nodes[:0], false
+	i := t.scanValue(skipSpace(b, 0), 0)
+	ok := i >= 0 && skipSpace(b, i) == len(b)
+	t.complete = ok && !t.full
+	return ok
 }
 
 func skipSpace(b []byte, i int) int {
+	if i < len(b) && b[i] > ' ' { // compact JSON: no space at all
+		return i
+	}
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
 	return i
 }
 
-// validValue checks the value starting at b[i] and returns the index just
-// after it, or -1 if it is not valid JSON.
-func validValue(b []byte, i, depth int) int {
+// scanValue checks the value starting at b[i], records it and returns the
+// index just after it, or -1 if it is not valid JSON.
+func (t *jsonTape) scanValue(i, depth int) int {
+	b := t.b
 	if i >= len(b) {
 		return -1
 	}
+	n := len(t.nodes)
+	record := !t.full && n < maxTapeNodes
+	if record {
+		t.nodes = append(t.nodes, jsonNode{start: i})
+	} else {
+		t.full = true
+	}
+	end := -1
 	switch c := b[i]; {
 	case c == '"':
-		return validString(b, i)
+		end = validString(b, i)
 	case c == '{':
-		return validObject(b, i, depth+1)
+		end = t.scanObject(i, depth+1)
 	case c == '[':
-		return validArray(b, i, depth+1)
+		end = t.scanArray(i, depth+1)
 	case c == '-' || (c >= '0' && c <= '9'):
-		return validNumber(b, i)
+		end = validNumber(b, i)
 	case c == 't':
-		return literal(b, i, "true")
+		end = literal(b, i, "true")
 	case c == 'f':
-		return literal(b, i, "false")
+		end = literal(b, i, "false")
 	case c == 'n':
-		return literal(b, i, "null")
+		end = literal(b, i, "null")
 	}
-	return -1
+	if record && end >= 0 {
+		t.nodes[n].end, t.nodes[n].next = end, len(t.nodes)
+	}
+	return end
 }
 
 func literal(b []byte, i int, lit string) int {
@@ -66,10 +110,11 @@ func literal(b []byte, i int, lit string) int {
 	return -1
 }
 
-func validObject(b []byte, i, depth int) int {
+func (t *jsonTape) scanObject(i, depth int) int {
 	if depth > maxJSONDepth {
 		return -1
 	}
+	b := t.b
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
 		return i + 1
@@ -78,14 +123,14 @@ func validObject(b []byte, i, depth int) int {
 		if i >= len(b) || b[i] != '"' {
 			return -1
 		}
-		if i = validString(b, i); i < 0 {
+		if i = t.scanValue(i, depth); i < 0 { // the key
 			return -1
 		}
 		i = skipSpace(b, i)
 		if i >= len(b) || b[i] != ':' {
 			return -1
 		}
-		if i = validValue(b, skipSpace(b, i+1), depth); i < 0 {
+		if i = t.scanValue(skipSpace(b, i+1), depth); i < 0 {
 			return -1
 		}
 		i = skipSpace(b, i)
@@ -103,16 +148,17 @@ func validObject(b []byte, i, depth int) int {
 	}
 }
 
-func validArray(b []byte, i, depth int) int {
+func (t *jsonTape) scanArray(i, depth int) int {
 	if depth > maxJSONDepth {
 		return -1
 	}
+	b := t.b
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == ']' {
 		return i + 1
 	}
 	for {
-		if i = validValue(b, i, depth); i < 0 {
+		if i = t.scanValue(i, depth); i < 0 {
 			return -1
 		}
 		i = skipSpace(b, i)
@@ -131,15 +177,17 @@ func validArray(b []byte, i, depth int) int {
 }
 
 // validString checks the string starting at the quote b[i]: no raw
-// control characters, only JSON's escapes. Runs of eight plain bytes are
-// checked at once.
+// control characters, only JSON's escapes. Eight bytes are looked at a
+// time, jumping straight to the first that needs attention.
 func validString(b []byte, i int) int {
 	for i++; i < len(b); i++ {
-		for i+8 <= len(b) && plain8(binary.LittleEndian.Uint64(b[i:])) {
-			i += 8
-		}
-		if i >= len(b) {
-			break
+		if i+8 <= len(b) {
+			m := special8(binary.LittleEndian.Uint64(b[i:]))
+			if m == 0 {
+				i += 7
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
 		}
 		switch c := b[i]; {
 		case c == '"':
@@ -171,17 +219,19 @@ const (
 	highs = 0x8080808080808080
 )
 
-// hasByte reports whether any byte of x is c.
-func hasByte(x uint64, c byte) bool {
-	v := x ^ (ones * uint64(c))
-	return (v-ones)&^v&highs != 0
+// special8 marks the bytes of x (little-endian) that a string's content
+// cannot hold as they are, a quote, a backslash or a control character,
+// with their high bit. The lowest mark is always right (a mark above it
+// may not be), which is all the scans use.
+func special8(x uint64) uint64 {
+	q := x ^ (ones * '"')
+	s := x ^ (ones * '\\')
+	return ((x-ones*0x20)&^x | (q-ones)&^q | (s-ones)&^s) & highs
 }
 
 // plain8 reports whether the eight bytes of x are all string content
 // that needs no attention: no quote, no backslash, no control character.
-func plain8(x uint64) bool {
-	return (x-ones*0x20)&^x&highs == 0 && !hasByte(x, '"') && !hasByte(x, '\\')
-}
+func plain8(x uint64) bool { return special8(x) == 0 }
 
 func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
@@ -228,62 +278,11 @@ func validNumber(b []byte, i int) int {
 	return i
 }
 
-// skipValid returns the index just after the value starting at b[i],
-// which is known to be valid.
-func skipValid(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				i = skipString(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return len(b)
-	}
-	for i < len(b) {
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
-}
-
-// skipString returns the index just after the valid string at b[i]: the
-// first quote not escaped by an odd run of backslashes.
-func skipString(b []byte, i int) int {
-	start := i + 1
-	for i = start; ; i++ {
-		j := bytes.IndexByte(b[i:], '"')
-		if j < 0 {
-			return len(b)
-		}
-		i += j
-		k := i
-		for k > start && b[k-1] == '\\' {
-			k--
-		}
-		if (i-k)%2 == 0 {
-			return i + 1
-		}
-	}
-}
-
 // jsonMember is one member of an object: its key as written (quotes
-// removed, escapes kept) and its value's bytes.
+// removed, escapes kept) and its value's bytes and node.
 type jsonMember struct {
 	key, val []byte
+	node     int
 	// plain: the key is ASCII without escapes, so only a key of the same
 	// length can match a field name.
 	plain bool
@@ -305,42 +304,30 @@ func (m jsonMember) is(field string) bool {
 	return bytes.EqualFold([]byte(k), []byte(field))
 }
 
-// jsonMembers calls fn for each member of obj, a valid JSON object, in
-// order; it does nothing if obj is not an object.
-func jsonMembers(obj []byte, fn func(m jsonMember)) {
-	i := skipSpace(obj, 0)
-	if i >= len(obj) || obj[i] != '{' {
+// raw returns the bytes of node k.
+func (t *jsonTape) raw(k int) []byte { return t.b[t.nodes[k].start:t.nodes[k].end] }
+
+// members calls fn for each member of the object at node k, in order; it
+// does nothing if the value is not an object. The tape must be complete.
+func (t *jsonTape) members(k int, fn func(m jsonMember)) {
+	if t.b[t.nodes[k].start] != '{' {
 		return
 	}
-	i = skipSpace(obj, i+1)
-	for i < len(obj) && obj[i] == '"' {
-		end := skipString(obj, i)
-		key := obj[i+1 : end-1]
-		i = skipSpace(obj, skipSpace(obj, end)+1) // past ':'
-		vend := skipValid(obj, i)
-		fn(jsonMember{key: key, val: obj[i:vend], plain: plainKey(key)})
-		i = skipSpace(obj, vend)
-		if i < len(obj) && obj[i] == ',' {
-			i = skipSpace(obj, i+1)
-		}
+	for j := k + 1; j < t.nodes[k].next; j = t.nodes[j+1].next {
+		key := t.nodes[j]
+		fn(jsonMember{key: t.b[key.start+1 : key.end-1], val: t.raw(j + 1), node: j + 1, plain: plainKey(t.b[key.start+1 : key.end-1])})
 	}
 }
 
-// jsonElems calls fn for each element of arr, a valid JSON array, in
-// order; it does nothing if arr is not an array.
-func jsonElems(arr []byte, fn func(elem []byte)) {
-	i := skipSpace(arr, 0)
-	if i >= len(arr) || arr[i] != '[' {
+// elems calls fn for each element of the array at node k, in order, with
+// its node; it does nothing if the value is not an array. The tape must
+// be complete.
+func (t *jsonTape) elems(k int, fn func(k int)) {
+	if t.b[t.nodes[k].start] != '[' {
 		return
 	}
-	i = skipSpace(arr, i+1)
-	for i < len(arr) && arr[i] != ']' {
-		end := skipValid(arr, i)
-		fn(arr[i:end])
-		i = skipSpace(arr, end)
-		if i < len(arr) && arr[i] == ',' {
-			i = skipSpace(arr, i+1)
-		}
+	for j := k + 1; j < t.nodes[k].next; j = t.nodes[j].next {
+		fn(j)
 	}
 }
 

@@ -35,15 +35,17 @@ func FuzzJSONScan(f *testing.F) {
 	}
 	addTranscripts(f, "claude-")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if got, want := jsonValid(data), json.Valid(data); got != want {
-			t.Fatalf("jsonValid(%q) = %v, json.Valid says %v", data, got, want)
+		var tape jsonTape
+		if got, want := tape.scan(data), json.Valid(data); got != want {
+			t.Fatalf("scan(%q) = %v, json.Valid says %v", data, got, want)
 		}
 		if !json.Valid(data) {
 			return
 		}
 		p := &claudeParser{em: newEmitter(func(sinks.Event) {}, Request{})}
 		var lite, full claudeEvent
-		if !p.liteEvent(bytes.TrimSpace(data), &lite) {
+		tape.scan(bytes.TrimSpace(data))
+		if !p.liteEvent(&tape, &lite) {
 			return
 		}
 		if err := decodeLine(data, &full); err != nil {
@@ -53,6 +55,32 @@ func FuzzJSONScan(f *testing.F) {
 			t.Fatalf("line %q\nscanner reads  %s\nencoding/json %s", data, got, want)
 		}
 	})
+}
+
+// TestJSONTapeFull checks that a line with more values than a tape
+// records is still read, by the full decode, and that a tape scanned
+// before is not read for the next line.
+func TestJSONTapeFull(t *testing.T) {
+	t.Parallel()
+	big := `{"type":"assistant","message":{"content":[{"type":"text","text":"hi"}]},"x":[` +
+		strings.Repeat("0,", maxTapeNodes) + `0]}`
+	small := `{"type":"assistant","message":{"content":[{"type":"text","text":"small"}]}}`
+	var got []string
+	p := &claudeParser{em: newEmitter(func(e sinks.Event) { got = append(got, e.Message) }, Request{})}
+	var tape jsonTape
+	for _, line := range []string{small, big, small} {
+		if !isJSONLine([]byte(line), &tape) {
+			t.Fatalf("isJSONLine(%.40q) = false", line)
+		}
+		if complete := len(line) < 200; tape.complete != complete {
+			t.Fatalf("tape of %.40q: complete = %v, want %v", line, tape.complete, complete)
+		}
+		p.checkedLine([]byte(line), &tape)
+		p.line([]byte(line))
+	}
+	if want := "small small hi hi small small"; strings.Join(got, " ") != want {
+		t.Fatalf("events %q, want %s", got, want)
+	}
 }
 
 // liteView renders what the claude parser reads of an assistant or user
@@ -79,15 +107,18 @@ func liteView(ev *claudeEvent) string {
 // right commas, whatever the strings and nested values hold.
 func TestJSONScanMembers(t *testing.T) {
 	t.Parallel()
+	var tape jsonTape
+	tape.scan([]byte(` { "a" : 1 , "b\"c":{"x":[1,"]"]} ,"d":"}"} `))
 	var keys []string
-	jsonMembers([]byte(` { "a" : 1 , "b\"c":{"x":[1,"]"]} ,"d":"}"} `), func(m jsonMember) {
+	tape.members(0, func(m jsonMember) {
 		keys = append(keys, string(m.key)+"="+string(m.val))
 	})
 	if got, want := strings.Join(keys, " "), `a=1 b\"c={"x":[1,"]"]} d="}"`; got != want {
 		t.Fatalf("members = %s, want %s", got, want)
 	}
 	var elems []string
-	jsonElems([]byte(`[ 1 ,"a,b", [2,3] ,{"k":"]"},null]`), func(e []byte) { elems = append(elems, string(e)) })
+	tape.scan([]byte(`[ 1 ,"a,b", [2,3] ,{"k":"]"},null]`))
+	tape.elems(0, func(k int) { elems = append(elems, string(tape.raw(k))) })
 	if got, want := strings.Join(elems, " "), `1 "a,b" [2,3] {"k":"]"} null`; got != want {
 		t.Fatalf("elements = %s, want %s", got, want)
 	}
@@ -133,6 +164,44 @@ func FuzzToolSummary(f *testing.F) {
 		}
 		if got := toolSummary(input); got != want {
 			t.Fatalf("toolSummary(%q) = %q, want %q", input, got, want)
+		}
+	})
+}
+
+// FuzzJSONStringFirstLine holds jsonStringFirstLine to what it spares:
+// the first line of the string's 1024-byte prefix, and of the whole
+// string as encoding/json decodes it when that is shorter.
+func FuzzJSONStringFirstLine(f *testing.F) {
+	code := `"func f() {\n\treturn \"x\"\n}\n"`
+	for _, s := range []string{code, `"\n\n  \n` + strings.Repeat("a", 300) + `\nb"`, `"` + strings.Repeat(`\u00e9`, 40) + `\n"`,
+		`"` + strings.Repeat(" ", 158) + `\ud83d\ude00\nx"`, `"` + strings.Repeat("y", 170) + `\u000ax"`, `[{"type":"text","text":"a"}]`, `""`, `5`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		raw = bytes.TrimSpace(raw)
+		if !json.Valid(raw) {
+			return // raw is always a value of a line found valid, without space around it
+		}
+		want := jsonStringPrefix(raw, 1024)
+		got, ok := jsonStringFirstLine(raw, 1024, 200)
+		if got != firstLine(want, 200) || ok != (want != "") {
+			t.Fatalf("jsonStringFirstLine(%q) = %q, %v; the 1024-byte prefix's first line is %q", raw, got, ok, firstLine(want, 200))
+		}
+		var full string
+		if len(raw) <= 1024 && json.Unmarshal(raw, &full) == nil && firstLine(full, 200) != got {
+			t.Fatalf("jsonStringFirstLine(%q) = %q; encoding/json's string's first line is %q", raw, got, firstLine(full, 200))
+		}
+	})
+}
+
+// FuzzOneLine holds oneLine to joining the fields of its input.
+func FuzzOneLine(f *testing.F) {
+	for _, s := range []string{"go test ./...", " a", "a ", "a  b", "a\tb", "a\nb", "é b", "a\u00a0b", "", " ", "0 \x9c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := oneLine(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Fatalf("oneLine(%q) = %q, want %q", s, got, want)
 		}
 	})
 }

@@ -1,6 +1,9 @@
 package agent
 
 import (
+	"encoding/binary"
+	"math/bits"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -12,7 +15,30 @@ func jsonStr(v []byte) (s string, ok bool) {
 	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
 		return "", false
 	}
+	if s, ok := knownStr(v); ok {
+		return s, true
+	}
 	return unquote(v[1 : len(v)-1])
+}
+
+// knownStr returns, without allocating, the strings that name a
+// stream-json line's or block's type: several of them on every line.
+func knownStr(v []byte) (string, bool) {
+	switch string(v) {
+	case `"assistant"`:
+		return "assistant", true
+	case `"user"`:
+		return "user", true
+	case `"text"`:
+		return "text", true
+	case `"thinking"`:
+		return "thinking", true
+	case `"tool_use"`:
+		return "tool_use", true
+	case `"tool_result"`:
+		return "tool_result", true
+	}
+	return "", false
 }
 
 // jsonBool decodes a valid JSON value that should be a boolean.
@@ -31,32 +57,19 @@ func jsonBool(v []byte) (b, ok bool) {
 // surrogate and every byte of invalid UTF-8 become U+FFFD. ok is false
 // when body is not the inside of a valid JSON string (a raw quote or
 // control character, an unknown or cut escape). Text without escapes is
-// copied once, which is the common case.
+// copied once, which is the common case; with escapes, the runs between
+// them are copied whole into the one buffer the string is made of.
 func unquote(body []byte) (string, bool) {
-	i := 0
-	for i < len(body) {
-		c := body[i]
-		if c == '\\' || c == '"' || c < 0x20 {
-			break
-		}
-		if c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(body[i:])
-		if r == utf8.RuneError && size == 1 {
-			break
-		}
-		i += size
-	}
+	i := plainRun(body, 0)
 	if i == len(body) {
 		return string(body), true
 	}
-	out := make([]byte, i, len(body)+8)
-	copy(out, body[:i])
+	var out strings.Builder
+	out.Grow(len(body))
+	start := 0 // the plain run not yet written
 	for i < len(body) {
-		c := body[i]
-		switch {
+		out.Write(body[start:i])
+		switch c := body[i]; {
 		case c == '\\':
 			if i+1 >= len(body) {
 				return "", false
@@ -64,17 +77,17 @@ func unquote(body []byte) (string, bool) {
 			i++
 			switch body[i] {
 			case '"', '\\', '/':
-				out = append(out, body[i])
+				out.WriteByte(body[i])
 			case 'b':
-				out = append(out, '\b')
+				out.WriteByte('\b')
 			case 'f':
-				out = append(out, '\f')
+				out.WriteByte('\f')
 			case 'n':
-				out = append(out, '\n')
+				out.WriteByte('\n')
 			case 'r':
-				out = append(out, '\r')
+				out.WriteByte('\r')
 			case 't':
-				out = append(out, '\t')
+				out.WriteByte('\t')
 			case 'u':
 				r, ok := hex4(body, i+1)
 				if !ok {
@@ -93,27 +106,54 @@ func unquote(body []byte) (string, bool) {
 						r = utf8.RuneError
 					}
 				}
-				out = utf8.AppendRune(out, r)
+				out.WriteRune(r)
 			default:
 				return "", false
 			}
 			i++
 		case c == '"' || c < 0x20:
 			return "", false
-		case c < utf8.RuneSelf:
-			out = append(out, c)
+		default: // a byte of invalid UTF-8
+			out.WriteRune(utf8.RuneError)
 			i++
-		default:
-			r, size := utf8.DecodeRune(body[i:])
-			if r == utf8.RuneError && size == 1 {
-				out = utf8.AppendRune(out, utf8.RuneError)
-			} else {
-				out = append(out, body[i:i+size]...)
-			}
-			i += size
 		}
+		start = i
+		i = plainRun(body, i)
 	}
-	return string(out), true
+	out.Write(body[start:])
+	return out.String(), true
+}
+
+// plainRun returns the index of the first byte at or after i that unquote
+// must look at: a backslash, a quote, a control character or invalid
+// UTF-8; len(body) if there is none. Eight bytes are looked at a time,
+// jumping straight to the first one that is not plain ASCII.
+func plainRun(body []byte, i int) int {
+	for i < len(body) {
+		if i+8 <= len(body) {
+			x := binary.LittleEndian.Uint64(body[i:])
+			m := special8(x) | x&highs
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		}
+		c := body[i]
+		if c < utf8.RuneSelf {
+			if c == '\\' || c == '"' || c < 0x20 {
+				return i
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(body)
 }
 
 // hex4 reads the four hex digits of a \u escape at b[i:].

@@ -28,12 +28,26 @@ func newLineReader(r io.Reader, max int) *lineReader {
 // the line had when it was longer than max and got truncated (0
 // otherwise). A last line without a newline is returned like any other; after
 // it next returns io.EOF (or the read error that ended the stream). The
-// returned slice is reused by the following call.
+// returned slice is valid until the following call: a line that is whole
+// in the read buffer is returned from there, without a copy.
 func (lr *lineReader) next() (line []byte, truncatedFrom int, err error) {
+	chunk, rerr := lr.r.ReadSlice('\n')
+	if rerr == nil && len(chunk)-1 <= lr.max {
+		return bytes.TrimSuffix(chunk[:len(chunk)-1], []byte{'\r'}), 0, nil
+	}
+	return lr.slow(chunk, rerr)
+}
+
+// slow is next for a line that is not whole in the read buffer, or too
+// long: it gathers the line's chunks in buf, the first being chunk, which
+// ReadSlice returned with rerr.
+func (lr *lineReader) slow(chunk []byte, rerr error) (line []byte, truncatedFrom int, err error) {
 	lr.buf = lr.buf[:0]
 	total := 0
-	for {
-		chunk, rerr := lr.r.ReadSlice('\n')
+	for first := true; ; first = false {
+		if !first {
+			chunk, rerr = lr.r.ReadSlice('\n')
+		}
 		total += len(chunk)
 		if room := lr.max + 1 - len(lr.buf); room > 0 {
 			lr.buf = append(lr.buf, chunk[:min(room, len(chunk))]...)

@@ -62,7 +62,7 @@ func (r *logReplayer) events(e sinks.Event) []sinks.Event {
 	}
 	a.at = e.Time
 	a.out = append(a.out[:0], e)
-	if _, ok := safeLine(a.p, []byte(e.Raw), false, nil); !ok {
+	if _, ok := safeLine(a.p, []byte(e.Raw), nil, nil); !ok {
 		delete(r.attempts, key)
 	}
 	return append([]sinks.Event(nil), a.out...)

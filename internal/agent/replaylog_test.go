@@ -123,7 +123,7 @@ func liveAndLog(t *testing.T, format Format, data []byte, level slog.Level) (str
 			break
 		}
 		at = at.Add(time.Second)
-		em.raw(line, format)
+		em.raw(line, format, isJSONLine(line, nil))
 		p.line(line)
 	}
 	close(events)

@@ -102,11 +102,14 @@ func (r *Runner) Run(ctx context.Context, spec Spec, req Request) Result {
 	}
 	em.send(sinks.Event{Kind: sinks.KindCommand, Level: slog.LevelInfo, Command: shown, Message: started})
 
-	parser := newParser(spec.Format, em.deriving())
+	// A stdout line's events, its own and those parsed from it, carry the
+	// time it was read: one clock reading a line, not one an event.
+	out := em.stampedBy(func() time.Time { return a.lineAt })
+	parser := newParser(spec.Format, out.deriving())
 	var stderr proc.Tail
 	readersDone := make(chan struct{})
 	var readers sync.WaitGroup
-	readers.Go(func() { a.readStdout(parser, spec, em) })
+	readers.Go(func() { a.readStdout(parser, spec, out) })
 	readers.Go(func() { a.readStderr(&stderr, spec, em) })
 	go func() { readers.Wait(); close(readersDone) }()
 
@@ -183,7 +186,8 @@ type attempt struct {
 	wd     *watchdog
 	runCtx context.Context
 	cancel context.CancelCauseFunc
-	note   string // how a Confiner or the runner placed the process ("" when neither said)
+	note   string    // how a Confiner or the runner placed the process ("" when neither said)
+	lineAt time.Time // when readStdout read the line it is handling
 }
 
 // start builds the attempt's command and starts it where r runs attempts:
@@ -312,18 +316,23 @@ func (a *attempt) stopOf(ex runner.Exit) (stopReason, string) {
 
 func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 	lr := newLineReader(a.stdout, spec.MaxLine)
+	var tape jsonTape // the line's structure, found once for the run log and the parser
 	parsing := true
 	for {
 		line, truncatedFrom, err := lr.next()
 		if err != nil {
 			return
 		}
+		a.lineAt = time.Now()
 		skip := !parsing || (truncatedFrom > 0 && spec.Format != FormatText)
-		valid := false
+		var checked *jsonTape
 		if skip {
-			em.raw(line, "")
+			em.raw(line, "", false)
 		} else {
-			valid = em.raw(line, spec.Format)
+			if spec.Format != FormatText && spec.Format != "" && isJSONLine(line, &tape) {
+				checked = &tape
+			}
+			em.raw(line, spec.Format, checked != nil)
 		}
 		if truncatedFrom > 0 {
 			em.warn(fmt.Sprintf("%s printed a line of %d bytes, more than max_line (%d); it was truncated and, unless the output is text, skipped", spec.Name, truncatedFrom, spec.MaxLine))
@@ -332,7 +341,7 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 			continue
 		}
 		var kind lineKind
-		kind, parsing = safeLine(p, line, valid, em)
+		kind, parsing = safeLine(p, line, checked, em)
 		switch kind {
 		case lineProgress:
 			a.wd.progressed()
@@ -348,8 +357,9 @@ func (a *attempt) readStdout(p streamParser, spec Spec, em *emitter) {
 
 // safeLine feeds one line to the parser; a parser panic (a bug, not the
 // agent's fault) is reported once and parsing stops, but the output is
-// still drained so the agent never blocks.
-func safeLine(p streamParser, line []byte, valid bool, em *emitter) (kind lineKind, ok bool) {
+// still drained so the agent never blocks. checked is the line's tape when
+// the caller found it valid JSON (nil otherwise).
+func safeLine(p streamParser, line []byte, checked *jsonTape, em *emitter) (kind lineKind, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			em.send(sinks.Event{Kind: sinks.KindError, Level: slog.LevelError,
@@ -357,8 +367,10 @@ func safeLine(p streamParser, line []byte, valid bool, em *emitter) (kind lineKi
 			kind, ok = lineProgress, false
 		}
 	}()
-	if c, isChecked := p.(interface{ checkedLine([]byte) lineKind }); valid && isChecked {
-		return c.checkedLine(line), true
+	if c, isChecked := p.(interface {
+		checkedLine([]byte, *jsonTape) lineKind
+	}); checked != nil && isChecked {
+		return c.checkedLine(line, checked), true
 	}
 	return p.line(line), true
 }

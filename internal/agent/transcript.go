@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/looper-go/looper/sinks"
@@ -175,6 +176,29 @@ func jsonStringPrefix(raw json.RawMessage, n int) string {
 		}
 	}
 	return ""
+}
+
+// jsonStringFirstLine is firstLine(jsonStringPrefix(raw, n), max), with
+// ok false when that prefix is "" (raw is not a string, or is empty). It
+// decodes a short prefix first and stops there when it holds a whole
+// non-blank line: a tool result's first line is usually near its start,
+// and decoding up to n bytes for it was most of the cost of a result.
+// raw must be valid JSON.
+func jsonStringFirstLine(raw json.RawMessage, n, max int) (line string, ok bool) {
+	const short = 160
+	if n > short && len(raw) > short+2 && raw[0] == '"' {
+		// Lines the short prefix holds whole are the longer one's too.
+		for l := range strings.Lines(jsonStringPrefix(raw, short)) {
+			if !strings.HasSuffix(l, "\n") {
+				break
+			}
+			if t := strings.TrimSpace(l); t != "" {
+				return clip(t, max), true
+			}
+		}
+	}
+	s := jsonStringPrefix(raw, n)
+	return firstLine(s, max), s != ""
 }
 
 // jsonStrings decodes a raw JSON value that should be an array of strings

@@ -62,7 +62,7 @@ func replay(t testing.TB, format Format, data []byte, req Request, exitCode int,
 		if err != nil {
 			t.Fatal(err)
 		}
-		em.raw(line, format)
+		em.raw(line, format, isJSONLine(line, nil))
 		p.line(line)
 	}
 	spec := Spec{Dialect: DialectGeneric, Name: string(format), Binary: "x", Format: format}.resolved()
