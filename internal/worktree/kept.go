@@ -68,13 +68,13 @@ func (r *Repo) KeepPool(run string, sparse []string) int {
 		// From now on it is this run's: a kill leaves it as a leftover of
 		// the run, judged like any other.
 		_ = os.Remove(filepath.Join(adminDir(dest), keptMarker))
-		p.put(dest)
 		p.mu.Lock()
 		if p.unclean == nil {
 			p.unclean = map[string]bool{}
 		}
-		p.unclean[dest] = true
+		p.unclean[dest] = true // before put: no take may reuse it uncleaned
 		p.mu.Unlock()
+		p.put(dest)
 		adopted++
 	}
 	return adopted
