@@ -81,8 +81,8 @@
 // files that differ from the commit it was at. A caller that removes
 // worktrees in the background announces each removal first (Releasing), so
 // that a Create finding the pool empty meanwhile waits for that worktree
-// rather than check out every file anew (in a repository large enough for
-// that to pay). ClosePool deletes the idle ones
+// rather than check out every file anew, for no longer than the run's
+// longest checkout took. ClosePool deletes the idle ones
 // when the run ends; after KeepPool it parks them in .looper/worktrees/.pool
 // instead, where the next run's KeepPool adopts those nobody touched since
 // (the HEAD the marker recorded, the same sparse directories), so that a

@@ -2,16 +2,15 @@ package worktree
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // poolPrefix starts the directory name of an idle pooled worktree, below
@@ -24,16 +23,16 @@ const poolPrefix = ".pool-"
 // that differ, where a new worktree checks out every file and removing one
 // deletes every file.
 type pool struct {
-	mu      sync.Mutex
-	size    int             // most idle worktrees kept
-	idle    []string        // paths of idle worktrees: detached, clean
-	next    int             // numbers pool directories
-	keep    bool            // ClosePool parks the idle worktrees for the next run (KeepPool)
-	sparse  string          // the run's sparse directories (sparseSpec), recorded with parked worktrees
-	unclean map[string]bool // idle worktrees adopted from an earlier run, cleaned before their first reuse
-	pending int             // removals announced with Releasing and not done yet
-	wake    chan struct{}   // closed (and replaced) when idle or pending changes
-	wait    bool            // take waits for announced removals: a new worktree costs more (see worthWaiting)
+	mu       sync.Mutex
+	size     int             // most idle worktrees kept
+	idle     []string        // paths of idle worktrees: detached, clean
+	next     int             // numbers pool directories
+	keep     bool            // ClosePool parks the idle worktrees for the next run (KeepPool)
+	sparse   string          // the run's sparse directories (sparseSpec), recorded with parked worktrees
+	unclean  map[string]bool // idle worktrees adopted from an earlier run, cleaned before their first reuse
+	pending  int             // removals announced with Releasing and not done yet
+	wake     chan struct{}   // closed (and replaced) when idle or pending changes
+	checkout time.Duration   // the longest full checkout a Create of this run made (see take)
 }
 
 // UsePool makes Remove keep up to size worktrees (cleaned and detached, in
@@ -50,31 +49,7 @@ func (r *Repo) UsePool(size int) {
 	if size < 1 {
 		size = 1
 	}
-	r.pool = &pool{size: size, wait: worthWaiting(filepath.Join(r.commonDir, "index"))}
-}
-
-// waitAbove is the number of tracked files from which waiting for a
-// worktree being released beats checking out a new one. A release is a git
-// clean, which also deletes whatever the attempt left ignored (a
-// node_modules); a checkout writes every tracked file, about 0.2 ms each on
-// a slow disk. Below this a new worktree is ready sooner than a release with
-// anything to delete.
-const waitAbove = 1000
-
-// worthWaiting reads how many files the index at path tracks (its header's
-// entry count) and reports whether there are waitAbove or more; an index
-// it cannot read counts as large.
-func worthWaiting(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return true
-	}
-	defer f.Close()
-	var h [12]byte
-	if _, err := io.ReadFull(f, h[:]); err != nil || string(h[:4]) != "DIRC" {
-		return true
-	}
-	return binary.BigEndian.Uint32(h[8:12]) >= waitAbove
+	r.pool = &pool{size: size}
 }
 
 // ClosePool removes the idle pooled worktrees and stops pooling: Remove
@@ -150,75 +125,6 @@ func (r *Repo) currentPool() *pool {
 	r.adminMu.Lock()
 	defer r.adminMu.Unlock()
 	return r.pool
-}
-
-// take removes and returns an idle pooled worktree, "" when there is none.
-// In a repository large enough (see worthWaiting), while removals
-// announced with Releasing are under way it waits for one of them (or ctx)
-// rather than report none: a release is a clean and a move, a new worktree
-// a checkout of every file.
-func (p *pool) take(ctx context.Context) string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for p.wait && len(p.idle) == 0 && p.pending > 0 {
-		wake := p.wakeLocked()
-		p.mu.Unlock()
-		select {
-		case <-wake:
-		case <-ctx.Done():
-		}
-		p.mu.Lock()
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	if len(p.idle) == 0 {
-		return ""
-	}
-	path := p.idle[len(p.idle)-1]
-	p.idle = p.idle[:len(p.idle)-1]
-	return path
-}
-
-// wakeLocked returns the channel the next change of idle or pending
-// closes. The caller holds mu.
-func (p *pool) wakeLocked() chan struct{} {
-	if p.wake == nil {
-		p.wake = make(chan struct{})
-	}
-	return p.wake
-}
-
-// changedLocked wakes the takers waiting for a change. The caller holds mu.
-func (p *pool) changedLocked() {
-	if p.wake != nil {
-		close(p.wake)
-		p.wake = nil
-	}
-}
-
-// Releasing announces a Remove that another goroutine is about to make,
-// so that a Create finding the pool empty meanwhile waits for that
-// worktree instead of checking out a new one (on a large repository, a
-// checkout of every file). done must be called once that Remove returned,
-// whatever it did; without a pool both do nothing.
-func (r *Repo) Releasing() (done func()) {
-	p := r.currentPool()
-	if p == nil {
-		return func() {}
-	}
-	p.mu.Lock()
-	p.pending++
-	p.mu.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			p.mu.Lock()
-			p.pending--
-			p.changedLocked()
-			p.mu.Unlock()
-		})
-	}
 }
 
 // forget drops path from the idle list and reports whether it was there.

@@ -1,12 +1,12 @@
 package worktree
 
 import (
-	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // exists reports whether path exists.
@@ -157,7 +157,7 @@ func TestPoolDoesNotTakeALockedWorktree(t *testing.T) {
 func TestCreateWaitsForAnAnnouncedRelease(t *testing.T) {
 	r := newRepo(t)
 	r.UsePool(1)
-	r.currentPool().wait = true // as in a repository of waitAbove files or more
+	r.currentPool().noteCheckout(time.Hour) // as if a checkout took that long: wait as long as it takes
 	first := create(t, r, "run", "T1", 1)
 	admin := adminDir(first.Path)
 	done := r.Releasing()
@@ -180,7 +180,7 @@ func TestCreateWaitsForAnAnnouncedRelease(t *testing.T) {
 func TestCreateDoesNotWaitForAReleaseThatDeletes(t *testing.T) {
 	r := newRepo(t)
 	r.UsePool(1)
-	r.currentPool().wait = true
+	r.currentPool().noteCheckout(time.Hour)
 	first := create(t, r, "run", "T1", 1)
 	gitT(t, r.Root(), "worktree", "lock", first.Path)
 	done := r.Releasing()
@@ -191,35 +191,5 @@ func TestCreateDoesNotWaitForAReleaseThatDeletes(t *testing.T) {
 	second := create(t, r, "run", "T2", 1)
 	if adminDir(second.Path) == adminDir(first.Path) || !exists(first.Path) {
 		t.Error("the locked worktree was reused")
-	}
-}
-
-func TestWaitingForAReleaseIsForLargeRepositories(t *testing.T) {
-	r := newRepo(t)
-	r.UsePool(1)
-	if r.currentPool().wait {
-		t.Error("a pool in a repository of four files waits for releases")
-	}
-	dir := t.TempDir()
-	header := func(name string, entries uint32) string {
-		h := []byte("DIRC\x00\x00\x00\x02\x00\x00\x00\x00")
-		binary.BigEndian.PutUint32(h[8:], entries)
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, h, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	for _, c := range []struct {
-		path string
-		want bool
-	}{
-		{header("small", waitAbove-1), false},
-		{header("large", waitAbove), true},
-		{filepath.Join(dir, "missing"), true},
-	} {
-		if got := worthWaiting(c.path); got != c.want {
-			t.Errorf("worthWaiting(%s) = %v, want %v", filepath.Base(c.path), got, c.want)
-		}
 	}
 }
