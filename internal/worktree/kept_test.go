@@ -206,3 +206,36 @@ func TestTwoRunsNeverAdoptTheSameKeptWorktree(t *testing.T) {
 		}
 	}
 }
+
+func TestAdoptedWorktreesOfAKilledRunAreRemovableLeftovers(t *testing.T) {
+	r := newRepo(t)
+	keepRun(t, r, "run1", 2, nil, "A", "B")
+	r.UsePool(2)
+	if n := r.KeepPool("run2", nil); n != 2 {
+		t.Fatalf("adopted %d, want 2", n)
+	}
+	// run2 is killed here: no ClosePool. The next run's view:
+	next, err := Open(r.Root())
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err := next.Leftovers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 2 {
+		t.Fatalf("Leftovers = %v, want run2's two adopted worktrees", left)
+	}
+	for _, l := range left {
+		if l.Kept || l.Run != "run2" || !l.Removable() || l.HoldsWork() {
+			t.Errorf("adopted worktree of a killed run listed as %s (%+v)", l, l)
+		}
+	}
+	next.UsePool(2)
+	if n := next.KeepPool("run3", nil); n != 0 {
+		t.Errorf("a later run adopted %d of a killed run's worktrees; they are its leftovers", n)
+	}
+	if removed, _, err := next.Clean(t.Context(), false); err != nil || len(removed) != 2 {
+		t.Errorf("Clean removed %d, %v; want both", len(removed), err)
+	}
+}
