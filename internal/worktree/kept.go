@@ -46,10 +46,7 @@ func (r *Repo) KeepPool(run string, sparse []string) int {
 	p.keep, p.sparse = true, spec
 	p.mu.Unlock()
 	adopted := 0
-	for _, from := range r.keptWorktrees() {
-		if keptSparse(from) != spec {
-			continue
-		}
+	for _, from := range r.keptWorktrees(spec) {
 		dest := p.reserve(dir)
 		if dest == "" {
 			break
@@ -81,8 +78,8 @@ func (r *Repo) KeepPool(run string, sparse []string) int {
 }
 
 // keptWorktrees lists the parked worktrees that are intact (see
-// keptMarker), sorted.
-func (r *Repo) keptWorktrees() []string {
+// keptMarker) and were parked with the sparse directories spec, sorted.
+func (r *Repo) keptWorktrees(spec string) []string {
 	dir := filepath.Join(r.root, filepath.FromSlash(worktreesDir), keptDir)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -90,7 +87,8 @@ func (r *Repo) keptWorktrees() []string {
 	}
 	var out []string
 	for _, e := range entries {
-		if p := filepath.Join(dir, e.Name()); e.IsDir() && intactKept(p) {
+		p := filepath.Join(dir, e.Name())
+		if parked, ok := intactKept(p); e.IsDir() && ok && parked == spec {
 			out = append(out, p)
 		}
 	}
@@ -99,34 +97,30 @@ func (r *Repo) keptWorktrees() []string {
 
 // intactKept reports whether the worktree at path is parked as KeepPool
 // left it: its HEAD is detached at the commit the marker names, it is not
-// locked and looper was not preparing it.
-func intactKept(path string) bool {
+// locked and looper was not preparing it. spec is the sparse directories
+// it was parked with (see sparseSpec).
+func intactKept(path string) (spec string, ok bool) {
 	admin := adminDir(path)
 	if admin == "" || locked(path) || unprepared(path) {
-		return false
+		return "", false
 	}
 	marker, err := os.ReadFile(filepath.Join(admin, keptMarker))
 	if err != nil {
-		return false
+		return "", false
 	}
 	head, err := os.ReadFile(filepath.Join(admin, "HEAD"))
 	if err != nil {
-		return false
+		return "", false
 	}
 	at, ok := parseLooseRef(head)
-	want, _, _ := strings.Cut(string(marker), "\n")
-	return ok && want == at
+	want, spec, _ := strings.Cut(string(marker), "\n")
+	return strings.TrimSuffix(spec, "\n"), ok && want == at
 }
 
-// keptSparse returns the sparse directories a kept worktree was parked
-// with, as sparseSpec wrote them.
-func keptSparse(path string) string {
-	marker, err := os.ReadFile(filepath.Join(adminDir(path), keptMarker))
-	if err != nil {
-		return ""
-	}
-	_, spec, _ := strings.Cut(string(marker), "\n")
-	return strings.TrimSuffix(spec, "\n")
+// kept reports whether the worktree at path is an intact parked one.
+func kept(path string) bool {
+	_, ok := intactKept(path)
+	return ok
 }
 
 // sparseSpec writes sparse directories as one comparable line.

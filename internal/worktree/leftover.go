@@ -162,7 +162,7 @@ func (r *Repo) leftovers(ctx context.Context) ([]Leftover, error) {
 	known := map[string]bool{}
 	for _, e := range entries {
 		known[e.Path] = true
-		if r.isKeptPath(e.Path) && !e.Prunable && intactKept(e.Path) {
+		if r.isKeptPath(e.Path) && !e.Prunable && kept(e.Path) {
 			// Parked by KeepPool, untouched since: no git status of a
 			// whole tree for a worktree known to hold nothing.
 			out = append(out, keptLeftover(e.Path))
