@@ -118,12 +118,14 @@ const markerScanLimit = 4 << 20
 // commits or merges anything: operations in progress, unmerged index
 // entries, conflict markers in changed text files, whether HEAD is on the
 // attempt's branch, and whether that branch still descends from its base.
-// It changes nothing. What it saw of the worktree's changes is kept with
+// It changes no content. What it saw of the worktree's changes is kept with
 // wt, so that CommitAll, right after, need not ask git again.
 //
 // One git status answers most of it; an agent that committed costs a diff
 // against the base and an ancestry check more, and one that left HEAD off
-// its branch the separate questions that tell those cases apart.
+// its branch the separate questions that tell those cases apart. The
+// status may rewrite the worktree's index with fresher file times (see
+// readOwnStatus); what the index holds stays the same.
 func (r *Repo) Check(ctx context.Context, wt *Worktree) (Integrity, error) {
 	in := Integrity{Base: wt.Base}
 	wt.seen, wt.committed = nil, false
@@ -139,7 +141,7 @@ func (r *Repo) Check(ctx context.Context, wt *Worktree) (Integrity, error) {
 			in.InProgress = append(in.InProgress, f.op)
 		}
 	}
-	st, err := readStatus(ctx, wt.Path)
+	st, err := readOwnStatus(ctx, wt.Path)
 	if err != nil {
 		return in, fmt.Errorf("check %s: %w", wt.Path, err)
 	}

@@ -39,6 +39,9 @@ type Repo struct {
 
 	mergeMu sync.Mutex // one merge into the main worktree at a time
 
+	checkoutOnce sync.Once
+	checkouts    chan struct{} // full checkouts under way (see checkoutSlots)
+
 	// beforeMove, when set (by tests), runs in Merge after the checks and
 	// before the main worktree moves: the window in which the user may
 	// commit or edit.

@@ -47,9 +47,26 @@ type statusEntry struct {
 // ahead/behind count against an upstream, which can walk much history.
 var statusArgs = []string{"status", "--porcelain=v2", "-z", "--branch", "--no-ahead-behind", "--untracked-files=all", "--ignore-submodules=none", "--no-renames"}
 
-// readStatus runs the status command in dir.
+// readStatus runs the status command in dir. It takes no optional locks,
+// for dir may be the user's checkout.
 func readStatus(ctx context.Context, dir string) (porcelain, error) {
 	out, err := gitRead(ctx, dir, statusArgs...)
+	return statusResult(dir, out, err)
+}
+
+// readOwnStatus runs the status command in one of looper's worktrees,
+// letting git write the index it refreshed. After a full checkout, files
+// written in the same second as the index are "racily clean": every status
+// that may not write the index hashes them again (0.25 s on Go's source
+// tree), and so would the `git add` that follows. One written refresh
+// settles them for the attempt's later commands.
+func readOwnStatus(ctx context.Context, dir string) (porcelain, error) {
+	out, err := git(ctx, dir, statusArgs...)
+	return statusResult(dir, out, err)
+}
+
+// statusResult parses the output of the status command run in dir.
+func statusResult(dir string, out []byte, err error) (porcelain, error) {
 	if err != nil {
 		return porcelain{}, fmt.Errorf("list uncommitted changes in %s: %w", dir, err)
 	}

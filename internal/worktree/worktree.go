@@ -172,12 +172,8 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 // runs setup.
 func (r *Repo) prepare(ctx context.Context, wt *Worktree, start string, checkout bool, copies []string, opt Options) error {
 	if checkout {
-		began := time.Now()
-		if _, err := git(ctx, wt.Path, "reset", "--quiet", "--hard", start); err != nil {
-			return fmt.Errorf("check out %s: %w", wt.Path, err)
-		}
-		if p := r.currentPool(); p != nil {
-			p.noteCheckout(time.Since(began))
+		if err := r.checkOutAll(ctx, wt.Path, start); err != nil {
+			return err
 		}
 	}
 	copied, err := r.copyInto(wt.Path, copies)
