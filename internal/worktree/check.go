@@ -141,6 +141,7 @@ func (r *Repo) Check(ctx context.Context, wt *Worktree) (Integrity, error) {
 			in.InProgress = append(in.InProgress, f.op)
 		}
 	}
+	wt.settle()
 	st, err := readOwnStatus(ctx, wt.Path)
 	if err != nil {
 		return in, fmt.Errorf("check %s: %w", wt.Path, err)

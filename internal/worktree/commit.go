@@ -59,6 +59,7 @@ func (r *Repo) CommitAll(wt *Worktree, message string) (bool, error) {
 		message = "looper: uncommitted work of " + wt.Branch
 	}
 	wt.committed = false
+	wt.settle()
 	know := pendingUnknown
 	if wt.seen != nil {
 		know = wt.seen.pending(wt.Copied)

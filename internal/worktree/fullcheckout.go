@@ -7,38 +7,50 @@ import (
 	"time"
 )
 
-// checkoutSlots returns the semaphore that bounds how many full checkouts
-// run at once: one per CPU. A checkout of every file is CPU-bound (git
-// inflates each object, the kernel creates each file), so four at once on
-// two cores finish together, each in twice the time two would take, and
-// every agent of the first round waits for the last of them. Two at a
-// time let the first two agents start after half that time, and the total
-// is the same.
-func (r *Repo) checkoutSlots() chan struct{} {
-	r.checkoutOnce.Do(func() {
-		r.checkouts = make(chan struct{}, max(1, runtime.NumCPU()))
+// bulkSlots returns the semaphore that bounds how many git commands over
+// every file of a worktree (a full checkout, an index refresh) run at
+// once: one per CPU. Such a command is CPU-bound (git inflates or hashes
+// each file, the kernel creates or reads it), so four checkouts at once
+// on two cores finish together, each in twice the time two would take,
+// and every agent of the first round waits for the last of them. Two at
+// a time let the first two agents start after half that time, and the
+// total is the same. Go serves blocked senders in the order they came,
+// so a refresh started during the first checkouts waits for the
+// checkouts queued before it.
+func (r *Repo) bulkSlots() chan struct{} {
+	r.bulkOnce.Do(func() {
+		r.bulkRuns = make(chan struct{}, max(1, runtime.NumCPU()))
 	})
-	return r.checkouts
+	return r.bulkRuns
 }
 
-// checkOutAll checks every file of start out into the new worktree at
-// path, whose index is empty, once a checkout slot is free. The time the
-// checkout itself took is what a pooled Create may wait for a release
-// instead (see pool.take); the wait for a slot is left out of it.
-func (r *Repo) checkOutAll(ctx context.Context, path, start string) error {
-	slots := r.checkoutSlots()
+// bulk runs git args in dir, with env added to its environment, once a
+// bulk slot is free (see bulkSlots); took is how long the command ran,
+// the wait for the slot left out.
+func (r *Repo) bulk(ctx context.Context, dir string, env []string, args ...string) (took time.Duration, err error) {
+	slots := r.bulkSlots()
 	select {
 	case slots <- struct{}{}:
 	case <-ctx.Done():
-		return fmt.Errorf("check out %s: %w", path, context.Cause(ctx))
+		return 0, context.Cause(ctx)
 	}
 	defer func() { <-slots }()
 	began := time.Now()
-	if _, err := git(ctx, path, "reset", "--quiet", "--hard", start); err != nil {
-		return fmt.Errorf("check out %s: %w", path, err)
+	_, err = gitWithEnv(ctx, dir, env, args...)
+	return time.Since(began), err
+}
+
+// checkOutAll checks every file of start out into the new worktree at
+// path, whose index is empty, once a bulk slot is free. The time the
+// checkout itself took (took) is what a pooled Create may wait for a
+// release instead (see pool.take).
+func (r *Repo) checkOutAll(ctx context.Context, path, start string) (took time.Duration, err error) {
+	took, err = r.bulk(ctx, path, nil, "reset", "--quiet", "--hard", start)
+	if err != nil {
+		return 0, fmt.Errorf("check out %s: %w", path, err)
 	}
 	if p := r.currentPool(); p != nil {
-		p.noteCheckout(time.Since(began))
+		p.noteCheckout(took)
 	}
-	return nil
+	return took, nil
 }

@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// fillCheckoutSlots takes every full-checkout slot of r and returns the
+// fillBulkSlots takes every full-checkout slot of r and returns the
 // function that frees one.
-func fillCheckoutSlots(r *Repo) (free func()) {
-	slots := r.checkoutSlots()
+func fillBulkSlots(r *Repo) (free func()) {
+	slots := r.bulkSlots()
 	for range cap(slots) {
 		slots <- struct{}{}
 	}
@@ -40,7 +40,7 @@ func waitPreparing(t *testing.T, path string) {
 
 func TestFullCheckoutWaitsForAFreeSlot(t *testing.T) {
 	r := newRepo(t)
-	free := fillCheckoutSlots(r)
+	free := fillBulkSlots(r)
 	type result struct {
 		wt  *Worktree
 		err error
@@ -72,7 +72,7 @@ func TestFullCheckoutWaitsForAFreeSlot(t *testing.T) {
 
 func TestFullCheckoutWaitingForASlotStopsWithCtx(t *testing.T) {
 	r := newRepo(t)
-	defer fillCheckoutSlots(r)()
+	defer fillBulkSlots(r)()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	errc := make(chan error, 1)
@@ -117,5 +117,123 @@ func TestCheckRefreshesTheIndexOfItsWorktree(t *testing.T) {
 	}
 	if got := gitT(t, wt.Path, "diff-files", "--name-only"); got != "" {
 		t.Errorf("diff-files after Check = %q, want nothing: the refreshed index was not written", got)
+	}
+}
+
+// racyWorktree is a worktree whose index was just written by a checkout
+// whose files are all racily clean, with a refresh of its index started
+// as Create starts it after a long checkout.
+func racyWorktree(t *testing.T) (*Repo, *Worktree) {
+	t.Helper()
+	r := newRepo(t)
+	wt := create(t, r, "run", "T1", 1)
+	if wt.refresh != nil {
+		t.Fatal("a checkout of four files started an index refresh")
+	}
+	// As a long checkout leaves it: written again now, its time the
+	// index's second.
+	gitT(t, wt.Path, "read-tree", "--reset", "-u", "HEAD")
+	r.refreshLater(wt)
+	if wt.refresh == nil {
+		t.Fatal("refreshLater started no refresh")
+	}
+	return r, wt
+}
+
+// waitRefreshed waits for wt's refresh to end and says whether it refreshed.
+func waitRefreshed(t *testing.T, wt *Worktree) bool {
+	t.Helper()
+	select {
+	case <-wt.refresh.done:
+	case <-time.After(time.Minute):
+		t.Fatal("the index refresh did not end within a minute")
+	}
+	return wt.refresh.ok
+}
+
+func TestIndexRefreshReplacesAnIndexNobodyWrote(t *testing.T) {
+	r, wt := racyWorktree(t)
+	index := filepath.Join(adminDir(wt.Path), "index")
+	before, err := os.Stat(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !waitRefreshed(t, wt) {
+		t.Fatal("the refresh failed")
+	}
+	in, err := r.Check(context.Background(), wt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sameFileState(before, after) {
+		t.Error("the index is still the checkout's")
+	}
+	if !after.ModTime().After(before.ModTime().Truncate(time.Second).Add(time.Second)) {
+		t.Errorf("the index was written at %v, not in a later second than the checkout's %v", after.ModTime(), before.ModTime())
+	}
+	if in.Head != wt.Base || len(wt.seen.uncommitted) != 0 {
+		t.Errorf("Check saw HEAD %s and changes %v, want the base and none", in.Head, wt.seen.uncommitted)
+	}
+	if exists(filepath.Join(adminDir(wt.Path), indexCopyName)) {
+		t.Error("the refreshed copy was left behind")
+	}
+}
+
+// An agent's edit in the same second as the checkout, which keeps the
+// file's size, is seen all the same: the copy keeps the index's time, so
+// git hashes the racily clean entries rather than trust them.
+func TestIndexRefreshMissesNoEditOfTheSameSize(t *testing.T) {
+	r, wt := racyWorktree(t)
+	writeFile(t, wt.Path, "README.md", "# TEST\n")
+	waitRefreshed(t, wt)
+	if _, err := r.Check(context.Background(), wt); err != nil {
+		t.Fatal(err)
+	}
+	if len(wt.seen.uncommitted) != 1 || wt.seen.uncommitted[0].Path != "README.md" {
+		t.Errorf("Check saw changes %v, want README.md", wt.seen.uncommitted)
+	}
+	if ok, err := r.CommitAll(wt, "edit"); err != nil || !ok {
+		t.Fatalf("CommitAll = %v, %v", ok, err)
+	}
+	if got := gitT(t, wt.Path, "show", "HEAD:README.md"); got != "# TEST" {
+		t.Errorf("committed README.md = %q", got)
+	}
+}
+
+// An index the agent's git wrote (here a git add) is the one that counts:
+// the refreshed copy does not replace it.
+func TestIndexRefreshKeepsAnIndexTheAgentWrote(t *testing.T) {
+	r, wt := racyWorktree(t)
+	writeFile(t, wt.Path, "new.txt", "new\n")
+	gitT(t, wt.Path, "add", "new.txt")
+	waitRefreshed(t, wt)
+	if _, err := r.Check(context.Background(), wt); err != nil {
+		t.Fatal(err)
+	}
+	if got := gitT(t, wt.Path, "diff", "--cached", "--name-only"); got != "new.txt" {
+		t.Errorf("staged = %q, want the agent's new.txt", got)
+	}
+}
+
+// A Remove before the refresh ran stops it and leaves nothing of it.
+func TestRemoveStopsAnIndexRefresh(t *testing.T) {
+	r, wt := racyWorktree(t)
+	r.UsePool(1)
+	ir := wt.refresh
+	admin := adminDir(wt.Path)
+	if err := r.Remove(wt, true); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ir.done:
+	default:
+		t.Fatal("Remove returned with the refresh still running")
+	}
+	if exists(filepath.Join(admin, indexCopyName)) {
+		t.Error("the pooled worktree kept the refreshed copy")
 	}
 }

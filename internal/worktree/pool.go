@@ -158,6 +158,7 @@ func (p *pool) reserve(dir string) string {
 // having changed nothing, when the pool is full or off, or the worktree is
 // locked; Remove then deletes it.
 func (r *Repo) release(ctx context.Context, wt *Worktree, deleteBranch bool) (bool, error) {
+	wt.settle()
 	p := r.currentPool()
 	if p == nil || wt.Path == "" || locked(wt.Path) {
 		return false, nil

@@ -39,8 +39,8 @@ type Repo struct {
 
 	mergeMu sync.Mutex // one merge into the main worktree at a time
 
-	checkoutOnce sync.Once
-	checkouts    chan struct{} // full checkouts under way (see checkoutSlots)
+	bulkOnce sync.Once
+	bulkRuns chan struct{} // git commands over every file under way (see bulkSlots)
 
 	// beforeMove, when set (by tests), runs in Merge after the checks and
 	// before the main worktree moves: the window in which the user may

@@ -38,6 +38,10 @@ type Worktree struct {
 	// check or change came since): the files are the branch tip's, so a
 	// release to the pool detaches HEAD without git.
 	committed bool
+	// refresh is the refresh of a fresh checkout's index running while
+	// the agent works (see refreshLater); Check, CommitAll and Remove
+	// settle it.
+	refresh *indexRefresh
 }
 
 // Options controls what Create prepares in a new worktree besides the
@@ -172,8 +176,12 @@ func (r *Repo) Create(ctx context.Context, run, task string, attempt int, opt Op
 // runs setup.
 func (r *Repo) prepare(ctx context.Context, wt *Worktree, start string, checkout bool, copies []string, opt Options) error {
 	if checkout {
-		if err := r.checkOutAll(ctx, wt.Path, start); err != nil {
+		took, err := r.checkOutAll(ctx, wt.Path, start)
+		if err != nil {
 			return err
+		}
+		if took >= refreshAfterCheckout {
+			r.refreshLater(wt)
 		}
 	}
 	copied, err := r.copyInto(wt.Path, copies)
@@ -264,6 +272,7 @@ func (r *Repo) Remove(wt *Worktree, deleteBranch bool) error {
 
 // remove does Remove; unlock also removes locked worktrees.
 func (r *Repo) remove(ctx context.Context, wt *Worktree, deleteBranch, unlock bool) error {
+	wt.settle()
 	if wt.Path != "" && !r.inWorktreesDir(wt.Path) {
 		return fmt.Errorf("remove worktree %s: not below %s; looper only removes its own worktrees", wt.Path, filepath.Join(r.root, filepath.FromSlash(worktreesDir)))
 	}
