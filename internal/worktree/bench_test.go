@@ -3,7 +3,9 @@ package worktree
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"testing"
+	"time"
 )
 
 // benchRepo is newRepo with 200 more files, so checkouts do some work.
@@ -73,4 +75,39 @@ func BenchmarkMerge(b *testing.B) {
 			reportMS(b)
 		})
 	}
+}
+
+// BenchmarkGitProcess measures the floor under every per-task ratio of
+// issue 17: one git command that does almost nothing (rev-parse HEAD,
+// through the same runner as every other git command of this package),
+// beside the process the no-git side of stages' BenchmarkZeroWork runs per
+// task (a shell that writes one file). It reports both in ms and their
+// ratio. A task with a worktree needs several git commands (its commit,
+// its landing, its worktree's switch), each costing at least this; when
+// one alone costs about as much as the whole no-git task, no design that
+// runs git as a process can bring a task's overhead under a fraction of
+// that task.
+func BenchmarkGitProcess(b *testing.B) {
+	r := newRepo(b)
+	ctx := context.Background()
+	dir := b.TempDir()
+	var gitTime, shTime time.Duration
+	for b.Loop() {
+		began := time.Now()
+		if _, err := git(ctx, r.Root(), "rev-parse", "HEAD"); err != nil {
+			b.Fatal(err)
+		}
+		gitTime += time.Since(began)
+		began = time.Now()
+		cmd := exec.Command("sh", "-c", `printf '%s\n' "$1" > "$1.txt"`, "agent", "T001")
+		cmd.Dir = dir
+		if err := cmd.Run(); err != nil {
+			b.Fatal(err)
+		}
+		shTime += time.Since(began)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(gitTime.Microseconds())/1000/n, "git-ms")
+	b.ReportMetric(float64(shTime.Microseconds())/1000/n, "nogit-task-ms")
+	b.ReportMetric(float64(gitTime)/float64(shTime), "git/nogit-task")
 }

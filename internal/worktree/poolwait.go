@@ -36,13 +36,18 @@ func (r *Repo) Releasing() (done func()) {
 // made (see noteCheckout): a release is usually a clean and a move, far
 // cheaper than a checkout of every file, but a clean that must delete a
 // large ignored directory (a node_modules) can take longer, and then a
-// new checkout is the quicker way. Before any checkout was timed it does
-// not wait.
+// new checkout is the quicker way. Before any checkout was timed (a run
+// whose worktrees all came from the pool an earlier run kept) it waits
+// at most untimedCheckoutWait.
 func (p *pool) take(ctx context.Context) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.idle) == 0 && p.pending > 0 && p.checkout > 0 {
-		limit := time.NewTimer(p.checkout)
+	if len(p.idle) == 0 && p.pending > 0 {
+		bound := p.checkout
+		if bound == 0 {
+			bound = untimedCheckoutWait
+		}
+		limit := time.NewTimer(bound)
 		defer limit.Stop()
 	wait:
 		for len(p.idle) == 0 && p.pending > 0 {
@@ -67,6 +72,14 @@ func (p *pool) take(ctx context.Context) string {
 	p.idle = p.idle[:len(p.idle)-1]
 	return path
 }
+
+// untimedCheckoutWait is how long take waits for a release before any
+// full checkout was timed: long enough for the clean and move of a
+// release (tens of milliseconds, and one with Go's source tree checked
+// out takes about 0.1 s), short enough that a release deleting a large
+// node_modules costs a small repository one second once, after which its
+// own checkout time bounds the wait.
+const untimedCheckoutWait = time.Second
 
 // noteCheckout records how long a Create's full checkout took, the most
 // take waits for a release.

@@ -17,7 +17,8 @@ func TestTakeWaitsForAReleaseNoLongerThanACheckoutTook(t *testing.T) {
 	}{
 		{"the release lands first", time.Second, 300 * time.Millisecond, "released", 300 * time.Millisecond},
 		{"the release is slower than a checkout", time.Second, 5 * time.Second, "", time.Second},
-		{"no checkout timed yet", 0, 300 * time.Millisecond, "", 0},
+		{"no checkout timed yet, the release lands first", 0, 300 * time.Millisecond, "released", 300 * time.Millisecond},
+		{"no checkout timed yet, the release is slow", 0, 5 * time.Second, "", untimedCheckoutWait},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
